@@ -1,0 +1,5 @@
+"""``python -m dvcdoit`` runs the command line."""
+
+from dvcdoit.cli import main
+
+main()

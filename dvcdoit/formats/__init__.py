@@ -1,0 +1,1 @@
+"""Readers and writers for DVC's on-disk formats, one module per format."""

@@ -1,0 +1,140 @@
+"""Local filesystem primitives with no DVC knowledge: atomic writes, links, protection."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import stat
+import tempfile
+import uuid
+from pathlib import Path
+
+LINK_TYPES = ("reflink", "hardlink", "symlink", "copy")
+_FICLONE = 0x40049409  # Linux ioctl number for reflink (btrfs, xfs, ...)
+
+
+def tmp_name(path: str | os.PathLike[str]) -> str:
+    """Return a unique temp file name in the same directory as ``path`` (``.<uuid>.tmp``)."""
+    return os.path.join(os.path.dirname(os.fspath(path)), f".{uuid.uuid4().hex}.tmp")
+
+
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` through a temp file in the same directory and ``os.replace``.
+
+    A reader sees the old content or the new one, never a partial file.
+    """
+    path = os.fspath(path)
+    parent = os.path.dirname(path) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 ``text`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, text.encode("utf-8"))
+
+
+def protect(path: str | os.PathLike[str]) -> None:
+    """Make a file read-only for everyone (0o444), as DVC does for cache objects."""
+    os.chmod(path, 0o444)
+
+
+def make_writable(path: str | os.PathLike[str]) -> None:
+    """Give a file the normal ``0o666 & ~umask`` mode again, keeping exec bits."""
+    umask = os.umask(0)
+    os.umask(umask)
+    st = os.stat(path)
+    os.chmod(path, (0o666 & ~umask) | (st.st_mode & 0o111))
+
+
+def remove(path: str | os.PathLike[str]) -> None:
+    """Remove a file, symlink or directory tree if it exists (read-only files included)."""
+    p = os.fspath(path)
+    if os.path.islink(p) or os.path.isfile(p):
+        os.unlink(p)
+    elif os.path.isdir(p):
+
+        def _onerror(func, target, _exc):  # type: ignore[no-untyped-def]
+            os.chmod(os.path.dirname(target), 0o755)
+            with contextlib.suppress(OSError):
+                os.chmod(target, 0o644)
+            func(target)
+
+        shutil.rmtree(p, onerror=_onerror)
+
+
+def reflink(src: str, dst: str) -> None:
+    """Clone ``src`` to ``dst`` sharing extents (copy-on-write); raise OSError if unsupported."""
+    import fcntl
+
+    with open(src, "rb") as s:
+        fd = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        try:
+            fcntl.ioctl(fd, _FICLONE, s.fileno())
+        except OSError:
+            os.close(fd)
+            os.unlink(dst)
+            raise
+        os.close(fd)
+
+
+def copyfile(src: str, dst: str) -> None:
+    """Copy file content (uses ``copy_file_range``/``sendfile`` where the kernel offers them)."""
+    shutil.copyfile(src, dst)
+
+
+def link(src: str, dst: str, kind: str) -> None:
+    """Create ``dst`` from ``src`` with link ``kind`` (reflink/hardlink/symlink/copy).
+
+    ``dst`` must not exist. A symlink gets the absolute path of ``src``, as DVC writes it.
+    Raises OSError when the kind is not supported here.
+    """
+    if kind == "copy":
+        copyfile(src, dst)
+    elif kind == "reflink":
+        reflink(src, dst)
+    elif kind == "hardlink":
+        os.link(src, dst)
+    elif kind == "symlink":
+        os.symlink(os.path.abspath(src), dst)
+    else:
+        raise OSError(errno.EINVAL, f"unknown link type {kind!r}")
+
+
+def is_same_file(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` are the same inode."""
+    try:
+        sa, sb = os.stat(a), os.stat(b)
+    except OSError:
+        return False
+    return (sa.st_dev, sa.st_ino) == (sb.st_dev, sb.st_ino)
+
+
+def is_exec(mode: int) -> bool:
+    """True if any execute bit is set, as DVC's ``isexec``."""
+    return bool(mode & (stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH))
+
+
+def makedirs(path: str | os.PathLike[str]) -> None:
+    """``os.makedirs(path, exist_ok=True)``."""
+    os.makedirs(path, exist_ok=True)
+
+
+def relpath_posix(path: str | os.PathLike[str], start: str | os.PathLike[str]) -> str:
+    """Return ``path`` relative to ``start`` with ``/`` separators."""
+    return Path(os.path.relpath(path, start)).as_posix()

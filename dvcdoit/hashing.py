@@ -1,0 +1,187 @@
+"""Turn bytes into DVC digests: file md5, legacy md5-dos2unix, ``.dir`` manifests, object paths.
+
+Everything here is pure computation over streams and values; the only file access is
+the ``*_file`` conveniences, which open a path and delegate to the stream functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from dvcdoit.errors import FormatError
+
+MD5 = "md5"
+LEGACY = "md5-dos2unix"
+DIR_SUFFIX = ".dir"
+EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
+
+_CHUNK = 4 * 1024 * 1024
+_LEGACY_CHUNK = 1024 * 1024  # NOTE: DVC decides text/binary per 1 MiB chunk; must stay 2**20.
+_TEXT_CHARS = bytes(range(32, 127)) + b"\n\r\t\f\b"
+
+
+@dataclass(frozen=True, order=True)
+class HashInfo:
+    """The address of one object: hash name (``md5`` or legacy ``md5-dos2unix``) and value."""
+
+    name: str
+    value: str
+
+    @property
+    def isdir(self) -> bool:
+        """True for a ``.dir`` manifest object."""
+        return self.value.endswith(DIR_SUFFIX)
+
+    @property
+    def legacy(self) -> bool:
+        """True for DVC 2 objects, which live in the legacy cache/remote location."""
+        return self.name == LEGACY
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One file of a directory: its posix path relative to the directory, and its md5."""
+
+    relpath: str
+    md5: str
+
+
+def md5_stream(stream: BinaryIO) -> str:
+    """Return the lowercase hex md5 of everything left in ``stream`` (raw bytes, no normalising)."""
+    h = hashlib.md5()
+    buf = bytearray(_CHUNK)
+    view = memoryview(buf)
+    readinto = getattr(stream, "readinto", None)
+    if readinto is None:
+        for chunk in iter(lambda: stream.read(_CHUNK), b""):
+            h.update(chunk)
+        return h.hexdigest()
+    while True:
+        n = readinto(buf)
+        if not n:
+            break
+        h.update(view[:n])
+    return h.hexdigest()
+
+
+def _is_text(block: bytes) -> bool:
+    sample = block[:512]
+    if not sample:
+        return True
+    if b"\x00" in sample:
+        return False
+    nontext = sample.translate(None, _TEXT_CHARS)
+    return len(nontext) / len(sample) <= 0.30
+
+
+def dos2unix_md5_stream(stream: BinaryIO) -> str:
+    """Return DVC's legacy ``md5-dos2unix`` digest: CRLF→LF in each 1 MiB chunk that looks like text."""
+    h = hashlib.md5()
+    while True:
+        chunk = stream.read(_LEGACY_CHUNK)
+        if not chunk:
+            break
+        h.update(chunk.replace(b"\r\n", b"\n") if _is_text(chunk) else chunk)
+    return h.hexdigest()
+
+
+def hash_stream(stream: BinaryIO, name: str) -> str:
+    """Hash ``stream`` under hash ``name`` (``md5`` or ``md5-dos2unix``)."""
+    return dos2unix_md5_stream(stream) if name == LEGACY else md5_stream(stream)
+
+
+def hash_file(path: str | os.PathLike[str], name: str = MD5) -> str:
+    """Hash the file at ``path`` (symlinks followed) under hash ``name``."""
+    with open(path, "rb", buffering=0) as f:
+        return hash_stream(f, name)
+
+
+def md5_bytes(data: bytes) -> str:
+    """Return the hex md5 of ``data``."""
+    return hashlib.md5(data).hexdigest()
+
+
+def manifest_bytes(entries: Iterable[ManifestEntry]) -> bytes:
+    """Serialise a ``.dir`` manifest exactly as DVC does.
+
+    Entries are sorted by relpath in code-point order and dumped with ``json.dumps``
+    defaults (``", "``/``": "`` separators, ASCII escaping), no trailing newline.
+    """
+    rows = [{"md5": e.md5, "relpath": e.relpath} for e in sorted(entries, key=lambda e: e.relpath)]
+    return json.dumps(rows, sort_keys=True).encode("utf-8")
+
+
+def dir_hash(entries: Iterable[ManifestEntry]) -> tuple[str, bytes]:
+    """Return ``(oid, manifest_bytes)`` for a directory; oid is ``<md5>.dir``."""
+    data = manifest_bytes(entries)
+    return md5_bytes(data) + DIR_SUFFIX, data
+
+
+def check_relpath(relpath: str) -> str | None:
+    """Return why ``relpath`` is unsafe as a path inside a directory output, or None if it is safe."""
+    if not relpath:
+        return "empty relpath"
+    if "\\" in relpath or "\x00" in relpath:
+        return f"relpath {relpath!r} contains a backslash or NUL"
+    if relpath.startswith("/") or posixpath.isabs(relpath):
+        return f"relpath {relpath!r} is absolute"
+    parts = relpath.split("/")
+    if any(p in ("", ".", "..") for p in parts):
+        return f"relpath {relpath!r} contains '..', '.' or an empty component"
+    return None
+
+
+def parse_manifest(data: bytes, source: str) -> list[ManifestEntry]:
+    """Parse ``.dir`` manifest bytes into entries, refusing unsafe relpaths.
+
+    A manifest comes from a cache or remote and is untrusted: an absolute relpath or one
+    with ``..`` would make checkout write outside the output, so it is a ``FormatError``.
+    Duplicate relpaths are refused too.
+    """
+    try:
+        rows = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FormatError(source, f"not a valid .dir manifest ({exc})") from None
+    if not isinstance(rows, list):
+        raise FormatError(source, "a .dir manifest must be a JSON list")
+    problems: list[str] = []
+    entries: list[ManifestEntry] = []
+    seen: set[str] = set()
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            problems.append(f"[{i}]: not an object")
+            continue
+        relpath, md5 = row.get("relpath"), row.get("md5")
+        if not isinstance(relpath, str) or not isinstance(md5, str):
+            problems.append(f"[{i}]: needs string 'relpath' and 'md5'")
+            continue
+        why = check_relpath(relpath)
+        if why:
+            problems.append(f"[{i}]: {why}")
+            continue
+        if relpath in seen:
+            problems.append(f"[{i}]: duplicate relpath {relpath!r}")
+            continue
+        seen.add(relpath)
+        entries.append(ManifestEntry(relpath, md5.lower()))
+    if problems:
+        raise FormatError(source, problems)
+    return entries
+
+
+def object_relpath(hi: HashInfo) -> str:
+    """Return the object's path below a cache or remote root (posix).
+
+    DVC 3 objects live at ``files/md5/ab/cdef…``; legacy (md5-dos2unix) ones at ``ab/cdef…``.
+    """
+    head, tail = hi.value[:2], hi.value[2:]
+    return f"{head}/{tail}" if hi.legacy else f"files/md5/{head}/{tail}"

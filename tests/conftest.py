@@ -1,0 +1,95 @@
+"""Shared fixtures: temp git repos, and real DVC 3.67.1 from its own venv for interop tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+DVC_ENV = {"DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1", "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+
+
+def _find_dvc() -> str | None:
+    explicit = os.environ.get("DVCDOIT_DVC_BIN")
+    if explicit:
+        return explicit
+    for cand in (Path.home() / "venvs/dvc/bin/dvc", Path(".venv-dvc/bin/dvc")):
+        if cand.exists():
+            return str(cand)
+    return None
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty git repo in a temp dir, made the cwd."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    monkeypatch.chdir(repo)
+    for k, v in DVC_ENV.items():
+        monkeypatch.setenv(k, v)
+    return repo
+
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def dvc() -> Runner:
+    """Run real ``dvc`` 3.67.1 (from its own venv) in the cwd; skip if it is not installed.
+
+    CI sets ``DVCDOIT_REQUIRE_DVC=1`` so that a missing DVC fails instead of skipping.
+    """
+    exe = _find_dvc()
+    if exe is None or not Path(exe).exists():
+        if os.environ.get("DVCDOIT_REQUIRE_DVC") == "1":
+            pytest.fail("real dvc 3.67.1 is required (set DVCDOIT_DVC_BIN)")
+        pytest.skip("real dvc 3.67.1 not installed (set DVCDOIT_DVC_BIN)")
+
+    def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **DVC_ENV}
+        proc = subprocess.run([exe, *args], capture_output=True, text=True, env=env, cwd=cwd)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    return run
+
+
+@pytest.fixture
+def dvcdoit() -> Runner:
+    """Run the ``dvcdoit`` command line in a subprocess (``python -m dvcdoit``) in the cwd."""
+
+    def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, **DVC_ENV}
+        proc = subprocess.run([sys.executable, "-m", "dvcdoit", *args], capture_output=True,
+                              text=True, env=env, cwd=cwd)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"dvcdoit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    return run
+
+
+def write_tree(root: Path, tree: dict[str, str | bytes]) -> None:
+    """Create files below ``root`` from ``{relpath: content}``."""
+    for rel, content in tree.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            p.write_bytes(content)
+        else:
+            p.write_text(content)
+
+
+@pytest.fixture
+def doit_bin() -> str:
+    """Path of the ``doit`` console script next to this interpreter."""
+    exe = Path(sys.executable).with_name("doit")
+    return str(exe) if exe.exists() else (shutil.which("doit") or "doit")
