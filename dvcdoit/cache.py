@@ -1,0 +1,224 @@
+"""Content-addressed object store on local disk, in DVC 3's layout.
+
+``files/md5/ab/cdef…`` for ``hash: md5`` objects, ``ab/cdef…`` for legacy md5-dos2unix ones,
+``.dir`` manifests beside them, ``runs/`` for the run-cache. Objects are written through a
+temp file in the same directory plus ``os.replace`` and are then chmod 0o444; a 0o444 object
+is trusted without re-hashing, anything else is verified (and deleted if corrupt), as DVC does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import stat
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from dvcdoit import fsutil
+from dvcdoit.errors import CacheError, FormatError, ObjectMissingError
+from dvcdoit.hashing import (
+    MD5,
+    HashInfo,
+    ManifestEntry,
+    dir_hash,
+    hash_file,
+    object_relpath,
+    parse_manifest,
+)
+
+_INGEST_CHUNK = 8 * 1024 * 1024
+
+
+class ObjectCache:
+    """A local object cache rooted at ``root`` (usually ``.dvc/cache``)."""
+
+    def __init__(self, root: Path, link_types: tuple[str, ...] = ("reflink", "copy")) -> None:
+        self.root = root
+        self.link_types = link_types
+        self._dirs_made: set[Path] = set()
+
+    @property
+    def runs_dir(self) -> Path:
+        """Root of the run-cache (``<cache>/runs``)."""
+        return self.root / "runs"
+
+    def path_for(self, hi: HashInfo) -> Path:
+        """Return where object ``hi`` lives (whether or not it exists)."""
+        return self.root / object_relpath(hi)
+
+    def _verify(self, path: Path, hi: HashInfo) -> bool:
+        if hi.isdir:
+            try:
+                data = path.read_bytes()
+                parse_manifest(data, str(path))
+            except (OSError, FormatError):
+                return False
+            return hashlib.md5(data).hexdigest() + ".dir" == hi.value
+        return hash_file(path, hi.name) == hi.value
+
+    def has(self, hi: HashInfo) -> bool:
+        """True if the object exists and is valid.
+
+        Fast path: mode exactly 0o444 is trusted without reading. Otherwise the object is
+        re-hashed; a corrupt one is deleted, a good one is protected.
+        """
+        path = self.path_for(hi)
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if stat.S_IMODE(st.st_mode) == 0o444 and stat.S_ISREG(st.st_mode):
+            return True
+        if self._verify(path, hi):
+            fsutil.protect(path)
+            return True
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        return False
+
+    def has_many(self, his: Iterable[HashInfo]) -> set[HashInfo]:
+        """Return the subset of ``his`` present and valid in the cache."""
+        return {hi for hi in his if self.has(hi)}
+
+    def _parent(self, path: Path) -> None:
+        parent = path.parent
+        if parent not in self._dirs_made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._dirs_made.add(parent)
+
+    def tmp_path(self) -> Path:
+        """Return a fresh temp file path inside the cache (same filesystem as the objects)."""
+        tmp_dir = self.root / "tmp"  # NOTE: not a valid object path, so never mistaken for one
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        return tmp_dir / f".{uuid.uuid4().hex}.tmp"
+
+    def _install(self, tmp: Path, dest: Path) -> None:
+        fsutil.protect(tmp)
+        os.replace(tmp, dest)
+
+    def add_file(self, src: Path, hi: HashInfo, move: bool = False) -> None:
+        """Store ``src`` (already known to hash to ``hi``) as an object; no-op if present.
+
+        With ``move`` the file is renamed in (same filesystem) instead of copied. Copying
+        tries the cache's link types that do not alias the source (reflink, then copy;
+        hardlink when configured), so the workspace file is never altered.
+        """
+        dest = self.path_for(hi)
+        if self.has(hi):
+            return
+        self._parent(dest)
+        tmp = Path(fsutil.tmp_name(dest))
+        try:
+            if move:
+                os.replace(src, tmp)
+            else:
+                self._copy_in(src, tmp)
+            self._install(tmp, dest)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def _copy_in(self, src: Path, tmp: Path) -> None:
+        kinds = ["reflink"]
+        if any(t == "hardlink" for t in self.link_types):
+            kinds.append("hardlink")
+        for kind in kinds:
+            try:
+                fsutil.link(str(src), str(tmp), kind)
+                return
+            except OSError:
+                continue
+        fsutil.copyfile(str(src), str(tmp))
+
+    def ingest(self, src: Path) -> tuple[HashInfo, int]:
+        """Hash ``src`` with plain md5 while copying it into the cache, in one pass.
+
+        Returns ``(hash, size)``. Reading, hashing and writing overlap (hashlib and file
+        writes release the GIL), so adding a large new file costs about one md5 pass.
+        """
+        tmp = self.tmp_path()
+        h = hashlib.md5()
+        bufs = (bytearray(_INGEST_CHUNK), bytearray(_INGEST_CHUNK))
+        size = 0
+        try:
+            with open(src, "rb", buffering=0) as fin, open(tmp, "wb", buffering=0) as fout, \
+                    ThreadPoolExecutor(1) as pool:
+                pending = None
+                i = 0
+                while True:
+                    buf = bufs[i % 2]
+                    n = fin.readinto(buf)
+                    if pending is not None:
+                        pending.result()
+                    if not n:
+                        break
+                    view = memoryview(buf)[:n]
+                    pending = pool.submit(fout.write, view)
+                    h.update(view)
+                    size += n
+                    i += 1
+            hi = HashInfo(MD5, h.hexdigest())
+            dest = self.path_for(hi)
+            if self.has(hi):
+                os.unlink(tmp)
+            else:
+                self._parent(dest)
+                self._install(tmp, dest)
+            return hi, size
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+    def add_bytes(self, data: bytes, hi: HashInfo) -> None:
+        """Store ``data`` as object ``hi`` (used for ``.dir`` manifests); no-op if present."""
+        dest = self.path_for(hi)
+        if self.has(hi):
+            return
+        self._parent(dest)
+        fsutil.atomic_write(dest, data, mode=0o444)
+
+    def add_verified(self, tmp: Path, hi: HashInfo) -> bool:
+        """Move a downloaded ``tmp`` file into place only if it hashes to ``hi``.
+
+        Returns False (and deletes ``tmp``) on mismatch, so a corrupt download never gets a
+        valid object name.
+        """
+        if not self._verify(tmp, hi):
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            return False
+        dest = self.path_for(hi)
+        self._parent(dest)
+        self._install(tmp, dest)
+        return True
+
+    def read_manifest(self, hi: HashInfo) -> list[ManifestEntry]:
+        """Return the entries of ``.dir`` object ``hi``; unsafe relpaths are refused."""
+        path = self.path_for(hi)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            msg = f"directory manifest {hi.value} is not in the cache"
+            raise ObjectMissingError(msg) from None
+        if hashlib.md5(data).hexdigest() + ".dir" != hi.value:
+            msg = f"directory manifest {hi.value} in the cache is corrupt; fetch it again"
+            raise CacheError(msg)
+        return parse_manifest(data, str(path))
+
+    def add_manifest(self, entries: Iterable[ManifestEntry], name: str = MD5) -> HashInfo:
+        """Store a ``.dir`` manifest for ``entries`` and return its hash."""
+        oid, data = dir_hash(entries)
+        hi = HashInfo(name, oid)
+        self.add_bytes(data, hi)
+        return hi
+
+    def expand(self, hi: HashInfo) -> list[HashInfo]:
+        """Return ``[hi]`` for a file, or ``[hi, *members]`` for a directory (needs its manifest)."""
+        if not hi.isdir:
+            return [hi]
+        return [hi, *(HashInfo(hi.name, e.md5) for e in self.read_manifest(hi))]

@@ -1,0 +1,101 @@
+"""Remember file hashes while a file's (inode, mtime_ns, size) is unchanged, in sqlite.
+
+Like DVC's state DB and doit's MD5Checker: a file whose inode, mtime and size match the
+stored row is trusted without reading it. The DB lives under ``.dvc/tmp/dvcdoit/`` (git-ignored
+with ``.dvc/tmp``), is shared by concurrent processes through sqlite's WAL mode, and is only a
+cache: deleting it costs re-hashing, never correctness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS hashes (
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    inode INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (path, name)
+) WITHOUT ROWID
+"""
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What must stay equal for a stored hash to be trusted."""
+
+    inode: int
+    mtime_ns: int
+    size: int
+
+    @classmethod
+    def of(cls, st: os.stat_result) -> Signature:
+        """Build a signature from ``os.stat`` output."""
+        return cls(st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class StateDB:
+    """sqlite map of ``(path, hash name) → (signature, hash value)``."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                   check_same_thread=False)
+            with contextlib.suppress(sqlite3.OperationalError):
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_SCHEMA)
+            self._conn = conn
+        return self._conn
+
+    def get(self, path: str, name: str, sig: Signature) -> str | None:
+        """Return the stored hash of ``path`` if its signature is unchanged, else None."""
+        row = self._db().execute(
+            "SELECT inode, mtime_ns, size, value FROM hashes WHERE path=? AND name=?", (path, name)
+        ).fetchone()
+        if row and Signature(row[0], row[1], row[2]) == sig:
+            return str(row[3])
+        return None
+
+    def get_under(self, prefix: str, name: str) -> dict[str, tuple[Signature, str]]:
+        """Return every stored row for paths below directory ``prefix`` (one query for a tree)."""
+        base = prefix.rstrip(os.sep) + os.sep
+        rows = self._db().execute(
+            "SELECT path, inode, mtime_ns, size, value FROM hashes "
+            "WHERE name=? AND path >= ? AND path < ?",
+            (name, base, base[:-1] + chr(ord(os.sep) + 1)),
+        )
+        return {r[0]: (Signature(r[1], r[2], r[3]), r[4]) for r in rows}
+
+    def set_many(self, rows: Iterable[tuple[str, str, Signature, str]]) -> None:
+        """Store ``(path, name, signature, value)`` rows in one transaction."""
+        data = [(p, n, s.inode, s.mtime_ns, s.size, v) for p, n, s, v in rows]
+        if not data:
+            return
+        db = self._db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?, ?, ?, ?, ?)", data)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        """Close the connection (reopened lazily on next use)."""
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
