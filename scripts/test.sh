@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install dvcdoit with its test extras into .venv, real dvc 3.67.1 into .venv-dvc, then run
+# lint, types, the import-layer contracts and the whole test suite (interop tests included).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip >/dev/null
+.venv/bin/python -m pip install -q -e '.[test]'
+if [ ! -x .venv-dvc/bin/dvc ]; then
+    "$PY" -m venv .venv-dvc
+    .venv-dvc/bin/python -m pip install -q 'dvc[s3]==3.67.1' -c tests/dvc-3.67.1-constraints.txt
+fi
+export DVCDOIT_DVC_BIN="$PWD/.venv-dvc/bin/dvc" DVCDOIT_REQUIRE_DVC=1
+export PATH="$PWD/.venv/bin:$PATH"
+echo "== ruff";   ruff check dvcdoit tests
+echo "== mypy";   mypy
+echo "== layers"; lint-imports
+echo "== pytest"; python -m pytest -q "$@"
