@@ -1,0 +1,370 @@
+"""DVC's config files (system < global < ``.dvc/config`` < ``.dvc/config.local``) ⇄ :class:`Config`.
+
+Each file is parsed on its own, its relative paths (``url``, ``cache.dir``, ...) are resolved
+against that file's directory, and only then are the files merged key by key, later levels
+winning. The ``remote`` verbs edit one file and rewrite it with DVC's exact bytes
+(see :mod:`dvcdoit.formats._ini`), applying DVC's checks and path conversion.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from dvcdoit import fsutil
+from dvcdoit.errors import ConfigError
+from dvcdoit.formats import _ini
+
+LEVELS = ("system", "global", "repo", "local")
+_NAMED = re.compile(r'^\s*(remote|machine|db)\s*"(.*)"\s*$')
+_URL = re.compile(r"\w+://")
+REMOTE_PATH_KEYS = frozenset({
+    "url", "credentialpath", "configpath", "keyfile", "cert_path", "key_path",
+    "gdrive_user_credentials_file", "gdrive_service_account_json_file_path",
+})
+_BOOL_TRUE = {"true", "yes", "on", "1", "enable"}
+_BOOL_FALSE = {"false", "no", "off", "0", "disable"}
+_COMMON_KEYS = {"url", "checksum_jobs", "jobs", "worktree", "no_traverse", "version_aware"}
+_LOCAL_KEYS = _COMMON_KEYS | {"type", "protected", "shared", "slow_link_warning", "verify"}
+_S3_KEYS = _COMMON_KEYS | {
+    "region", "profile", "credentialpath", "configpath", "endpointurl", "access_key_id",
+    "secret_access_key", "session_token", "listobjects", "use_ssl", "allow_anonymous_login",
+    "ssl_verify", "sse", "sse_kms_key_id", "sse_customer_algorithm", "sse_customer_key", "acl",
+    "grant_read", "grant_read_acp", "grant_write_acp", "grant_full_control", "cache_regions",
+    "read_timeout", "connect_timeout", "verify",
+}
+KNOWN_REMOTE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {"": frozenset(_LOCAL_KEYS), "s3": frozenset(_S3_KEYS)})
+_INT_KEYS = {"jobs": 1, "checksum_jobs": 1, "read_timeout": 0, "connect_timeout": 0}
+_BOOL_KEYS = {"verify", "worktree", "version_aware", "use_ssl", "allow_anonymous_login",
+              "no_traverse", "listobjects", "slow_link_warning", "protected", "cache_regions"}
+
+
+@dataclass(frozen=True)
+class RemoteConfig:
+    """One ``['remote "NAME"']`` section after merging; ``url`` is absolute for local paths."""
+
+    name: str
+    url: str
+    # NOTE: options may hold credentials, so they stay out of repr() (and so out of logs)
+    options: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    jobs: int | None = None
+    verify: bool = False
+
+    @property
+    def scheme(self) -> str:
+        """``""`` for a local directory, else the URL scheme (``s3``, ``gs``, ...)."""
+        m = re.match(r"(\w+)://", self.url)
+        return m.group(1).lower() if m else ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The merged configuration dvcdoit uses."""
+
+    core_remote: str | None = None
+    cache_dir: str | None = None
+    cache_type: tuple[str, ...] = ("reflink", "copy")
+    cache_shared: str | None = None
+    remotes: Mapping[str, RemoteConfig] = field(default_factory=lambda: MappingProxyType({}))
+    checksum_jobs: int | None = None
+
+    def remote(self, name: str | None = None) -> RemoteConfig:
+        """Return remote ``name``, or the default remote (``core.remote``) when ``name`` is None."""
+        if name is None:
+            name = self.core_remote
+            if name is None:
+                msg = ("no remote specified and no default remote set; use '-r NAME' or "
+                       "'dvcdoit remote default NAME'")
+                raise ConfigError(msg)
+        try:
+            return self.remotes[name.lower()]
+        except KeyError:
+            msg = f"remote '{name}' doesn't exist; known remotes: {', '.join(self.remotes) or 'none'}"
+            raise ConfigError(msg) from None
+
+
+def config_file(dvc_dir: Path, level: str) -> Path:
+    """Return the path of the config file for ``level`` (system, global, repo or local)."""
+    if level == "system":
+        return Path(os.environ.get("DVC_SYSTEM_CONFIG_DIR") or "/etc/xdg/dvc") / "config"
+    if level == "global":
+        base = os.environ.get("DVC_GLOBAL_CONFIG_DIR")
+        if not base:
+            xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.expanduser("~/.config")
+            base = os.path.join(xdg, "dvc")
+        return Path(base) / "config"
+    if level == "repo":
+        return dvc_dir / "config"
+    if level == "local":
+        return dvc_dir / "config.local"
+    msg = f"unknown config level {level!r}; expected one of {', '.join(LEVELS)}"
+    raise ConfigError(msg)
+
+
+def read_file(path: Path) -> _ini.Sections:
+    """Parse one config file; a missing file is empty."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {"": {}}
+    except (OSError, UnicodeDecodeError) as exc:
+        msg = f"{path}: cannot read config ({exc})"
+        raise ConfigError(msg) from None
+    return _ini.parse(text, str(path))
+
+
+def resolve_path(conf_dir: Path, value: str) -> str:
+    """Resolve a path value from a config file in ``conf_dir``: URLs stay, ``~`` expands."""
+    if _URL.match(value) or os.path.isabs(value):
+        return value
+    expanded = os.path.expanduser(value)
+    if os.path.isabs(expanded):
+        return expanded
+    return os.path.abspath(os.path.join(conf_dir, value))
+
+
+def to_config_path(conf_dir: Path, value: str, cwd: Path) -> str:
+    """Convert user input (relative to ``cwd``) to what DVC stores in a file in ``conf_dir``."""
+    if _URL.match(value) or os.path.isabs(value) or os.path.expanduser(value) != value:
+        return value
+    return fsutil.relpath_posix(os.path.join(cwd, value), conf_dir.absolute())
+
+
+def _scalar(value: _ini.Value) -> str:
+    return ",".join(value) if isinstance(value, tuple) else value
+
+
+def _section_name(name: str) -> tuple[str, str] | None:
+    m = _NAMED.match(name)
+    return (m.group(1), m.group(2)) if m else None
+
+
+def _load_level(path: Path) -> dict[str, dict[str, str]]:
+    """One file as {"core": {...}, "cache": {...}, "remote:NAME": {...}} with paths resolved."""
+    conf_dir = path.parent.absolute()
+    out: dict[str, dict[str, str]] = {}
+    for section, body in read_file(path).items():
+        named = _section_name(section)
+        key = f"{named[0]}:{named[1]}" if named else section
+        values = {k: _scalar(v) for k, v in body.items()}
+        for k, v in values.items():
+            if (named and named[0] == "remote" and k in REMOTE_PATH_KEYS) or (
+                    section == "cache" and k == "dir"):
+                values[k] = resolve_path(conf_dir, v)
+        values["\0file"] = str(path)
+        out[key] = values
+    return out
+
+
+def _merge(levels: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    files: dict[tuple[str, str], str] = {}
+    for level in levels:
+        for section, values in level.items():
+            target = merged.setdefault(section, {})
+            for k, v in values.items():
+                if k != "\0file":
+                    target[k] = v
+                    files[(section, k)] = values["\0file"]
+    for (section, k), f in files.items():
+        merged[section][f"\0file:{k}"] = f
+    return merged
+
+
+def _where(sect: Mapping[str, str], section: str, key: str) -> str:
+    return f"{sect.get(f'{chr(0)}file:{key}', 'config')}: [{section}] {key}"
+
+
+def parse_bool(value: str, where: str) -> bool:
+    """Parse a config boolean (``true``/``false`` and voluptuous' synonyms)."""
+    low = value.strip().lower()
+    if low in _BOOL_TRUE:
+        return True
+    if low in _BOOL_FALSE:
+        return False
+    msg = f"{where}: expected true or false, got {value!r}"
+    raise ConfigError(msg)
+
+
+def parse_int(value: str, where: str, minimum: int = 1) -> int:
+    """Parse a config integer that must be at least ``minimum``."""
+    try:
+        n = int(value.strip())
+    except ValueError:
+        n = minimum - 1
+    if n < minimum:
+        msg = f"{where}: expected an integer >= {minimum}, got {value!r}"
+        raise ConfigError(msg)
+    return n
+
+
+def check_remote_option(scheme: str, key: str, value: str, where: str) -> None:
+    """Refuse unknown keys (local and S3 remotes) and ill-typed values, as DVC's schema does."""
+    known = KNOWN_REMOTE_KEYS.get(scheme)
+    if known is not None and key not in known:
+        msg = f"{where}: unknown option for a {scheme or 'local'} remote"
+        raise ConfigError(msg)
+    if key in _INT_KEYS:
+        parse_int(value, where, _INT_KEYS[key])
+    elif key in _BOOL_KEYS:
+        parse_bool(value, where)
+
+
+def _remote(name: str, sect: Mapping[str, str]) -> RemoteConfig:
+    section = f'remote "{name}"'
+    values = {k: v for k, v in sect.items() if not k.startswith("\0")}
+    if "url" not in values:
+        msg = f"{_where(sect, section, 'url')}: missing; every remote needs a url"
+        raise ConfigError(msg)
+    scheme = RemoteConfig(name, values["url"]).scheme
+    for k, v in values.items():
+        check_remote_option(scheme, k, v, _where(sect, section, k))
+    jobs = parse_int(values["jobs"], _where(sect, section, "jobs")) if "jobs" in values else None
+    verify = parse_bool(values["verify"], _where(sect, section, "verify")) if "verify" in values \
+        else False
+    options = {k: v for k, v in values.items() if k != "url"}
+    return RemoteConfig(name, values["url"], MappingProxyType(options), jobs, verify)
+
+
+def load_config(dvc_dir: Path, level: str | None = None) -> Config:
+    """Load the merged config (or only one ``level``'s file) for the repo whose ``.dvc`` is ``dvc_dir``."""
+    levels = LEVELS if level is None else (level,)
+    merged = _merge([_load_level(config_file(dvc_dir, lv)) for lv in levels])
+    core, cache = merged.get("core", {}), merged.get("cache", {})
+    remotes = {k.split(":", 1)[1]: _remote(k.split(":", 1)[1], v)
+               for k, v in merged.items() if k.startswith("remote:")}
+    cache_type = tuple(t.strip() for t in cache.get("type", "reflink,copy").split(",") if t.strip())
+    bad = [t for t in cache_type if t not in fsutil.LINK_TYPES]
+    if bad or not cache_type:
+        msg = (f"{_where(cache, 'cache', 'type')}: unknown link type(s) {', '.join(bad) or '(empty)'};"
+               f" use {', '.join(fsutil.LINK_TYPES)}")
+        raise ConfigError(msg)
+    shared = cache.get("shared")
+    if shared is not None and shared.lower() != "group":
+        msg = f"{_where(cache, 'cache', 'shared')}: expected 'group', got {shared!r}"
+        raise ConfigError(msg)
+    jobs = core.get("checksum_jobs")
+    core_remote = core.get("remote")
+    return Config(
+        core_remote=core_remote.lower() if core_remote else None,
+        cache_dir=cache.get("dir"),
+        cache_type=cache_type,
+        cache_shared=shared.lower() if shared else None,
+        remotes=MappingProxyType(remotes),
+        checksum_jobs=parse_int(jobs, _where(core, "core", "checksum_jobs")) if jobs else None,
+    )
+
+
+# --- editing one file, as the ``remote`` verbs do -------------------------------------------
+
+def _write(path: Path, sections: _ini.Sections) -> None:
+    """Rewrite ``path`` in DVC's order: plain sections (empty ones dropped), then named ones."""
+    plain = {k: v for k, v in sections.items() if _section_name(k) is None and (v or k == "")}
+    named: _ini.Sections = {}
+    for kind in ("remote", "machine", "db"):
+        named.update({k: v for k, v in sections.items()
+                      if (n := _section_name(k)) is not None and n[0] == kind})
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fsutil.atomic_write(path, _ini.dump({**plain, **named}))
+
+
+def _remote_key(name: str) -> str:
+    return f'remote "{name}"'
+
+
+def _merged_up_to(dvc_dir: Path, level: str) -> dict[str, dict[str, str]]:
+    upto = LEVELS[: LEVELS.index(level) + 1]
+    return _merge([_load_level(config_file(dvc_dir, lv)) for lv in upto])
+
+
+def _check_level(level: str) -> None:
+    if level not in LEVELS:
+        msg = f"unknown config level {level!r}; expected one of {', '.join(LEVELS)}"
+        raise ConfigError(msg)
+
+
+def add_remote(dvc_dir: Path, name: str, url: str, *, level: str = "repo", default: bool = False,
+               force: bool = False, cwd: Path | None = None) -> None:
+    """``remote add``: write ``['remote "name"']`` with ``url`` (cwd-relative input is re-based)."""
+    _check_level(level)
+    name = name.lower()
+    path = config_file(dvc_dir, level)
+    sections = read_file(path)
+    key = _remote_key(name)
+    if key in sections and not force:
+        msg = f"{path}: remote '{name}' already exists. Use `-f|--force` to overwrite it."
+        raise ConfigError(msg)
+    sections[key] = {"url": to_config_path(path.parent, url, cwd or Path.cwd())}
+    if default:
+        sections.setdefault("core", {})["remote"] = name
+    _write(path, sections)
+
+
+def modify_remote(dvc_dir: Path, name: str, option: str, value: str | None, *,
+                  level: str = "repo", cwd: Path | None = None) -> None:
+    """``remote modify``: set ``option`` (or unset it when ``value`` is None) in one file.
+
+    The remote must exist in this file or a lower level; the option must be valid for the
+    remote's scheme (local and S3 are checked key by key, like DVC's schema).
+    """
+    _check_level(level)
+    name, option = name.lower(), option.lower()
+    path = config_file(dvc_dir, level)
+    merged = _merged_up_to(dvc_dir, level)
+    if f"remote:{name}" not in merged:
+        msg = f"{path}: remote '{name}' doesn't exist."
+        raise ConfigError(msg)
+    sections = read_file(path)
+    section = sections.setdefault(_remote_key(name), {})
+    if value is None:
+        section.pop(option, None)
+    else:
+        url = value if option == "url" else merged[f"remote:{name}"].get("url", "")
+        where = f"{path}: [{_remote_key(name)}] {option}"
+        check_remote_option(RemoteConfig(name, url).scheme, option, value, where)
+        if option in REMOTE_PATH_KEYS:
+            value = to_config_path(path.parent, value, cwd or Path.cwd())
+        section[option] = value
+    _write(path, sections)
+
+
+def set_default_remote(dvc_dir: Path, name: str | None, *, level: str = "repo") -> None:
+    """``remote default NAME`` (or ``--unset`` when ``name`` is None) in one file."""
+    _check_level(level)
+    path = config_file(dvc_dir, level)
+    sections = read_file(path)
+    if name is None:
+        sections.get("core", {}).pop("remote", None)
+    else:
+        name = name.lower()
+        if f"remote:{name}" not in _merged_up_to(dvc_dir, level):
+            msg = f"{path}: [core] remote: default remote must be present in remote list."
+            raise ConfigError(msg)
+        sections.setdefault("core", {})["remote"] = name
+    _write(path, sections)
+
+
+def remove_remote(dvc_dir: Path, name: str, *, level: str = "repo") -> None:
+    """``remote remove``: drop the section, then ``core.remote`` refs to it in shadowing files."""
+    _check_level(level)
+    name = name.lower()
+    path = config_file(dvc_dir, level)
+    sections = read_file(path)
+    if _remote_key(name) not in sections:
+        msg = f"{path}: remote '{name}' doesn't exist."
+        raise ConfigError(msg)
+    del sections[_remote_key(name)]
+    _write(path, sections)
+    for lv in reversed(LEVELS[LEVELS.index(level):]):  # NOTE: local first, down to ``level``
+        other = config_file(dvc_dir, lv)
+        if not other.exists():
+            continue
+        conf = read_file(other)
+        if _scalar(conf.get("core", {}).get("remote", "")).lower() == name:
+            del conf["core"]["remote"]
+            _write(other, conf)
