@@ -1,0 +1,39 @@
+"""StateDB: a hash is trusted only while (inode, mtime_ns, size) is unchanged."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dvcdoit.state import Signature, StateDB
+
+
+def test_get_set_and_invalidation(tmp_path: Path) -> None:
+    f = tmp_path / "f"
+    f.write_text("x")
+    db = StateDB(tmp_path / "tmp" / "state.db")
+    sig = Signature.of(os.stat(f))
+    assert db.get(str(f), "md5", sig) is None
+    db.set_many([(str(f), "md5", sig, "abc")])
+    assert db.get(str(f), "md5", sig) == "abc"
+    assert db.get(str(f), "md5-dos2unix", sig) is None
+    os.utime(f, ns=(1, 1))
+    assert db.get(str(f), "md5", Signature.of(os.stat(f))) is None
+
+
+def test_get_under_prefix_only(tmp_path: Path) -> None:
+    db = StateDB(tmp_path / "state.db")
+    s = Signature(1, 2, 3)
+    db.set_many([("/r/d/a", "md5", s, "1"), ("/r/d/sub/b", "md5", s, "2"),
+                 ("/r/d2/c", "md5", s, "3"), ("/r/d", "md5", s, "4")])
+    assert set(db.get_under("/r/d", "md5")) == {"/r/d/a", "/r/d/sub/b"}
+
+
+def test_shared_across_connections(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    a, b = StateDB(path), StateDB(path)
+    s = Signature(1, 2, 3)
+    a.set_many([("/x", "md5", s, "v")])
+    assert b.get("/x", "md5", s) == "v"
+    a.close()
+    b.close()
