@@ -1,0 +1,389 @@
+"""Data-source ``.dvc`` files (what ``dvc add`` writes) ⇄ frozen :class:`DvcFile` values.
+
+Reading validates everything at once and raises one :class:`FormatError` naming the file and
+each field (``data.xml.dvc: outs[0].md5: ...``). DVC 3 refuses ``cmd:`` (a DVC 2 single-stage
+file, see :func:`is_stage_file` and ``formats/stagefile.py``), ``metric:``/``plot:`` on outs, and
+unknown keys; so do we. Keys DVC allows but dvcdoit does not model (``files``, ``cloud``,
+``version_id``, ``etag``, ``checksum``, ``fs_config``; ``repo``/``db`` on deps) are kept in
+``extra`` and written back untouched.
+
+Writing a fresh file gives DVC 3's bytes (key order of spec §3.1). Rewriting an existing file
+applies the new data as a diff onto the old parsed text, as DVC's ``apply_diff`` does (§3.4):
+changed values are replaced in place, new keys are appended at the end of their mapping, keys
+no longer present are deleted. NOTE: DVC keeps comments and flow style (``labels: [a, b]``)
+through ruamel's round-trip mode; PyYAML cannot, so a rewrite drops comments and re-emits
+flow collections in block style. Files written by DVC itself have neither, so they round-trip
+byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dvcdoit import fsutil
+from dvcdoit.errors import FormatError, PathError
+from dvcdoit.formats import _yaml
+from dvcdoit.hashing import LEGACY, MD5, HashInfo
+
+_MD5_RE = re.compile(r"^[0-9a-f]{32}(?:\.dir)?$")
+
+# Fresh-write key order, as DVC's Output.dumpd / stage get_dump produce them.
+_OUT_ORDER = ("md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "hash",
+              "path", "fs_config", "repo", "db", "desc", "type", "labels", "meta", "cache",
+              "persist", "remote", "push", "cloud", "files")
+_TOP_ORDER = ("desc", "md5", "wdir", "frozen", "deps", "outs", "always_changed", "meta")
+
+_OUT_EXTRA = frozenset({"etag", "checksum", "version_id", "cloud", "files", "fs_config"})
+_DEP_EXTRA = _OUT_EXTRA | {"repo", "db"}
+_CORE_KEYS = frozenset({"md5", "size", "nfiles", "isexec", "hash", "path"})
+_OUT_KEYS = _CORE_KEYS | _OUT_EXTRA | {"desc", "type", "labels", "meta", "cache", "persist",
+                                       "remote", "push"}
+_DEP_KEYS = _CORE_KEYS | _DEP_EXTRA
+_TOP_KEYS = frozenset({"outs", "deps", "md5", "wdir", "frozen", "locked", "always_changed",
+                       "desc", "meta"})
+
+
+@dataclass(frozen=True)
+class Out:
+    """One output (or, for import stages, dependency) of a ``.dvc`` file.
+
+    ``hash`` is None when no ``md5`` is recorded. An entry without a ``hash:`` key is legacy
+    (DVC 2): its HashInfo name is ``md5-dos2unix`` and it is written back without ``hash:``.
+    ``extra`` holds keys DVC allows but dvcdoit does not interpret; they are kept untouched.
+    """
+
+    path: str
+    hash: HashInfo | None = None
+    size: int | None = None
+    nfiles: int | None = None
+    isexec: bool = False
+    cache: bool = True
+    persist: bool = False
+    push: bool = True
+    remote: str | None = None
+    desc: str | None = None
+    type: str | None = None
+    labels: tuple[str, ...] = ()
+    meta: Any = field(default=None, hash=False)
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def isdir(self) -> bool:
+        """True when the recorded hash is a ``.dir`` manifest."""
+        return self.hash is not None and self.hash.isdir
+
+
+@dataclass(frozen=True)
+class DvcFile:
+    """A parsed ``.dvc`` file: its outs plus the top-level keys DVC allows.
+
+    ``md5`` is the old stage hash. ``dvc add`` keeps it as it is; ``dvc commit`` drops it
+    (DVC computes no stage hash for a data source), so the caller decides by setting it.
+    ``deps`` is non-empty only for import stages (``dvc import-url``), which are not data sources.
+    """
+
+    outs: tuple[Out, ...]
+    deps: tuple[Out, ...] = ()
+    md5: str | None = None
+    wdir: str | None = None
+    frozen: bool = False
+    always_changed: bool = False
+    desc: str | None = None
+    meta: Any = field(default=None, hash=False)
+
+    @property
+    def is_data_source(self) -> bool:
+        """True for a ``dvc add`` file: outs only, no deps."""
+        return not self.deps
+
+
+def is_stage_file(data: object) -> bool:
+    """True if parsed YAML ``data`` is a DVC ≤2 single-stage file (it has ``cmd:``).
+
+    Such files belong to ``formats/stagefile.py`` (migration); :func:`parse` refuses them.
+    """
+    return isinstance(data, Mapping) and "cmd" in data
+
+
+# ---------------------------------------------------------------------------- parsing
+
+
+class _Problems(list[str]):
+    def type_check(self, where: str, value: object, kind: type | tuple[type, ...],
+                   expected: str) -> bool:
+        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+        if not ok:
+            self.append(f"{where}: expected {expected}, got {_show(value)}")
+        return ok
+
+
+def _show(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return f"number {value!r}"
+    if isinstance(value, str):
+        return repr(value)
+    return f"a {'mapping' if isinstance(value, Mapping) else 'list' if isinstance(value, list) else type(value).__name__}"
+
+
+def _checksum(value: object, where: str, problems: _Problems) -> str | None:
+    """DVC's CHECKSUM_SCHEMA (null/"" → None, int → str, lower-cased) plus a strict md5 check.
+
+    NOTE: the strict check matters: the value becomes a cache path, so ``../x`` must never pass.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        problems.append(f"{where}: expected an md5 hash string, got {_show(value)}")
+        return None
+    text = value.lower()
+    if not _MD5_RE.match(text):
+        problems.append(f"{where}: {value!r} is not an md5 hash "
+                        "(32 hex digits, optionally followed by '.dir')")
+        return None
+    return text
+
+
+def _parse_entry(raw: object, where: str, problems: _Problems, *, is_out: bool) -> Out | None:
+    if not isinstance(raw, Mapping):
+        problems.append(f"{where}: expected a mapping with 'path', got {_show(raw)}")
+        return None
+    start = len(problems)
+    allowed_extra = _OUT_EXTRA if is_out else _DEP_EXTRA
+    for key in raw:
+        if key in ("metric", "plot") and is_out:
+            problems.append(f"{where}.{key}: not allowed in a .dvc file (DVC 3 refuses it); "
+                            "declare metrics and plots in dvc.yaml")
+        elif key not in (_OUT_KEYS if is_out else _DEP_KEYS):
+            problems.append(f"{where}.{key}: unknown key (DVC 3 refuses it)")
+    path = raw.get("path")
+    if path is None:
+        problems.append(f"{where}.path: missing")
+    elif problems.type_check(f"{where}.path", path, str, "a path string") and not path:
+        problems.append(f"{where}.path: empty")
+    md5 = _checksum(raw.get("md5"), f"{where}.md5", problems)
+    name = raw.get("hash", LEGACY)
+    if "hash" in raw and name != MD5:
+        problems.append(f"{where}.hash: unsupported hash {_show(name)}; only 'md5' exists")
+    ints = {k: raw.get(k) for k in ("size", "nfiles")}
+    for k, v in ints.items():
+        if v is not None and problems.type_check(f"{where}.{k}", v, int, "an integer") and v < 0:
+            problems.append(f"{where}.{k}: must not be negative")
+    flags = {"isexec": False, "cache": True, "persist": False, "push": True}
+    for k in flags:
+        if k in raw and problems.type_check(f"{where}.{k}", raw[k], bool, "true or false"):
+            flags[k] = raw[k]
+    strs = {k: raw.get(k) for k in ("remote", "desc", "type")}
+    for k, v in strs.items():
+        if v is not None:
+            problems.type_check(f"{where}.{k}", v, str, "a string")
+    labels = raw.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        problems.append(f"{where}.labels: expected a list of strings")
+    if len(problems) > start:
+        return None
+    return Out(path=str(path), hash=HashInfo(str(name), md5) if md5 else None,
+               size=ints["size"], nfiles=ints["nfiles"], isexec=flags["isexec"],
+               cache=flags["cache"], persist=flags["persist"], push=flags["push"],
+               remote=strs["remote"], desc=strs["desc"], type=strs["type"],
+               labels=tuple(labels), meta=raw.get("meta"),
+               extra={k: v for k, v in raw.items() if k in allowed_extra})
+
+
+def _parse_list(data: Mapping[str, Any], key: str, problems: _Problems,
+                is_out: bool) -> tuple[Out, ...]:
+    raw = data.get(key)
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"{key}: expected a list, got {_show(raw)}")
+        return ()
+    items = [_parse_entry(x, f"{key}[{i}]", problems, is_out=is_out) for i, x in enumerate(raw)]
+    return tuple(x for x in items if x is not None)
+
+
+def parse(data: object, source: str) -> DvcFile:
+    """Turn parsed YAML ``data`` into a :class:`DvcFile`; every problem goes into one FormatError.
+
+    ``source`` names the file in messages (use the repo-relative path).
+    """
+    if not isinstance(data, Mapping):
+        raise FormatError(source, f"expected a mapping with 'outs', got {_show(data)}")
+    problems = _Problems()
+    if "cmd" in data:
+        problems.append("cmd: not allowed in a DVC 3 .dvc file: this is a DVC 2 single-stage "
+                        "file; convert it to a dvc.yaml stage")
+    for key in data:
+        if key not in _TOP_KEYS and key != "cmd":
+            problems.append(f"{key}: unknown key (DVC 3 refuses it)")
+    outs = _parse_list(data, "outs", problems, is_out=True)
+    deps = _parse_list(data, "deps", problems, is_out=False)
+    if data.get("outs") in (None, []):
+        problems.append("outs: missing; a .dvc file must list at least one output")
+    md5 = _checksum(data.get("md5"), "md5", problems)
+    for key in ("wdir", "desc"):
+        if data.get(key) is not None:
+            problems.type_check(key, data[key], str, "a string")
+    flags = {"frozen": False, "locked": False, "always_changed": False}
+    for key in flags:
+        if key in data and problems.type_check(key, data[key], bool, "true or false"):
+            flags[key] = data[key]
+    if problems:
+        raise FormatError(source, problems)
+    return DvcFile(outs=outs, deps=deps, md5=md5, wdir=data.get("wdir"),
+                   frozen=flags["frozen"] or flags["locked"],
+                   always_changed=flags["always_changed"], desc=data.get("desc"),
+                   meta=data.get("meta"))
+
+
+def loads(text: str | bytes, source: str) -> DvcFile:
+    """Parse the text of a ``.dvc`` file (YAML 1.2, like DVC); see :func:`parse`."""
+    return parse(_yaml.loads(text, source), source)
+
+
+def load(path: str | os.PathLike[str], source: str | None = None) -> DvcFile:
+    """Read and parse the ``.dvc`` file at ``path``; ``source`` (default: path) names it."""
+    data = Path(path).read_bytes()
+    return loads(data, source or os.fspath(path))
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def _out_dict(out: Out, *, is_out: bool = True) -> dict[str, Any]:
+    d: dict[str, Any] = dict(out.extra)
+    if out.hash is not None:
+        d["md5"] = out.hash.value
+    for key in ("size", "nfiles"):
+        if getattr(out, key) is not None:
+            d[key] = getattr(out, key)
+    if out.isexec:
+        d["isexec"] = True
+    if out.hash is None or not out.hash.legacy:
+        d["hash"] = MD5
+    d["path"] = out.path
+    if is_out:
+        for key in ("desc", "type", "labels", "meta", "remote"):
+            value = getattr(out, key)
+            if value:
+                d[key] = list(value) if key == "labels" else value
+        if not out.cache:
+            d["cache"] = False
+        if out.persist:
+            d["persist"] = True
+        if not out.push:
+            d["push"] = False
+    return {k: d[k] for k in _OUT_ORDER if k in d}
+
+
+def to_dict(dvcfile: DvcFile) -> dict[str, Any]:
+    """Return the plain dict DVC 3 would dump for ``dvcfile``, in DVC's key order.
+
+    Only true flags and set values are written (defaults never are), as DVC does.
+    """
+    d: dict[str, Any] = {
+        "desc": dvcfile.desc,
+        "md5": dvcfile.md5,
+        "wdir": None if dvcfile.wdir in (None, ".") else dvcfile.wdir,
+        "frozen": dvcfile.frozen,
+        "deps": [_out_dict(x, is_out=False) for x in dvcfile.deps],
+        "outs": [_out_dict(x) for x in dvcfile.outs],
+        "always_changed": dvcfile.always_changed,
+        "meta": dvcfile.meta,
+    }
+    return {k: d[k] for k in _TOP_ORDER if d[k]}
+
+
+def apply_diff(src: Any, dest: Any) -> None:
+    """Apply ``src`` onto ``dest`` in place, exactly like DVC's ``dvc.utils.collections.apply_diff``.
+
+    Mappings: changed values replaced in place, new keys appended, missing keys deleted.
+    Lists of equal length are diffed item by item; otherwise replaced whole.
+    """
+
+    def same_type(a: Any, b: Any) -> bool:
+        return any(isinstance(a, t) and isinstance(b, t) for t in (str, Mapping, list, bool))
+
+    if isinstance(src, Mapping) and isinstance(dest, dict):
+        for key, value in src.items():
+            if isinstance(value, (Mapping, list)) and same_type(value, dest.get(key)):
+                apply_diff(value, dest[key])
+            elif key not in dest or value != dest[key]:
+                dest[key] = value
+        for key in [k for k in dest if k not in src]:
+            del dest[key]
+    elif isinstance(src, list) and isinstance(dest, list):
+        if len(src) != len(dest):
+            dest[:] = src
+            return
+        for i, value in enumerate(src):
+            if isinstance(value, (Mapping, list)) and same_type(value, dest[i]):
+                apply_diff(value, dest[i])
+            elif value != dest[i]:
+                dest[i] = value
+    else:  # pragma: no cover - callers only pass matching containers
+        msg = f"cannot apply a diff from {type(src).__name__} to {type(dest).__name__}"
+        raise TypeError(msg)
+
+
+def dumps(dvcfile: DvcFile, old_text: str | bytes | None = None) -> str:
+    """Serialise ``dvcfile`` as DVC 3 does.
+
+    With ``old_text`` (the file's current content) the new data is applied as a diff onto it
+    (spec §3.4), so user ordering and unknown-to-us-but-valid fields survive, and unchanged data
+    gives identical bytes. Comments in ``old_text`` are lost (PyYAML limitation).
+    """
+    new = to_dict(dvcfile)
+    if old_text is not None:
+        try:
+            old = _yaml.loads(old_text, "<old>")
+        except FormatError:
+            old = None
+        if isinstance(old, dict):
+            apply_diff(new, old)
+            new = old
+    return _yaml.dumps(new)
+
+
+def dump(path: str | os.PathLike[str], dvcfile: DvcFile) -> bool:
+    """Write ``dvcfile`` to ``path`` atomically, rewriting an existing file per :func:`dumps`.
+
+    Returns False (and leaves the file and its mtime alone) when the bytes would not change.
+    """
+    p = Path(path)
+    try:
+        old: bytes | None = p.read_bytes()
+    except FileNotFoundError:
+        old = None
+    data = dumps(dvcfile, old).encode("utf-8")
+    if data == old:
+        return False
+    fsutil.atomic_write(p, data)
+    return True
+
+
+def resolve_path(dvcfile_relpath: str, dvcfile: DvcFile, out: Out) -> str:
+    """Return ``out``'s path relative to the repo root (posix), given the ``.dvc`` file's relpath.
+
+    Paths are relative to the ``.dvc`` file's directory, or to its ``wdir``. An absolute path or
+    one that leaves the repo is a :class:`PathError`.
+    """
+    base = posixpath.dirname(dvcfile_relpath)
+    if dvcfile.wdir:
+        base = posixpath.join(base, dvcfile.wdir)
+    joined = posixpath.normpath(posixpath.join(base, out.path))
+    if posixpath.isabs(out.path) or joined == ".." or joined.startswith("../"):
+        msg = f"{dvcfile_relpath}: output {out.path!r} is outside the repository"
+        raise PathError(msg)
+    return joined
