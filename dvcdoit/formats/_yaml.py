@@ -9,6 +9,7 @@ otherwise read it as something else, as ruamel does.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from typing import Any
@@ -18,10 +19,8 @@ import yaml
 from dvcdoit.errors import FormatError
 
 try:
-    from yaml import CDumper as _BaseDumper
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - pure-Python PyYAML build
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -31,14 +30,14 @@ _FLOAT = re.compile(
     |[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?
     |[-+]?\.(?:inf|Inf|INF)
     |\.(?:nan|NaN|NAN))$""",
-    re.X,
+    re.VERBOSE,
 )
 _INT = re.compile(
     r"""^(?:[-+]?0b[0-1_]+
     |[-+]?0o[0-7_]+
     |[-+]?[0-9_]+
     |[-+]?0x[0-9a-fA-F_]+)$""",
-    re.X,
+    re.VERBOSE,
 )
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 
@@ -92,8 +91,140 @@ Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)
 
 
-class Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """Block-style dumper whose quoting follows YAML 1.2 resolution, like DVC's ruamel."""
+class Dumper(yaml.SafeDumper):
+    """Block-style dumper whose quoting follows YAML 1.2 resolution, like DVC's ruamel.
+
+    NOTE: pure-Python emitter on purpose: ruamel folds long plain scalars differently from
+    libyaml (it breaks *before* a word that would pass the width, and at ``>=`` width), and
+    ``dvc.lock`` must be byte-identical. Only :meth:`write_plain` differs from PyYAML.
+    """
+
+    def choose_scalar_style(self) -> str:
+        """As PyYAML, but like ruamel a string with ``'`` or a newline gets double quotes."""
+        style: str = super().choose_scalar_style()
+        event: Any = self.event
+        analysis: Any = self.analysis
+        if (style == "'" and not event.style and ("'" in event.value or "\n" in event.value)
+                and analysis.allow_double_quoted):
+            return '"'
+        return style
+
+    def _dq_needs_escape(self, ch: str | None) -> bool:
+        if ch is None or ch in '"\\\x85\u2028\u2029\ufeff':
+            return True
+        if "\x20" <= ch <= "\x7e":
+            return False
+        return not (self.allow_unicode and ("\xa0" <= ch <= "\ud7ff" or "\ue000" <= ch <= "\ufffd"
+                                            or "\U00010000" <= ch <= "\U0010ffff"))
+
+    def _dq_backslash(self, text: str, start: int, end: int) -> bool:
+        """ruamel's rule: fold without a trailing backslash when the next line re-reads the same."""
+        try:
+            space_pos = text.index(" ", end)
+            with contextlib.suppress(ValueError):
+                space_pos = text.index("\n", end, space_pos)
+            if text[space_pos] == "\n" and text[space_pos + 1] != " ":
+                return True
+            return not (
+                '"' not in text[end:space_pos] and "'" not in text[end:space_pos]
+                and text[space_pos + 1] not in " \n" and text[end - 1 : end + 1] != "  "
+                and start != end
+            )
+        except (ValueError, IndexError):
+            return True
+
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        """ruamel.yaml 0.18's ``Emitter.write_double_quoted`` (its folding differs from PyYAML)."""
+        self.write_indicator('"', True)
+        start = end = 0
+        while end <= len(text):
+            ch = text[end] if end < len(text) else None
+            if self._dq_needs_escape(ch):
+                if start < end:
+                    self.column += end - start
+                    self.stream.write(text[start:end])
+                    start = end
+                if ch is not None:
+                    if ch in self.ESCAPE_REPLACEMENTS:
+                        data = "\\" + self.ESCAPE_REPLACEMENTS[ch]
+                    elif ch <= "\xff":
+                        data = f"\\x{ord(ch):02X}"
+                    elif ch <= "\uffff":
+                        data = f"\\u{ord(ch):04X}"
+                    else:
+                        data = f"\\U{ord(ch):08X}"
+                    self.column += len(data)
+                    self.stream.write(data)
+                    start = end + 1
+            if (0 < end < len(text) - 1 and (ch == " " or start >= end)
+                    and self.column + (end - start) > self.best_width and split):
+                need_backslash = self._dq_backslash(text, start, end)
+                data = text[start:end] + ("\\" if need_backslash else "")
+                start = max(start, end)
+                self.column += len(data)
+                self.stream.write(data)
+                self.write_indent()
+                self.whitespace = False
+                self.indention = False
+                if text[start] == " ":
+                    if not need_backslash:
+                        start += 1
+                    data = "\\" if need_backslash else ""
+                    self.column += len(data)
+                    self.stream.write(data)
+            end += 1
+        self.write_indicator('"', False)
+
+    def write_plain(self, text: str, split: bool = True) -> None:
+        """ruamel.yaml 0.18's ``Emitter.write_plain`` (line folding rules), minus comments."""
+        if self.root_context:
+            self.open_ended = True
+        if not text:
+            if self.states and self.states[-1] == self.expect_block_sequence_item:
+                self.column += 1
+                self.stream.write(" ")  # NOTE: ruamel writes "- " for a null list item
+            return
+        if not self.whitespace:
+            self.column += 1
+            self.stream.write(" ")
+        self.whitespace = False
+        self.indention = False
+        spaces = breaks = False
+        start = end = 0
+        while end <= len(text):
+            ch = text[end] if end < len(text) else None
+            if spaces:
+                if ch != " ":
+                    if start + 1 == end and self.column >= self.best_width and split:
+                        self.write_indent()
+                        self.whitespace = False
+                        self.indention = False
+                    else:
+                        self.column += end - start
+                        self.stream.write(text[start:end])
+                    start = end
+            elif breaks:
+                if (ch or "") not in "\n\x85\u2028\u2029":
+                    if text[start] == "\n":
+                        self.write_line_break()
+                    for br in text[start:end]:
+                        self.write_line_break(None if br == "\n" else br)
+                    self.write_indent()
+                    self.whitespace = False
+                    self.indention = False
+                    start = end
+            elif ch is None or ch in " \n\x85\u2028\u2029":
+                data = text[start:end]
+                if (len(data) + self.column > self.best_width and self.indent is not None
+                        and self.column > self.indent):
+                    self.write_indent()  # NOTE: ruamel puts an over-long word on its own line
+                self.column += len(data)
+                self.stream.write(data)
+                start = end
+            if ch is not None:
+                spaces = ch == " "
+                breaks = ch in "\n\x85\u2028\u2029"
+            end += 1
 
 
 def _represent_none(dumper: Any, _data: None) -> yaml.ScalarNode:
@@ -101,7 +232,7 @@ def _represent_none(dumper: Any, _data: None) -> yaml.ScalarNode:
 
 
 def _represent_float(dumper: Any, data: float) -> yaml.ScalarNode:
-    if data != data:
+    if math.isnan(data):
         text = ".nan"
     elif data in (math.inf, -math.inf):
         text = ".inf" if data > 0 else "-.inf"
@@ -118,12 +249,13 @@ Dumper.add_representer(float, _represent_float)
 def loads(text: str | bytes, source: str) -> Any:
     """Parse YAML text; a syntax error becomes ``FormatError`` naming ``source`` and the line."""
     try:
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - Loader is a safe loader
+        return yaml.load(text, Loader=Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark is not None else "?"
         problem = exc.problem or exc.context or "invalid YAML"
-        raise FormatError(f"{source}:{line}", f"invalid YAML: {problem}") from None
+        where = f"{source}:{line}"
+        raise FormatError(where, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise FormatError(source, f"invalid YAML: {exc}") from None
 
