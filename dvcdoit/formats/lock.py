@@ -1,0 +1,199 @@
+"""``dvc.lock`` (schema '2.0') ⇄ ``{name: LockEntry}`` (spec §6), byte-identical to DVC's output.
+
+Entry key order is ``cmd, deps, params, outs``; deps/outs are sorted by path, params put
+``params.yaml`` first and sort the (top-level) keys of each file. An item without a ``hash``
+key is legacy ``md5-dos2unix``. Updating one stage keeps every other entry's raw mapping
+untouched and in place; new stages are appended; nothing is ever pruned (DVC does the same).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dvcdoit import fsutil
+from dvcdoit.errors import FormatError
+from dvcdoit.formats import _yaml
+from dvcdoit.formats.params import DEFAULT_PARAMS_FILE
+from dvcdoit.formats.template import field_error
+from dvcdoit.hashing import LEGACY, MD5, HashInfo
+
+LOCK_FILE = "dvc.lock"
+SCHEMA = "2.0"
+_ITEM_KEYS = ("path", "hash", "md5", "size", "nfiles", "isexec")
+
+
+@dataclass(frozen=True)
+class LockItem:
+    """A dep or out as locked: ``path`` exactly as in dvc.yaml, its hash and metadata."""
+
+    path: str
+    hash: HashInfo | None
+    size: int | None = None
+    nfiles: int | None = None
+    isexec: bool = False
+
+
+@dataclass(frozen=True)
+class LockEntry:
+    """One stage's lock: the resolved cmd, hashed deps, params values, hashed outs."""
+
+    cmd: str | tuple[str, ...]
+    deps: tuple[LockItem, ...] = ()
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    outs: tuple[LockItem, ...] = ()
+
+    def dep(self, path: str) -> LockItem | None:
+        """The locked dep with this exact path, if any."""
+        return next((d for d in self.deps if d.path == path), None)
+
+    def out(self, path: str) -> LockItem | None:
+        """The locked out with this exact path, if any."""
+        return next((o for o in self.outs if o.path == path), None)
+
+
+def item_to_dict(item: LockItem) -> dict[str, Any]:
+    """Serialise one item in DVC's key order (``hash`` omitted for legacy)."""
+    d: dict[str, Any] = {"path": item.path}
+    if item.hash is not None:
+        if not item.hash.legacy:
+            d["hash"] = MD5
+        d["md5"] = item.hash.value
+    if item.size is not None:
+        d["size"] = item.size
+    if item.nfiles is not None:
+        d["nfiles"] = item.nfiles
+    if item.isexec:
+        d["isexec"] = True
+    return d
+
+
+def params_to_dict(params: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Order params as DVC does: ``params.yaml`` first, files and top-level keys sorted."""
+    files = sorted(params, key=lambda f: (f != DEFAULT_PARAMS_FILE, f))
+    return {f: {k: params[f][k] for k in sorted(params[f])} for f in files}
+
+
+def entry_to_dict(entry: LockEntry) -> dict[str, Any]:
+    """Serialise an entry (sorting deps/outs/params); empty sections are left out."""
+    d: dict[str, Any] = {"cmd": list(entry.cmd) if isinstance(entry.cmd, tuple) else entry.cmd}
+    if entry.deps:
+        d["deps"] = [item_to_dict(i) for i in sorted(entry.deps, key=lambda i: i.path)]
+    if entry.params:
+        d["params"] = params_to_dict(entry.params)
+    if entry.outs:
+        d["outs"] = [item_to_dict(i) for i in sorted(entry.outs, key=lambda i: i.path)]
+    return d
+
+
+def _parse_item(problems: list[tuple[str, str]], where: str, raw: Any) -> LockItem | None:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("path"), str):
+        problems.append((where, "expected a mapping with a 'path'"))
+        return None
+    extra = [k for k in raw if k not in _ITEM_KEYS]
+    if extra:
+        problems.append((f"{where}.{extra[0]}", "extra keys not allowed"))
+    md5 = raw.get("md5")
+    name = raw.get("hash")
+    if name not in (None, MD5):
+        problems.append((f"{where}.hash", f"unsupported hash {name!r}; expected 'md5'"))
+    if md5 is not None and not isinstance(md5, str):
+        problems.append((f"{where}.md5", "expected a string"))
+        md5 = None
+    size, nfiles = raw.get("size"), raw.get("nfiles")
+    for key, value in (("size", size), ("nfiles", nfiles)):
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            problems.append((f"{where}.{key}", "expected an integer"))
+    return LockItem(
+        path=raw["path"],
+        hash=None if md5 is None else HashInfo(MD5 if name == MD5 else LEGACY, md5),
+        size=size if isinstance(size, int) else None,
+        nfiles=nfiles if isinstance(nfiles, int) else None,
+        isexec=raw.get("isexec") is True,
+    )
+
+
+def _parse_entry(problems: list[tuple[str, str]], where: str, raw: Any) -> LockEntry | None:
+    if not isinstance(raw, Mapping):
+        problems.append((where, "expected a mapping"))
+        return None
+    extra = [k for k in raw if k not in ("cmd", "deps", "params", "outs")]
+    if extra:
+        problems.append((f"{where}.{extra[0]}", "extra keys not allowed"))
+    cmd = raw.get("cmd")
+    if isinstance(cmd, list) and all(isinstance(c, str) for c in cmd):
+        cmd = tuple(cmd)
+    elif not isinstance(cmd, str):
+        problems.append((f"{where}.cmd", "required: a string or list of strings"))
+        cmd = ""
+    items: dict[str, list[LockItem]] = {"deps": [], "outs": []}
+    for kind, parsed_items in items.items():
+        for i, item in enumerate(raw.get(kind) or []):
+            parsed = _parse_item(problems, f"{where}.{kind}[{i}]", item)
+            if parsed is not None:
+                parsed_items.append(parsed)
+    params = raw.get("params") or {}
+    if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
+        problems.append((f"{where}.params", "expected {file: {key: value}}"))
+        params = {}
+    return LockEntry(cmd, tuple(items["deps"]), {f: dict(v) for f, v in params.items()},
+                     tuple(items["outs"]))
+
+
+def parse_lock(data: Any, source: str = LOCK_FILE) -> dict[str, LockEntry]:
+    """Turn parsed ``dvc.lock`` data into entries, reporting every problem at once."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping) or data.get("schema") != SCHEMA:
+        msg = "not a schema '2.0' lock file (DVC 1.x lock files are not supported); delete it"
+        raise FormatError(source, msg)
+    problems: list[tuple[str, str]] = []
+    entries: dict[str, LockEntry] = {}
+    stages = data.get("stages") or {}
+    if not isinstance(stages, Mapping):
+        raise field_error(source, [("stages", "expected a mapping")])
+    for name, raw in stages.items():
+        entry = _parse_entry(problems, f"stages.{name}", raw)
+        if entry is not None:
+            entries[str(name)] = entry
+    if problems:
+        raise field_error(source, problems)
+    return entries
+
+
+def load_lock(path: Path, source: str | None = None) -> dict[str, LockEntry]:
+    """Read a lock file; a missing file means no entries."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    return parse_lock(_yaml.loads(text, source or path.name), source or path.name)
+
+
+def dumps_lock(entries: Mapping[str, LockEntry]) -> str:
+    """Serialise entries in the given order, as DVC writes ``dvc.lock``."""
+    return _yaml.dumps(
+        {"schema": SCHEMA, "stages": {n: entry_to_dict(e) for n, e in entries.items()}}
+    )
+
+
+def write_entries(path: Path, updates: Mapping[str, LockEntry]) -> None:
+    """Set the given stages' entries in the lock file at ``path``, atomically.
+
+    Existing stages keep their position (their whole entry is replaced), new ones are
+    appended, and other entries are kept byte for byte as raw data.
+    """
+    data: Any = None
+    if path.exists():
+        data = _yaml.loads(path.read_bytes(), path.name)
+        parse_lock(data, path.name)  # NOTE: refuse to rewrite a file we cannot read
+    if not isinstance(data, dict):
+        data = {}
+    stages = data.get("stages")
+    stages = dict(stages) if isinstance(stages, Mapping) else {}
+    for name, entry in updates.items():
+        stages[name] = entry_to_dict(entry)
+    out = {"schema": SCHEMA, "stages": stages}
+    fsutil.atomic_write_text(path, _yaml.dumps(out))
