@@ -1,0 +1,69 @@
+"""Remote object stores: a small :class:`Remote` protocol and the :func:`open_remote` factory.
+
+A remote stores files by *relpath* below its root (``files/md5/ab/cdef…``, legacy ``ab/cdef…``,
+``runs/ab/<key>/<value>``); it knows nothing of hashes, caches or workspaces, so a new backend
+(GCS, Azure, SSH) only implements these few methods. Backends are imported lazily: ``boto3`` is
+loaded only when an S3 remote is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from dvcdoit.errors import ConfigError, RemoteError
+from dvcdoit.formats.config import RemoteConfig
+
+
+class RemoteObjectMissing(RemoteError):  # noqa: N818 - reads as a fact, like FileNotFoundError
+    """The requested object is not on the remote."""
+
+
+@runtime_checkable
+class Remote(Protocol):
+    """What transfer needs from a storage backend. All methods are thread-safe."""
+
+    url: str
+    """Where the remote lives, for messages (never contains credentials)."""
+
+    jobs: int | None
+    """Preferred parallelism from the remote's config (``jobs``), or None."""
+
+    def exists_many(self, relpaths: Iterable[str]) -> set[str]:
+        """Return the subset of ``relpaths`` present on the remote, checked in batches."""
+        ...
+
+    def upload(self, local_path: Path, relpath: str) -> None:
+        """Store the file ``local_path`` at ``relpath`` so it appears complete or not at all."""
+        ...
+
+    def download(self, relpath: str, dest: Path) -> None:
+        """Write the object at ``relpath`` to ``dest`` (a temp path the caller verifies).
+
+        Raises :class:`RemoteObjectMissing` if there is no such object.
+        """
+        ...
+
+    def walk(self, prefix: str) -> list[str]:
+        """Return the relpaths of every object below ``prefix`` (e.g. ``runs/``)."""
+        ...
+
+
+def open_remote(cfg: RemoteConfig) -> Remote:
+    """Return the backend for ``cfg``: a local directory, or S3 (``s3://bucket/prefix``)."""
+    scheme = cfg.scheme
+    if scheme == "":
+        from dvcdoit.remotes.local import LocalRemote
+
+        return LocalRemote(Path(cfg.url), jobs=cfg.jobs)
+    if scheme == "s3":
+        from dvcdoit.remotes.s3 import S3Remote
+
+        return S3Remote.from_config(cfg)
+    msg = (f"remote '{cfg.name}': url scheme '{scheme}://' is not supported yet; "
+           "use a local path or s3://")
+    raise ConfigError(msg)
+
+
+__all__ = ["Remote", "RemoteObjectMissing", "open_remote"]

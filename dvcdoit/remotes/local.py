@@ -1,0 +1,93 @@
+"""A remote that is a directory on a local or mounted filesystem, in DVC 3's layout."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from dvcdoit import fsutil
+from dvcdoit.errors import RemoteError
+from dvcdoit.remotes import RemoteObjectMissing
+
+
+class LocalRemote:
+    """Objects are files below ``root``; each upload is a temp file + rename, then chmod 0o444."""
+
+    def __init__(self, root: Path, jobs: int | None = None) -> None:
+        self.root = root
+        self.url = str(root)
+        self.jobs = jobs
+        self._dirs_made: set[Path] = set()
+
+    def _path(self, relpath: str) -> Path:
+        return self.root / relpath
+
+    def exists_many(self, relpaths: Iterable[str]) -> set[str]:
+        """Return the present relpaths; one ``listdir`` per parent directory, not one stat each."""
+        by_dir: dict[str, list[str]] = {}
+        for rel in relpaths:
+            by_dir.setdefault(os.path.dirname(rel), []).append(rel)
+        found: set[str] = set()
+        for parent, rels in by_dir.items():
+            try:
+                names = set(os.listdir(self.root / parent))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            except OSError as exc:
+                msg = f"remote {self.url}: cannot list {parent}: {exc.strerror}"
+                raise RemoteError(msg) from None
+            found.update(r for r in rels if os.path.basename(r) in names)
+        return found
+
+    def upload(self, local_path: Path, relpath: str) -> None:
+        """Copy ``local_path`` to ``relpath`` atomically and make it read-only."""
+        dest = self._path(relpath)
+        if dest.parent not in self._dirs_made:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs_made.add(dest.parent)
+        tmp = fsutil.tmp_name(dest)
+        try:
+            try:
+                fsutil.reflink(str(local_path), tmp)
+            except OSError:
+                fsutil.copyfile(str(local_path), tmp)
+            fsutil.protect(tmp)
+            os.replace(tmp, dest)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            msg = f"remote {self.url}: cannot upload {relpath}: {exc.strerror or exc}"
+            raise RemoteError(msg) from None
+
+    def download(self, relpath: str, dest: Path) -> None:
+        """Copy the object to ``dest``; :class:`RemoteObjectMissing` if it is not there."""
+        src = self._path(relpath)
+        try:
+            try:
+                fsutil.reflink(str(src), str(dest))
+            except OSError as exc:
+                if exc.errno == errno.ENOENT:
+                    raise
+                with contextlib.suppress(OSError):
+                    os.unlink(dest)
+                fsutil.copyfile(str(src), str(dest))
+        except FileNotFoundError:
+            msg = f"remote {self.url}: {relpath} does not exist"
+            raise RemoteObjectMissing(msg) from None
+        except OSError as exc:
+            msg = f"remote {self.url}: cannot download {relpath}: {exc.strerror or exc}"
+            raise RemoteError(msg) from None
+
+    def walk(self, prefix: str) -> list[str]:
+        """Return every file below ``prefix`` as a posix relpath from the root (temp files skipped)."""
+        base = self._path(prefix)
+        out: list[str] = []
+        for dirpath, _dirs, files in os.walk(base):
+            for name in files:
+                if name.startswith(".") and name.endswith(".tmp"):
+                    continue
+                out.append(fsutil.relpath_posix(os.path.join(dirpath, name), self.root))
+        return sorted(out)

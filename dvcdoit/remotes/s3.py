@@ -1,0 +1,242 @@
+"""S3 and S3-compatible remotes through boto3 — the only module that imports boto3/botocore.
+
+Requests per object are kept near one: existence is checked by listing the object's parent
+prefix (one ``ListObjectsV2`` page covers up to 1,000 objects) unless there are only a few
+objects to check; small files move with a single ``PutObject``/``GetObject``; large files use
+multipart transfers with parts in parallel. botocore's "standard" retry mode retries 5xx,
+throttling and connection errors with jittered exponential back-off; a download whose body
+breaks mid-stream is retried here. Credentials come from the config or boto3's standard chain
+and are never put in messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import posixpath
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import boto3
+import botocore.config
+import botocore.exceptions
+import botocore.session
+from boto3.s3.transfer import TransferConfig
+
+from dvcdoit.errors import ConfigError, RemoteError
+from dvcdoit.formats.config import RemoteConfig, parse_bool
+from dvcdoit.remotes import RemoteObjectMissing
+
+MULTIPART_THRESHOLD = 64 * 1024 * 1024
+MULTIPART_CHUNK = 32 * 1024 * 1024
+HEAD_BATCH_LIMIT = 2  # NOTE: a prefix with more objects to check than this is listed instead
+_STREAM_CHUNK = 1024 * 1024
+_RETRIES = 5
+_EXTRA_ARGS = {"sse": "ServerSideEncryption", "sse_kms_key_id": "SSEKMSKeyId",
+               "sse_customer_algorithm": "SSECustomerAlgorithm", "sse_customer_key": "SSECustomerKey",
+               "acl": "ACL", "grant_read": "GrantRead", "grant_read_acp": "GrantReadACP",
+               "grant_write_acp": "GrantWriteACP", "grant_full_control": "GrantFullControl"}
+_TRANSIENT = (botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError,
+              botocore.exceptions.ResponseStreamingError, ConnectionError, TimeoutError)
+T = TypeVar("T")
+
+
+def _code(exc: botocore.exceptions.ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", "")) or str(
+        exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
+
+
+class S3Remote:
+    """Objects under ``s3://bucket/prefix``; thread-safe (one boto3 client shared by all threads)."""
+
+    def __init__(self, bucket: str, prefix: str, client: Any, *, jobs: int | None = None,
+                 extra_args: Mapping[str, str] | None = None, url: str = "") -> None:
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.client = client
+        self.jobs = jobs
+        self.url = url or f"s3://{bucket}/{self.prefix}".rstrip("/")
+        self.extra_args = dict(extra_args or {})
+        workers = max(4, jobs or 8)
+        self.transfer_config = TransferConfig(
+            multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK,
+            max_concurrency=workers, use_threads=True)
+
+    @classmethod
+    def from_config(cls, cfg: RemoteConfig) -> S3Remote:
+        """Build the client from ``cfg``'s options (endpointurl, region, profile, keys, TLS, timeouts)."""
+        parts = urlsplit(cfg.url)
+        if not parts.netloc:
+            msg = f"remote '{cfg.name}': url {cfg.url!r} has no bucket; expected s3://bucket/prefix"
+            raise ConfigError(msg)
+        opt = cfg.options
+        where = f"remote '{cfg.name}'"
+        core = botocore.session.Session(profile=opt.get("profile"))
+        if "credentialpath" in opt:
+            core.set_config_variable("credentials_file", opt["credentialpath"])
+        if "configpath" in opt:
+            core.set_config_variable("config_file", opt["configpath"])
+        session = boto3.session.Session(
+            aws_access_key_id=opt.get("access_key_id"),
+            aws_secret_access_key=opt.get("secret_access_key"),
+            aws_session_token=opt.get("session_token"),
+            region_name=opt.get("region"), botocore_session=core)
+        jobs = cfg.jobs or 4 * (os.cpu_count() or 1)
+        conf_kwargs: dict[str, Any] = {
+            "retries": {"max_attempts": 8, "mode": "standard"},
+            "max_pool_connections": max(10, jobs + 4),
+        }
+        for key in ("read_timeout", "connect_timeout"):
+            if key in opt:
+                conf_kwargs[key] = float(opt[key])
+        anonymous = parse_bool(opt.get("allow_anonymous_login", "false"), where)
+        if anonymous and session.get_credentials() is None:
+            conf_kwargs["signature_version"] = botocore.UNSIGNED
+        verify: bool | str = True
+        if "ssl_verify" in opt:
+            raw = opt["ssl_verify"]
+            verify = raw if raw.lower() not in ("true", "false") else raw.lower() == "true"
+        client = session.client(
+            "s3", endpoint_url=opt.get("endpointurl"),
+            use_ssl=parse_bool(opt.get("use_ssl", "true"), where), verify=verify,
+            config=botocore.config.Config(**conf_kwargs))
+        extra = {arg: opt[key] for key, arg in _EXTRA_ARGS.items() if key in opt}
+        return cls(parts.netloc, parts.path, client, jobs=cfg.jobs, extra_args=extra,
+                   url=cfg.url.rstrip("/"))
+
+    def _key(self, relpath: str) -> str:
+        return f"{self.prefix}/{relpath}" if self.prefix else relpath
+
+    def _fail(self, action: str, relpath: str, exc: Exception) -> RemoteError:
+        if isinstance(exc, botocore.exceptions.ClientError):
+            detail = _code(exc)
+        else:
+            detail = type(exc).__name__
+        return RemoteError(f"remote {self.url}: {action} {relpath} failed: {detail}")
+
+    def _retry(self, fn: Callable[[], T], action: str, relpath: str) -> T:
+        """Retry ``fn`` on transient errors that botocore does not retry (broken streams)."""
+        for attempt in range(_RETRIES):
+            try:
+                return fn()
+            except _TRANSIENT as exc:
+                if attempt == _RETRIES - 1:
+                    err = self._fail(action, relpath, exc)
+                    raise err from None
+                time.sleep(min(5.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.0))
+        msg = "unreachable"
+        raise AssertionError(msg)  # pragma: no cover
+
+    # -- listing -------------------------------------------------------------------------
+    def _list(self, prefix: str) -> list[str]:
+        """Keys below ``prefix`` (a relpath prefix), as relpaths."""
+        base = self._key(prefix)
+        strip = len(self._key(""))
+        out: list[str] = []
+        token: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": base}
+            if token:
+                kwargs["ContinuationToken"] = token
+            try:
+                resp = self.client.list_objects_v2(**kwargs)
+            except (botocore.exceptions.ClientError, *_TRANSIENT) as exc:
+                err = self._fail("list", prefix, exc)
+                raise err from None
+            out.extend(obj["Key"][strip:] for obj in resp.get("Contents", ()))
+            if not resp.get("IsTruncated"):
+                return out
+            token = resp.get("NextContinuationToken")
+
+    def _head(self, relpath: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(relpath))
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                return False
+            err = self._fail("check", relpath, exc)
+            raise err from None
+        except _TRANSIENT as exc:
+            err = self._fail("check", relpath, exc)
+            raise err from None
+        return True
+
+    def exists_many(self, relpaths: Iterable[str]) -> set[str]:
+        """Present relpaths, grouped by parent prefix and checked in parallel.
+
+        A prefix with at most ``HEAD_BATCH_LIMIT`` objects to check gets one HEAD each; any
+        other prefix is listed (one request per 1,000 keys), so checking N objects never costs
+        N requests once N is large.
+        """
+        by_dir: dict[str, list[str]] = {}
+        for rel in relpaths:
+            by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
+
+        def check(item: tuple[str, list[str]]) -> set[str]:
+            parent, rels = item
+            if len(rels) <= HEAD_BATCH_LIMIT:
+                return {r for r in rels if self._head(r)}
+            listed = set(self._list(parent + "/" if parent else ""))
+            return {r for r in rels if r in listed}
+
+        if len(by_dir) <= 1:
+            return set().union(*map(check, by_dir.items()))
+        with ThreadPoolExecutor(min(len(by_dir), self.jobs or 16)) as pool:
+            return set().union(*pool.map(check, by_dir.items()))
+
+    def walk(self, prefix: str) -> list[str]:
+        """Every object below ``prefix`` (e.g. ``runs/``), sorted."""
+        return sorted(self._list(prefix))
+
+    # -- data ------------------------------------------------------------------------------
+    def upload(self, local_path: Path, relpath: str) -> None:
+        """One PutObject for small files, a parallel multipart upload for large ones (atomic in S3)."""
+        key = self._key(relpath)
+        try:
+            if os.path.getsize(local_path) < MULTIPART_THRESHOLD:
+                def put() -> None:
+                    with open(local_path, "rb") as f:
+                        self.client.put_object(Bucket=self.bucket, Key=key, Body=f,
+                                               **self.extra_args)
+                self._retry(put, "upload", relpath)
+            else:
+                self._retry(lambda: self.client.upload_file(
+                    str(local_path), self.bucket, key, ExtraArgs=self.extra_args or None,
+                    Config=self.transfer_config), "upload", relpath)
+        except botocore.exceptions.ClientError as exc:
+            err = self._fail("upload", relpath, exc)
+            raise err from None
+        except boto3.exceptions.S3UploadFailedError:
+            msg = f"remote {self.url}: upload {relpath} failed"
+            raise RemoteError(msg) from None
+
+    def download(self, relpath: str, dest: Path) -> None:
+        """One GetObject streamed to ``dest``; objects over the threshold use parallel ranged GETs."""
+        key = self._key(relpath)
+        sse = {k: v for k, v in self.extra_args.items() if k.startswith("SSECustomer")}
+
+        def get() -> None:
+            resp = self.client.get_object(Bucket=self.bucket, Key=key, **sse)
+            body = resp["Body"]
+            with contextlib.closing(body):
+                if int(resp.get("ContentLength") or 0) >= MULTIPART_THRESHOLD:
+                    self.client.download_file(self.bucket, key, str(dest), ExtraArgs=sse or None,
+                                              Config=self.transfer_config)
+                    return
+                with open(dest, "wb") as f:
+                    shutil.copyfileobj(body, f, _STREAM_CHUNK)
+
+        try:
+            self._retry(get, "download", relpath)
+        except botocore.exceptions.ClientError as exc:
+            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                msg = f"remote {self.url}: {relpath} does not exist"
+                raise RemoteObjectMissing(msg) from None
+            err = self._fail("download", relpath, exc)
+            raise err from None

@@ -1,0 +1,318 @@
+"""Move objects between an :class:`~dvcdoit.cache.ObjectCache` and a :class:`~dvcdoit.remotes.Remote`.
+
+``push``, ``fetch`` and ``status`` take ``(display_name, HashInfo)`` items (outputs of ``.dvc``
+files and lock entries) and expand ``.dir`` objects into their members, named
+``<out>/<relpath>``, one name per unique object. Safety rules, from DVC's contract (§12):
+
+* push uploads a directory's files first and its ``.dir`` manifest only once every file is on
+  the remote — so a ``.dir`` on the remote means "complete", and a push that finds the
+  ``.dir`` there skips the directory with a single check;
+* fetch downloads into a temp file in the cache, which :meth:`ObjectCache.add_verified`
+  hashes before renaming it in; a corrupt remote object is reported, never entered.
+
+Per-object failures are returned as data (:class:`TransferResult`), never raised.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from dvcdoit.cache import ObjectCache
+from dvcdoit.errors import DvcDoitError
+from dvcdoit.hashing import HashInfo, object_relpath
+from dvcdoit.remotes import Remote, RemoteObjectMissing
+
+Item = tuple[str, HashInfo]
+Progress = Callable[[int], None]
+RUNS_NAME = "run-cache"
+"""``HashInfo.name`` used for run-cache entries in results (value = ``runs/…`` relpath)."""
+_RUN_PATH = re.compile(r"^runs/([0-9a-f]{2})/([0-9a-f]{64})/([0-9a-f]{64})$")
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """What a push or fetch did, object by object.
+
+    ``transferred``: objects that moved (``.dir`` manifests included, as DVC counts them);
+    ``failed``: ``(name, hash, reason)`` for objects that could not move or were corrupt;
+    ``missing``: objects that are neither in the source nor anywhere to get them from.
+    """
+
+    transferred: tuple[Item, ...] = ()
+    failed: tuple[tuple[str, HashInfo, str], ...] = ()
+    missing: tuple[Item, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed and nothing was missing."""
+        return not self.failed and not self.missing
+
+    def __add__(self, other: TransferResult) -> TransferResult:
+        return TransferResult(self.transferred + other.transferred, self.failed + other.failed,
+                              self.missing + other.missing)
+
+
+def default_jobs() -> int:
+    """DVC's default parallelism for transfers: 4 × CPU count."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def _dedupe(items: Iterable[Item]) -> dict[HashInfo, str]:
+    names: dict[HashInfo, str] = {}
+    for name, hi in items:
+        names.setdefault(hi, name)
+    return names
+
+
+def _members(cache: ObjectCache, dir_hi: HashInfo, out: str) -> dict[HashInfo, str]:
+    return {HashInfo(dir_hi.name, e.md5): f"{out}/{e.relpath}" for e in cache.read_manifest(dir_hi)}
+
+
+def _run(jobs: int | None, fn: Callable[[HashInfo], object], his: Iterable[HashInfo]) -> None:
+    todo = list(his)
+    if not todo:
+        return
+    workers = max(1, min(jobs or default_jobs(), len(todo)))
+    if workers == 1:
+        for hi in todo:
+            fn(hi)
+        return
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in pool.map(fn, todo):
+            pass
+
+
+class _Ledger:
+    """Thread-safe-enough accumulation (list.append is atomic in CPython) of one transfer."""
+
+    def __init__(self, names: dict[HashInfo, str], progress: Progress | None) -> None:
+        self.names = names
+        self.progress = progress
+        self.done: list[Item] = []
+        self.failed: list[tuple[str, HashInfo, str]] = []
+        self.missing: list[Item] = []
+
+    def ok(self, hi: HashInfo) -> None:
+        self.done.append((self.names[hi], hi))
+        if self.progress is not None:
+            self.progress(1)
+
+    def fail(self, hi: HashInfo, reason: str) -> None:
+        self.failed.append((self.names[hi], hi, reason))
+        if self.progress is not None:
+            self.progress(1)
+
+    def lack(self, hi: HashInfo) -> None:
+        self.missing.append((self.names[hi], hi))
+
+    def result(self) -> TransferResult:
+        return TransferResult(tuple(self.done), tuple(self.failed), tuple(self.missing))
+
+
+def _download(cache: ObjectCache, remote: Remote, hi: HashInfo, led: _Ledger) -> bool:
+    """Download ``hi`` through a verified temp file; record the outcome; True if it is now cached."""
+    tmp = cache.tmp_path()
+    try:
+        try:
+            remote.download(object_relpath(hi), tmp)
+        except RemoteObjectMissing:
+            led.lack(hi)
+            return False
+        except DvcDoitError as exc:
+            led.fail(hi, str(exc))
+            return False
+        if not cache.add_verified(tmp, hi):
+            led.fail(hi, f"corrupt on remote {remote.url}: content does not match {hi.value}")
+            return False
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()  # NOTE: a no-op once add_verified has renamed it into place
+    led.ok(hi)
+    return True
+
+
+def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | None = None,
+          progress: Progress | None = None) -> TransferResult:
+    """Download every object of ``items`` that the cache lacks (``.dir`` manifests first).
+
+    Objects already in the cache are not requested; the remote is not listed at all — each
+    missing object costs one GET, and a 404 makes it ``missing``.
+    """
+    names = _dedupe(items)
+    led = _Ledger(names, progress)
+    dirs = [hi for hi in names if hi.isdir]
+    _run(jobs, lambda hi: cache.has(hi) or _download(cache, remote, hi, led), dirs)
+    bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
+    for hi in dirs:
+        if hi in bad:
+            continue
+        try:
+            members = _members(cache, hi, names[hi])
+        except DvcDoitError as exc:
+            led.fail(hi, str(exc))
+            continue
+        for member, name in members.items():
+            names.setdefault(member, name)
+    wanted = [hi for hi in names if not hi.isdir and not cache.has(hi)]
+    _run(jobs, lambda hi: _download(cache, remote, hi, led), wanted)
+    return led.result()
+
+
+def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | None = None,
+         progress: Progress | None = None) -> TransferResult:
+    """Upload every object of ``items`` the remote lacks; each ``.dir`` only after all its files.
+
+    Existence is checked in two batched rounds: first the top-level objects (a ``.dir``
+    already on the remote means the whole directory is there), then the members of the
+    directories that are not.
+    """
+    names = _dedupe(items)
+    led = _Ledger(names, progress)
+    on_remote = _exists(remote, names)
+    dir_members: dict[HashInfo, list[HashInfo]] = {}
+    for hi in [h for h in names if h.isdir and h not in on_remote]:
+        if not cache.has(hi):
+            led.lack(hi)
+            continue
+        try:
+            members = _members(cache, hi, names[hi])
+        except DvcDoitError as exc:
+            led.fail(hi, str(exc))
+            continue
+        dir_members[hi] = list(members)
+        for member, name in members.items():
+            names.setdefault(member, name)
+    todo = [hi for hi in names if not hi.isdir and hi not in on_remote]
+    on_remote |= _exists(remote, todo)
+    todo = [hi for hi in todo if hi not in on_remote]
+    _run(jobs, lambda hi: _upload(cache, remote, hi, led), todo)
+    bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
+    complete = [d for d, ms in dir_members.items() if not any(m in bad for m in ms)]
+    for d in dir_members:
+        if d not in complete:
+            led.fail(d, "not uploaded because some of its files are missing or failed")
+    _run(jobs, lambda hi: _upload(cache, remote, hi, led), complete)
+    return led.result()
+
+
+def _exists(remote: Remote, his: Iterable[HashInfo]) -> set[HashInfo]:
+    by_rel = {object_relpath(hi): hi for hi in his}
+    return {by_rel[rel] for rel in remote.exists_many(by_rel)} if by_rel else set()
+
+
+def _upload(cache: ObjectCache, remote: Remote, hi: HashInfo, led: _Ledger) -> None:
+    if not cache.has(hi):
+        led.lack(hi)
+        return
+    try:
+        remote.upload(cache.path_for(hi), object_relpath(hi))
+    except DvcDoitError as exc:
+        led.fail(hi, str(exc))
+        return
+    led.ok(hi)
+
+
+def status(cache: ObjectCache, remote: Remote, items: Sequence[Item],
+           jobs: int | None = None) -> dict[str, str]:
+    """``status -c``: ``{name: "new" | "deleted" | "missing"}``, in-sync objects omitted.
+
+    ``new``: only in the cache; ``deleted``: only on the remote; ``missing``: in neither.
+    A ``.dir`` manifest missing locally is fetched (verified) first to learn its members,
+    as DVC does.
+    """
+    names = _dedupe(items)
+    scratch = _Ledger(dict(names), None)
+    for hi in [h for h in names if h.isdir]:
+        if not cache.has(hi):
+            _download(cache, remote, hi, scratch)
+        with contextlib.suppress(DvcDoitError):
+            for member, name in _members(cache, hi, names[hi]).items():
+                names.setdefault(member, name)
+    local = cache.has_many(names)
+    on_remote = _exists(remote, names)
+    out: dict[str, str] = {}
+    for hi, name in names.items():
+        here, there = hi in local, hi in on_remote
+        if here != there:
+            out[name] = "new" if here else "deleted"
+        elif not here:
+            out[name] = "missing"
+    return out
+
+
+def push_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
+              progress: Progress | None = None) -> TransferResult:
+    """Upload run-cache entries (``runs/<2>/<key>/<value>``) that the remote lacks."""
+    local = _local_runs(cache.runs_dir)
+    there = set(remote.walk("runs/"))
+    todo = {HashInfo(RUNS_NAME, rel): rel for rel in local if rel not in there}
+    led = _Ledger(todo, progress)
+
+    def up(hi: HashInfo) -> None:
+        try:
+            remote.upload(cache.root / hi.value, hi.value)
+        except DvcDoitError as exc:
+            led.fail(hi, str(exc))
+            return
+        led.ok(hi)
+
+    _run(jobs, up, todo)
+    return led.result()
+
+
+def fetch_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
+               progress: Progress | None = None,
+               verify: Callable[[Path, str, str], bool] | None = None) -> TransferResult:
+    """Download run-cache entries the cache lacks; each lands via a temp file and a rename.
+
+    Remote names that are not ``runs/<2 hex>/<64 hex>/<64 hex>`` are ignored. ``verify(tmp,
+    key, value)``, when given, must return True for the entry to be kept (e.g. recompute the
+    value digest from the YAML); rejected entries are reported as failed.
+    """
+    local = set(_local_runs(cache.runs_dir))
+    todo: dict[HashInfo, str] = {}
+    for rel in remote.walk("runs/"):
+        m = _RUN_PATH.match(rel)
+        if m and m.group(2).startswith(m.group(1)) and rel not in local:
+            todo[HashInfo(RUNS_NAME, rel)] = rel
+    led = _Ledger(todo, progress)
+
+    def down(hi: HashInfo) -> None:
+        tmp = cache.tmp_path()
+        try:
+            remote.download(hi.value, tmp)
+            _, _, key, value = hi.value.split("/")
+            if verify is not None and not verify(tmp, key, value):
+                led.fail(hi, f"corrupt run-cache entry on remote {remote.url}")
+                return
+            dest = cache.root / hi.value
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dest)
+        except DvcDoitError as exc:
+            led.fail(hi, str(exc))
+            return
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        led.ok(hi)
+
+    _run(jobs, down, todo)
+    return led.result()
+
+
+def _local_runs(runs_dir: Path) -> list[str]:
+    out: list[str] = []
+    if not runs_dir.is_dir():
+        return out
+    for dirpath, _dirs, files in os.walk(runs_dir):
+        for name in files:
+            rel = "runs/" + Path(os.path.relpath(os.path.join(dirpath, name), runs_dir)).as_posix()
+            if _RUN_PATH.match(rel):
+                out.append(rel)
+    return sorted(out)
