@@ -1,0 +1,63 @@
+"""In-memory fakes of dvcdoit's I/O seams, for fast tests of the logic above them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+
+from dvcdoit.errors import RemoteError
+from dvcdoit.remotes import RemoteObjectMissing
+
+
+class MemoryRemote:
+    """A :class:`dvcdoit.remotes.Remote` keeping objects in a dict; counts calls, injects faults.
+
+    ``fail_uploads``/``fail_downloads`` hold relpaths whose transfer raises ``RemoteError``;
+    ``calls`` counts ``exists_many``/``upload``/``download``/``walk`` calls, ``log`` records
+    the order of uploads.
+    """
+
+    def __init__(self, url: str = "memory://remote") -> None:
+        self.url = url
+        self.jobs: int | None = None
+        self.objects: dict[str, bytes] = {}
+        self.fail_uploads: set[str] = set()
+        self.fail_downloads: set[str] = set()
+        self.calls: dict[str, int] = {"exists_many": 0, "upload": 0, "download": 0, "walk": 0}
+        self.log: list[str] = []
+        self._lock = threading.Lock()
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            self.calls[name] += 1
+
+    def exists_many(self, relpaths: Iterable[str]) -> set[str]:
+        self._count("exists_many")
+        return {r for r in relpaths if r in self.objects}
+
+    def upload(self, local_path: Path, relpath: str) -> None:
+        self._count("upload")
+        if relpath in self.fail_uploads:
+            msg = f"remote {self.url}: upload {relpath} failed: injected"
+            raise RemoteError(msg)
+        data = local_path.read_bytes()
+        with self._lock:
+            self.objects[relpath] = data
+            self.log.append(relpath)
+
+    def download(self, relpath: str, dest: Path) -> None:
+        self._count("download")
+        if relpath in self.fail_downloads:
+            msg = f"remote {self.url}: download {relpath} failed: injected"
+            raise RemoteError(msg)
+        try:
+            data = self.objects[relpath]
+        except KeyError:
+            msg = f"remote {self.url}: {relpath} does not exist"
+            raise RemoteObjectMissing(msg) from None
+        dest.write_bytes(data)
+
+    def walk(self, prefix: str) -> list[str]:
+        self._count("walk")
+        return sorted(r for r in self.objects if r.startswith(prefix))
