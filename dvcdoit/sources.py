@@ -1,0 +1,167 @@
+"""Data sources: the ``.dvc`` files ``add`` writes, and their commit, checkout and status.
+
+Each verb takes a :class:`~dvcdoit.project.Project`-like set of collaborators (workspace,
+root) and returns data; the CLI renders it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dvcdoit import fsutil, gitignore
+from dvcdoit.errors import DvcDoitError, FormatError, PathError
+from dvcdoit.formats import dvcfile as fmt
+from dvcdoit.hashing import LEGACY, MD5
+from dvcdoit.workspace import Workspace
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Source:
+    """One ``.dvc`` data-source file and its outputs, with repo-relative paths."""
+
+    relpath: str
+    file: fmt.DvcFile
+    out_paths: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """What changed for one ``.dvc`` file: per-output status words, and a stale stage checksum."""
+
+    name: str
+    outs: Mapping[str, str]
+    changed_checksum: bool = False
+
+
+def load_sources(root: Path, dvcfiles: Iterable[Path]) -> list[Source]:
+    """Parse every given ``.dvc`` file that is a data source (classic stage files are skipped)."""
+    sources = []
+    for path in dvcfiles:
+        rel = fsutil.relpath_posix(path, root)
+        try:
+            f = fmt.load(path, rel)
+        except FormatError as exc:
+            if "single-stage" in str(exc):
+                continue  # NOTE: classic stage files are stages, handled by formats.stagefile
+            raise
+        sources.append(Source(rel, f, tuple(fmt.resolve_path(rel, f, o) for o in f.outs)))
+    return sources
+
+
+def select(sources: list[Source], targets: list[str], strict: bool = True) -> list[Source]:
+    """Return the sources named by ``targets`` (repo-relative ``.dvc`` paths, outputs, or dirs).
+
+    With ``strict`` a target that names nothing is a :class:`PathError`; otherwise it is skipped.
+    """
+    if not targets:
+        return sources
+    chosen = []
+    for t in targets:
+        hits = [s for s in sources if _matches(s, t)]
+        if not hits and strict:
+            msg = f"'{t}' is not tracked by any .dvc file; use 'dvcdoit add {t}' first"
+            raise PathError(msg)
+        chosen.extend(h for h in hits if h not in chosen)
+    return chosen
+
+
+def matches(s: Source, target: str) -> bool:
+    """True if repo-relative ``target`` names ``s``: its ``.dvc`` file, an output, or a parent dir."""
+    return _matches(s, target)
+
+
+def _matches(s: Source, target: str) -> bool:
+    t = target.rstrip("/")
+    if t in (s.relpath, "."):
+        return True
+    return any(p == t or p.startswith(t + "/") for p in (s.relpath, *s.out_paths))
+
+
+def add(ws: Workspace, path: Path, owners: Mapping[str, str],
+        progress: Progress | None = None) -> Path:
+    """Track ``path``: commit it to the cache, write ``PATH.dvc`` and the ``.gitignore`` entry.
+
+    ``owners`` maps repo-relative stage outputs to their stage, to refuse adding a path a
+    stage produces. Re-adding unchanged legacy data keeps its legacy hash (and bytes).
+    Returns the ``.dvc`` file path.
+    """
+    rel = ws.rel(path)
+    for out, owner in owners.items():
+        if rel == out or rel.startswith(out + "/") or out.startswith(rel + "/"):
+            msg = f"'{rel}' is an output of stage '{owner}'; it is tracked by that stage already"
+            raise DvcDoitError(msg)
+    if not os.path.lexists(path):
+        msg = f"'{rel}' does not exist"
+        raise PathError(msg)
+    gitignore.check_untracked(ws.root, [rel])
+    dvc_path = path.with_name(path.name + ".dvc")
+    old_file: fmt.DvcFile | None = None
+    if dvc_path.exists():
+        old_file = fmt.load(dvc_path, ws.rel(dvc_path))
+    old_out = old_file.outs[0] if old_file and len(old_file.outs) == 1 else None
+    name = MD5
+    if old_out is not None and old_out.hash is not None and old_out.hash.legacy:
+        if ws.hash(path, LEGACY).hi == old_out.hash:
+            name = LEGACY  # NOTE: unchanged legacy data stays legacy (spec §2.3 upgrade rule)
+    hashed = ws.commit(path, name, progress=progress)
+    base = old_out or fmt.Out(path=path.name)
+    out = replace(base, path=path.name, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles,
+                  isexec=hashed.isexec)
+    new_file = replace(old_file, outs=(out,)) if old_file else fmt.DvcFile(outs=(out,))
+    fmt.dump(dvc_path, new_file)
+    gitignore.add(ws.root, [rel])
+    return dvc_path
+
+
+def commit(ws: Workspace, source: Source, force: bool = False) -> bool:
+    """Record the current data of ``source``'s outputs; return True if the file changed."""
+    outs = []
+    for out, rel in zip(source.file.outs, source.out_paths):
+        path = ws.root / rel
+        if not out.cache:
+            hashed = ws.hash(path)
+        else:
+            name = out.hash.name if out.hash is not None else MD5
+            if name == LEGACY and ws.hash(path, LEGACY).hi != out.hash:
+                name = MD5
+            hashed = ws.commit(path, name)
+        outs.append(replace(out, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles,
+                            isexec=hashed.isexec))
+    new = replace(source.file, outs=tuple(outs), md5=None)
+    return fmt.dump(ws.root / source.relpath, new)
+
+
+def checkout(ws: Workspace, source: Source, force: bool = False,
+             progress: Progress | None = None) -> list[tuple[str, str]]:
+    """Restore ``source``'s cached outputs; return ``(status letter, path)`` for changed ones.
+
+    ``A`` means the path was created, ``M`` that it was modified. Outputs without a recorded
+    hash or with ``cache: false`` are skipped.
+    """
+    changed = []
+    for out, rel in zip(source.file.outs, source.out_paths):
+        if not out.cache or out.hash is None:
+            continue
+        path = ws.root / rel
+        existed = os.path.lexists(path)
+        if ws.checkout(path, out.hash, out.isexec, force, progress):
+            changed.append(("M" if existed else "A", rel + ("/" if out.hash.isdir else "")))
+    return changed
+
+
+def status(ws: Workspace, source: Source) -> SourceStatus | None:
+    """Return what changed for ``source`` in DVC's words, or None when it is up to date."""
+    outs = {}
+    for out, rel in zip(source.file.outs, source.out_paths):
+        word = ws.status(ws.root / rel, out.hash, out.cache)
+        if word:
+            outs[rel] = word
+    stale = source.file.md5 is not None and source.file.is_data_source
+    if not outs and not stale:
+        return None
+    return SourceStatus(source.relpath, outs, stale)

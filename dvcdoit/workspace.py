@@ -1,0 +1,339 @@
+"""Move data between the workspace and the cache, and describe workspace state as data.
+
+``hash`` tells what a path holds now (through the state DB, in parallel), ``commit`` puts
+it into the cache and links it per ``cache.type``, ``checkout`` restores it from the cache,
+and ``status`` compares it with a recorded hash using DVC's words.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from dvcdoit import fsutil
+from dvcdoit.cache import ObjectCache
+from dvcdoit.errors import CheckoutError, DvcDoitError, HashingError, ObjectMissingError
+from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, dir_hash, hash_file
+from dvcdoit.ignore import DvcIgnore
+from dvcdoit.state import Signature, StateDB
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Hashed:
+    """What a path holds: its hash, total size, file count (dirs) and exec bit (files)."""
+
+    hi: HashInfo
+    size: int
+    nfiles: int | None = None
+    isexec: bool = False
+    entries: tuple[ManifestEntry, ...] | None = None
+
+
+class Workspace:
+    """The repo's working tree seen through the state DB, the cache and ``.dvcignore``."""
+
+    def __init__(self, root: Path, cache: ObjectCache, state: StateDB, ignore: DvcIgnore,
+                 jobs: int | None = None) -> None:
+        self.root = root
+        self.cache = cache
+        self.state = state
+        self.ignore = ignore
+        self.jobs = jobs or min(8, (os.cpu_count() or 1) * 2)
+        self._link_kind: str | None = None
+
+    # ---------------------------------------------------------------- hashing
+    def _hash_many(self, files: Sequence[tuple[str, os.stat_result]], name: str,
+                   under: str | None, progress: Progress | None) -> list[str]:
+        """Hash absolute ``files`` (with their stats); state DB hits are not read again."""
+        if under is not None and len(files) > 16:
+            known = self.state.get_under(under, name)
+        else:
+            known = {}
+            for p, _st in files:
+                row = self.state.get(p, name, Signature.of(_st))
+                if row is not None:
+                    known[p] = (Signature.of(_st), row)
+        values: list[str | None] = []
+        todo: list[int] = []
+        for i, (p, st) in enumerate(files):
+            hit = known.get(p)
+            if hit is not None and hit[0] == Signature.of(st):
+                values.append(hit[1])
+            else:
+                values.append(None)
+                todo.append(i)
+        if progress and len(files) - len(todo):
+            progress(len(files) - len(todo))
+
+        def one(i: int) -> str:
+            path = files[i][0]
+            try:
+                value = hash_file(path, name)
+            except FileNotFoundError:
+                msg = f"'{self.rel(path)}' vanished while it was being hashed"
+                raise HashingError(msg) from None
+            if progress:
+                progress(1)
+            return value
+
+        if len(todo) > 4 and self.jobs > 1:
+            with ThreadPoolExecutor(self.jobs) as pool:
+                results = list(pool.map(one, todo))
+        else:
+            results = [one(i) for i in todo]
+        rows = []
+        for i, value in zip(todo, results):
+            values[i] = value
+            rows.append((files[i][0], name, Signature.of(files[i][1]), value))
+        self.state.set_many(rows)
+        return [v for v in values if v is not None]
+
+    def rel(self, path: str | Path) -> str:
+        """Return ``path`` relative to the repo root, posix style."""
+        return fsutil.relpath_posix(path, self.root)
+
+    def hash(self, path: Path, name: str = MD5, progress: Progress | None = None) -> Hashed:
+        """Return what ``path`` (file or directory) holds now, under hash ``name``.
+
+        Directory members come from the ignore-aware walk; unchanged files (same inode,
+        mtime_ns, size) are taken from the state DB without reading them.
+        """
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            kind = "is a broken symlink" if os.path.islink(path) else "does not exist"
+            msg = f"'{self.rel(path)}' {kind}"
+            raise HashingError(msg) from None
+        if stat.S_ISDIR(st.st_mode):
+            walked = self.ignore.walk_files(path)
+            files = [(os.path.join(path, rel), s) for rel, s in walked]
+            values = self._hash_many(files, name, os.fspath(path), progress)
+            entries = tuple(ManifestEntry(rel, v) for (rel, _s), v in zip(walked, values))
+            oid, _ = dir_hash(entries)
+            return Hashed(HashInfo(name, oid), sum(s.st_size for _r, s in walked), len(entries),
+                          False, entries)
+        (value,) = self._hash_many([(os.fspath(path), st)], name, None, progress)
+        return Hashed(HashInfo(name, value), st.st_size, None, fsutil.is_exec(st.st_mode))
+
+    # ---------------------------------------------------------------- commit
+    def commit(self, path: Path, name: str = MD5, hashed: Hashed | None = None,
+               progress: Progress | None = None) -> Hashed:
+        """Put the data at ``path`` into the cache and link the workspace per ``cache.type``.
+
+        A new single file is hashed and copied in one pass. Returns what was committed.
+        """
+        if hashed is None and name == MD5 and path.is_file() and not path.is_symlink():
+            st = os.stat(path)
+            if self.state.get(os.fspath(path), name, Signature.of(st)) is None:
+                hi, size = self.cache.ingest(path)
+                self.state.set_many([(os.fspath(path), name, Signature.of(st), hi.value)])
+                hashed = Hashed(hi, size, None, fsutil.is_exec(st.st_mode))
+        if hashed is None:
+            hashed = self.hash(path, name, progress)
+        if hashed.entries is None:
+            self.cache.add_file(path, hashed.hi)
+            self._relink(path, hashed.hi)
+            return hashed
+        members = [(path / e.relpath, HashInfo(name, e.md5)) for e in hashed.entries]
+        missing = [(p, hi) for p, hi in members if not self.cache.has(hi)]
+
+        def add(item: tuple[Path, HashInfo]) -> None:
+            self.cache.add_file(item[0], item[1])
+
+        with ThreadPoolExecutor(self.jobs) as pool:
+            list(pool.map(add, missing))
+        self.cache.add_manifest(hashed.entries, name)
+        for p, hi in members:
+            self._relink(p, hi)
+        return hashed
+
+    def _relink(self, path: Path, hi: HashInfo) -> None:
+        kind = self._first_kind(path)
+        if kind in ("copy", "reflink"):
+            return
+        if kind == "hardlink" and fsutil.is_same_file(str(path), str(self.cache.path_for(hi))):
+            return
+        if kind == "symlink" and path.is_symlink():
+            return
+        self._place(path, hi)
+
+    # ---------------------------------------------------------------- checkout
+    def _first_kind(self, near: Path) -> str:
+        if self._link_kind is None:
+            self._link_kind = self._probe_kind(near)
+        return self._link_kind
+
+    def _probe_kind(self, near: Path) -> str:
+        """Find the first configured link type that works between the cache and ``near``."""
+        probe_src = self.cache.tmp_path()
+        probe_src.write_bytes(b"")
+        parent = near.parent if near.parent.exists() else self.root
+        try:
+            for kind in self.cache.link_types:
+                dst = Path(fsutil.tmp_name(parent / "probe"))
+                try:
+                    fsutil.link(str(probe_src), str(dst), kind)
+                except OSError:
+                    continue
+                os.unlink(dst)
+                return kind
+        finally:
+            os.unlink(probe_src)
+        types = ",".join(self.cache.link_types)
+        msg = f"no possible cache link types: none of '{types}' works here; set cache.type"
+        raise DvcDoitError(msg)
+
+    def _place(self, dest: Path, hi: HashInfo, isexec: bool = False) -> None:
+        """Replace ``dest`` with a link to object ``hi`` (atomically, via a temp name)."""
+        src = str(self.cache.path_for(hi))
+        tmp = fsutil.tmp_name(dest)
+        kinds = [self._first_kind(dest), *[k for k in self.cache.link_types if k != self._link_kind]]
+        for kind in kinds:
+            try:
+                fsutil.link(src, tmp, kind)
+                break
+            except OSError:
+                continue
+        else:
+            msg = f"could not link '{self.rel(dest)}' from the cache with any of {kinds}"
+            raise DvcDoitError(msg)
+        if kind in ("copy", "reflink"):
+            fsutil.make_writable(tmp)
+            if isexec:
+                os.chmod(tmp, os.stat(tmp).st_mode | 0o100)
+        if dest.is_dir() and not dest.is_symlink():
+            fsutil.remove(dest)
+        os.replace(tmp, dest)
+        with contextlib.suppress(OSError):
+            st = os.stat(dest)
+            self.state.set_many([(os.fspath(dest), hi.name, Signature.of(st), hi.value)])
+
+    def _safe_parent(self, top: Path, dest: Path) -> None:
+        """Create ``dest``'s parents below ``top``, replacing symlinks so nothing escapes ``top``."""
+        cur = top
+        for part in dest.relative_to(top).parts[:-1]:
+            cur = cur / part
+            if cur.is_symlink() or (cur.exists() and not cur.is_dir()):
+                fsutil.remove(cur)
+            cur.mkdir(exist_ok=True)
+
+    def checkout(self, path: Path, hi: HashInfo, isexec: bool = False, force: bool = False,
+                 progress: Progress | None = None) -> bool:
+        """Restore ``path`` from the cache; return True if anything changed.
+
+        Files already matching are left alone. Workspace files that would be overwritten or
+        removed and are not saved in the cache are refused without ``force``. Missing
+        objects are collected and raised together as :class:`CheckoutError` after every
+        other file was restored.
+        """
+        if not hi.isdir:
+            return self._checkout_file(path, hi, isexec, force)
+        entries = self.cache.read_manifest(hi)
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            self._guard_unsaved(path, force)
+            fsutil.remove(path)
+        path.mkdir(parents=True, exist_ok=True)
+        current = {rel: s for rel, s in self.ignore.walk_files(path)}
+        wanted = {e.relpath: e for e in entries}
+        changed = False
+        extra = [rel for rel in current if rel not in wanted]
+        if extra and not force:
+            self._guard_unsaved_many([path / r for r in extra])
+        for rel in extra:
+            os.unlink(path / rel)
+            changed = True
+        failures: list[str] = []
+        for e in entries:
+            dest = path / e.relpath
+            try:
+                self._safe_parent(path, dest)
+                changed |= self._checkout_file(dest, HashInfo(hi.name, e.md5), False, force)
+            except ObjectMissingError as exc:
+                failures.append(str(exc))
+            if progress:
+                progress(1)
+        if failures:
+            raise CheckoutError(failures)
+        return changed
+
+    def _matches(self, path: Path, hi: HashInfo) -> bool:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if not stat.S_ISREG(st.st_mode):
+            return False
+        kind = self._first_kind(path)
+        obj = str(self.cache.path_for(hi))
+        if kind == "symlink" and os.path.islink(path):
+            return os.readlink(path) == obj
+        if kind == "hardlink" and not fsutil.is_same_file(str(path), obj):
+            return False
+        return self.hash(path, hi.name).hi == hi
+
+    def _checkout_file(self, path: Path, hi: HashInfo, isexec: bool, force: bool) -> bool:
+        if self._matches(path, hi):
+            if isexec and not fsutil.is_exec(os.stat(path).st_mode) and not path.is_symlink():
+                os.chmod(path, os.stat(path).st_mode | 0o100)
+            return False
+        if not self.cache.has(hi):
+            msg = f"'{self.rel(path)}': object {hi.value} is missing from the cache; run pull"
+            raise ObjectMissingError(msg)
+        if os.path.lexists(path):
+            self._guard_unsaved(path, force)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._place(path, hi, isexec)
+        return True
+
+    def _guard_unsaved(self, path: Path, force: bool) -> None:
+        if not force:
+            self._guard_unsaved_many([path])
+
+    def _guard_unsaved_many(self, paths: list[Path]) -> None:
+        unsaved = []
+        for p in paths:
+            if p.is_symlink() or not p.exists():
+                continue
+            if p.is_dir():
+                unsaved.append(p)
+                continue
+            if not self.cache.has(self.hash(p).hi):
+                unsaved.append(p)
+        if unsaved:
+            names = ", ".join(f"'{self.rel(p)}'" for p in unsaved[:5])
+            more = f" and {len(unsaved) - 5} more" if len(unsaved) > 5 else ""
+            msg = f"refusing to overwrite unsaved {names}{more}; commit it or use --force"
+            raise DvcDoitError(msg)
+
+    # ---------------------------------------------------------------- status
+    def status(self, path: Path, recorded: HashInfo | None, cached: bool = True) -> str | None:
+        """Return DVC's status word for an output (``not in cache``/``deleted``/``modified``) or None."""
+        if cached and recorded is not None and not self.in_cache(recorded):
+            return "not in cache"
+        if not os.path.lexists(path) or self.ignore.is_ignored(self.rel(path), path.is_dir()):
+            return "deleted"
+        if recorded is None:
+            return "modified"
+        try:
+            now = self.hash(path, recorded.name)
+        except HashingError:
+            return "deleted"
+        return None if now.hi == recorded else "modified"
+
+    def in_cache(self, hi: HashInfo) -> bool:
+        """True if ``hi`` (and, for a directory, every member) is in the cache."""
+        if not self.cache.has(hi):
+            return False
+        if not hi.isdir:
+            return True
+        try:
+            return all(self.cache.has(m) for m in self.cache.expand(hi)[1:])
+        except DvcDoitError:
+            return False
