@@ -1,0 +1,197 @@
+"""``dvcdoit remote add|modify|default|list|remove`` and the renderers for push/fetch/status -c.
+
+Output matches DVC 3.67.1 line for line. The renderers turn transfer data into lines; lines
+that start with ``ERROR:`` or ``WARNING:`` belong on stderr (:func:`emit` does that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from dvcdoit.errors import NotARepoError
+from dvcdoit.formats import config as cfg
+from dvcdoit.transfer import TransferResult
+
+STATUS_LEN = 20
+_VERB_DONE = {"push": "pushed", "fetch": "fetched", "pull": "fetched"}
+_VERB_METHOD = {"push": "upload", "fetch": "download", "pull": "download"}
+
+
+def _level(args: argparse.Namespace) -> str | None:
+    return getattr(args, "level", None)
+
+
+def _dvc_dir(args: argparse.Namespace) -> Path:
+    from dvcdoit.project import find_root
+
+    try:
+        return find_root(Path.cwd()) / ".dvc"
+    except NotARepoError:
+        if _level(args) in ("global", "system"):
+            return Path.cwd() / ".dvc"  # NOTE: only used to name repo-level files, never read
+        raise
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """``remote add [-d] [-f] NAME URL``."""
+    if args.default:
+        print(f"Setting '{args.name.lower()}' as a default remote.")
+    cfg.add_remote(_dvc_dir(args), args.name, args.url, level=_level(args) or "repo",
+                   default=args.default, force=args.force, cwd=Path.cwd())
+    return 0
+
+
+def cmd_modify(args: argparse.Namespace) -> int:
+    """``remote modify NAME OPTION VALUE`` or ``remote modify -u NAME OPTION``."""
+    if args.unset == (args.value is not None):
+        print("ERROR: give a VALUE, or -u/--unset without one", file=sys.stderr)
+        return 3
+    cfg.modify_remote(_dvc_dir(args), args.name, args.option, None if args.unset else args.value,
+                      level=_level(args) or "repo", cwd=Path.cwd())
+    return 0
+
+
+def cmd_default(args: argparse.Namespace) -> int:
+    """``remote default [NAME]`` (prints the default when NAME is omitted), ``--unset``."""
+    dvc_dir = _dvc_dir(args)
+    if args.name is None and not args.unset:
+        current = cfg.load_config(dvc_dir, _level(args)).core_remote
+        if current is None:
+            print("No default remote set")
+            return 1
+        print(current)
+        return 0
+    cfg.set_default_remote(dvc_dir, None if args.unset else args.name, level=_level(args) or "repo")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """``remote list``: ``name<TAB>url[<TAB>(default)]`` with tabs expanded, as DVC's rich output."""
+    conf = cfg.load_config(_dvc_dir(args), _level(args))
+    for name, remote in conf.remotes.items():
+        text = f"{name}\t{remote.url}" + ("\t(default)" if name == conf.core_remote else "")
+        print(text.expandtabs(8))
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """``remote remove NAME`` (also clears ``core.remote`` where it names this remote)."""
+    cfg.remove_remote(_dvc_dir(args), args.name, level=_level(args) or "repo")
+    return 0
+
+
+def _levels(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--global", dest="level", action="store_const", const="global",
+                   help="use the global config (~/.config/dvc/config)")
+    g.add_argument("--system", dest="level", action="store_const", const="system",
+                   help="use the system config (/etc/xdg/dvc/config)")
+    g.add_argument("--project", dest="level", action="store_const", const="repo",
+                   help="use the project config (.dvc/config)")
+    g.add_argument("--local", dest="level", action="store_const", const="local",
+                   help="use the git-ignored local config (.dvc/config.local), e.g. for secrets")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register ``remote`` and its sub-commands."""
+    remote = sub.add_parser("remote", help="set up and manage data remotes")
+    verbs = remote.add_subparsers(dest="remote_command", metavar="COMMAND")
+    verbs.required = True
+
+    p = verbs.add_parser("add", help="add a remote")
+    _levels(p)
+    p.add_argument("-d", "--default", action="store_true", help="make it the default remote")
+    p.add_argument("-f", "--force", action="store_true", help="overwrite an existing remote")
+    p.add_argument("name")
+    p.add_argument("url", help="local path (relative to cwd) or s3://bucket/prefix")
+    p.set_defaults(func=cmd_add)
+
+    p = verbs.add_parser("modify", help="set or unset an option of a remote")
+    _levels(p)
+    p.add_argument("-u", "--unset", action="store_true", help="remove the option")
+    p.add_argument("name")
+    p.add_argument("option")
+    p.add_argument("value", nargs="?")
+    p.set_defaults(func=cmd_modify)
+
+    p = verbs.add_parser("default", help="show or set the default remote")
+    _levels(p)
+    p.add_argument("-u", "--unset", action="store_true", help="unset the default remote")
+    p.add_argument("name", nargs="?")
+    p.set_defaults(func=cmd_default)
+
+    p = verbs.add_parser("list", help="list remotes")
+    _levels(p)
+    p.set_defaults(func=cmd_list)
+
+    p = verbs.add_parser("remove", help="remove a remote")
+    _levels(p)
+    p.add_argument("name")
+    p.set_defaults(func=cmd_remove)
+
+
+# --- renderers the push/pull/fetch/status verbs use -------------------------------------------
+
+def summary(stats: Iterable[tuple[str, int]]) -> str:
+    """DVC's ``get_summary``: ``"4 files fetched and 1 file added"``; empty when all counts are 0."""
+    words = [f"{n} file{'s' if n > 1 else ''} {state}" for state, n in stats if n]
+    if len(words) > 1:
+        return f"{', '.join(words[:-1])} and {words[-1]}"
+    return words[0] if words else ""
+
+
+def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str, int]] = (),
+                    runs: TransferResult | None = None) -> list[str]:
+    """Lines for a push/fetch/pull result, in DVC's wording.
+
+    ``verb`` is ``push``, ``fetch`` or ``pull``; ``extra`` adds pull's checkout counts (e.g.
+    ``[("added", 1)]``); ``runs`` is the run-cache result, counted with the objects as DVC does.
+    """
+    lines: list[str] = []
+    if result.missing:
+        lines.append("WARNING: Some of the cache files do not exist neither locally nor on remote."
+                     " Missing cache files:")
+        lines.extend(f"name: {name}, {hi.name}: {hi.value}" for name, hi in result.missing)
+    failed = list(result.failed) + list(runs.failed if runs else ())
+    lines.extend(f"ERROR: failed to transfer '{name}' ({hi.value}) - {reason}"
+                 for name, hi, reason in failed)
+    moved = len(result.transferred) + (len(runs.transferred) if runs else 0)
+    text = summary([(_VERB_DONE[verb], moved), *extra])
+    lines.append(text or "Everything is up to date.")
+    bad = len(failed) + len(result.missing)
+    if bad:
+        what = {"push": "push data to", "fetch": "fetch data from", "pull": "pull data from"}[verb]
+        lines.append(f"ERROR: failed to {what} the cloud - {bad} files failed to "
+                     f"{_VERB_METHOD[verb]}")
+    return lines
+
+
+def transfer_exit_code(result: TransferResult, runs: TransferResult | None = None) -> int:
+    """1 when any object failed or was missing, else 0."""
+    return 0 if result.ok and (runs is None or runs.ok) else 1
+
+
+def render_cloud_status(status: Mapping[str, str], remote_name: str, as_json: bool = False,
+                        indent: bool = True) -> list[str]:
+    """Lines for ``status -c`` (``indent``) or ``status -r NAME`` (no indent), or ``--json``."""
+    if as_json:
+        return [json.dumps(dict(status))]
+    if not status:
+        return [f"Cache and remote '{remote_name}' are in sync."]
+    ind = "\t" if indent else ""
+    return [f"{ind}{(state + ':').ljust(STATUS_LEN)}{name}" for name, state in status.items()]
+
+
+def emit(lines: Iterable[str]) -> None:
+    """Print ``lines``: ``ERROR:``/``WARNING:`` ones (and what follows a warning) to stderr."""
+    to_err = False
+    for line in lines:
+        if line.startswith(("ERROR:", "WARNING:")):
+            to_err = True
+        elif not line.startswith("name: "):
+            to_err = False
+        print(line, file=sys.stderr if to_err else sys.stdout)
