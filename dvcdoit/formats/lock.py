@@ -197,3 +197,12 @@ def write_entries(path: Path, updates: Mapping[str, LockEntry]) -> None:
         stages[name] = entry_to_dict(entry)
     out = {"schema": SCHEMA, "stages": stages}
     fsutil.atomic_write_text(path, _yaml.dumps(out))
+
+
+def parse_entry(data: Any, source: str) -> LockEntry:
+    """Parse one stage entry (e.g. a run-cache file, which is an entry without its name)."""
+    problems: list[tuple[str, str]] = []
+    entry = _parse_entry(problems, "", data)
+    if problems or entry is None:
+        raise field_error(source, [(w.lstrip("."), m) for w, m in problems])
+    return entry

@@ -1,0 +1,83 @@
+"""DVC's run-cache (spec §9): ``<cache>/runs/<key[:2]>/<key>/<value>`` YAML lock entries.
+
+``value`` is the sha256 of ``json.dumps(entry, sort_keys=True)`` where every ``size`` and
+``nfiles`` key is dropped (recursively); ``key`` is the same with ``outs`` replaced by the list
+of out paths, so it depends only on cmd, deps and params. Restoring takes the single newest
+file (by mtime) in the key directory, as DVC does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from dvcdoit import fsutil
+from dvcdoit.errors import DvcDoitError
+from dvcdoit.formats import _yaml
+from dvcdoit.formats.lock import LockEntry, entry_to_dict, parse_entry
+
+_DROP = frozenset({"size", "nfiles"})
+
+
+def _filtered(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_filtered(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _filtered(v) for k, v in value.items() if k not in _DROP}
+    return value
+
+
+def _sha256(data: Any) -> str:
+    return hashlib.sha256(json.dumps(_filtered(data), sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def run_key(entry: LockEntry) -> str:
+    """The key of a run: cmd, deps and params (out *paths* only)."""
+    d = entry_to_dict(entry)
+    if "outs" in d:
+        d["outs"] = [o["path"] for o in d["outs"]]
+    return _sha256(d)
+
+
+def run_value(entry: LockEntry) -> str:
+    """The value of a run: the whole entry (outs with their hashes)."""
+    return _sha256(entry_to_dict(entry))
+
+
+def entry_path(runs_dir: Path, entry: LockEntry) -> Path:
+    """Where ``entry`` is (or would be) stored."""
+    key = run_key(entry)
+    return runs_dir / key[:2] / key / run_value(entry)
+
+
+def save(runs_dir: Path, entry: LockEntry) -> Path:
+    """Store ``entry`` atomically; an identical existing entry is left as it is."""
+    path = entry_path(runs_dir, entry)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fsutil.atomic_write_text(path, _yaml.dumps(entry_to_dict(entry)))
+    return path
+
+
+def load_newest(runs_dir: Path, key: str) -> LockEntry | None:
+    """The newest entry stored under ``key`` (None if none, or if it is unreadable)."""
+    key_dir = runs_dir / key[:2] / key
+    newest: tuple[int, str] | None = None
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(key_dir) as it:
+        for e in it:
+            if e.name.startswith(".") or not e.is_file():
+                continue  # NOTE: skip temp files of a concurrent writer
+            cand = (e.stat().st_mtime_ns, e.name)
+            if newest is None or cand > newest:
+                newest = cand
+    if newest is None:
+        return None
+    path = key_dir / newest[1]
+    try:
+        return parse_entry(_yaml.loads(path.read_bytes(), str(path)), str(path))
+    except (OSError, DvcDoitError):
+        return None  # NOTE: a damaged run-cache entry only means "not restorable"
