@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from dvcdoit.errors import FormatError, PathError
 from dvcdoit.formats import _yaml
-from dvcdoit.formats import dvcfile as D
+from dvcdoit.formats import dvcfile as df
 from dvcdoit.hashing import HashInfo
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -41,7 +41,7 @@ def _hi(exp: dict[str, Any]) -> HashInfo:
 @pytest.mark.parametrize("case", FILE_CASES)
 def test_golden_values(case: str) -> None:
     exp = EXPECTED[case]
-    d = D.loads(_golden(case), case)
+    d = df.loads(_golden(case), case)
     (out,) = d.outs
     assert (out.path, out.hash, out.size, out.nfiles, out.isexec) == (
         exp["path"], _hi(exp), exp["size"], exp["nfiles"], exp["isexec"])
@@ -53,15 +53,15 @@ def test_golden_values(case: str) -> None:
 def test_fresh_write_matches_dvc_bytes(case: str) -> None:
     """Build the value from expected.json alone; its fresh dump is what `dvc add` wrote."""
     exp = EXPECTED[case]
-    out = D.Out(path=exp["path"], hash=_hi(exp), size=exp["size"], nfiles=exp["nfiles"],
+    out = df.Out(path=exp["path"], hash=_hi(exp), size=exp["size"], nfiles=exp["nfiles"],
                 isexec=exp["isexec"])
-    assert D.dumps(D.DvcFile(outs=(out,))).encode() == _golden(case)
+    assert df.dumps(df.DvcFile(outs=(out,))).encode() == _golden(case)
 
 
 @pytest.mark.parametrize("case", FILE_CASES)
 def test_rewrite_unchanged_is_byte_identical(case: str) -> None:
     data = _golden(case)
-    assert D.dumps(D.loads(data, case), data).encode() == data
+    assert df.dumps(df.loads(data, case), data).encode() == data
 
 
 @pytest.mark.parametrize(("source", "case"), REWRITES)
@@ -70,37 +70,37 @@ def test_rewrite_matches_dvc(source: str, case: str) -> None:
     defaults and `wdir: .` dropped, user fields kept, top-level md5 kept (add never drops it)."""
     old = (GOLDEN / "dvcfile" / source).read_bytes()
     exp = EXPECTED[case]
-    d = D.loads(old, source)
+    d = df.loads(old, source)
     out = dataclasses.replace(d.outs[0], hash=_hi(exp), size=exp["size"], nfiles=exp["nfiles"])
-    assert D.dumps(dataclasses.replace(d, outs=(out,)), old).encode() == _golden(case)
+    assert df.dumps(dataclasses.replace(d, outs=(out,)), old).encode() == _golden(case)
 
 
 def test_annotations_and_flags_parsed() -> None:
-    d = D.loads((GOLDEN / "dvcfile/legacy_input_ann.txt.dvc").read_bytes(), "a.dvc")
+    d = df.loads((GOLDEN / "dvcfile/legacy_input_ann.txt.dvc").read_bytes(), "a.dvc")
     out = d.outs[0]
     assert (out.desc, out.type, out.labels, out.meta) == ("annotated", "model", ("a", "b"),
                                                           {"k": "v"})
-    m = D.loads((GOLDEN / "dvcfile/legacy_input_mdir.dvc").read_bytes(), "m.dvc")
+    m = df.loads((GOLDEN / "dvcfile/legacy_input_mdir.dvc").read_bytes(), "m.dvc")
     assert (m.desc, m.meta, m.outs[0].remote, m.outs[0].push) == ("top desc", {"owner": "me"},
                                                                   "myr", False)
     assert m.outs[0].hash == HashInfo("md5-dos2unix", "7feddf007e6e3577837d6ca0cff88683.dir")
-    old = D.loads((GOLDEN / "dvcfile/legacy_input_mod.txt.dvc").read_bytes(), "o.dvc")
+    old = df.loads((GOLDEN / "dvcfile/legacy_input_mod.txt.dvc").read_bytes(), "o.dvc")
     assert (old.md5, old.wdir) == ("0123456789abcdef0123456789abcdef", ".")
 
 
 def test_commit_style_rewrite_drops_stage_md5() -> None:
     old = (GOLDEN / "dvcfile/legacy_input_mod.txt.dvc").read_bytes()
-    d = dataclasses.replace(D.loads(old, "o.dvc"), md5=None)
-    assert D.dumps(d, old) == ("outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 5\n"
+    d = dataclasses.replace(df.loads(old, "o.dvc"), md5=None)
+    assert df.dumps(d, old) == ("outs:\n- md5: 0123456789abcdef0123456789abcdef\n  size: 5\n"
                                "  path: mod.txt\n  desc: my data\n")
 
 
 def test_fresh_key_order_all_fields() -> None:
-    out = D.Out(path="m.pkl", hash=HashInfo("md5", "a" * 32), size=3, isexec=True, cache=False,
+    out = df.Out(path="m.pkl", hash=HashInfo("md5", "a" * 32), size=3, isexec=True, cache=False,
                 persist=True, push=False, remote="r", desc="d", type="model", labels=("x",),
                 meta={"k": 1}, extra={"version_id": "v1"})
-    d = D.DvcFile(outs=(out,), desc="top", md5="b" * 32, wdir="..", frozen=True, meta={"m": 1})
-    assert D.dumps(d) == (
+    d = df.DvcFile(outs=(out,), desc="top", md5="b" * 32, wdir="..", frozen=True, meta={"m": 1})
+    assert df.dumps(d) == (
         "desc: top\nmd5: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\nwdir: ..\nfrozen: true\nouts:\n"
         "- md5: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n  size: 3\n  isexec: true\n  version_id: v1\n"
         "  hash: md5\n  path: m.pkl\n  desc: d\n  type: model\n  labels:\n  - x\n  meta:\n"
@@ -111,69 +111,69 @@ def test_unmodelled_allowed_keys_survive() -> None:
     text = ("outs:\n- md5: " + "c" * 32 + ".dir\n  size: 1\n  nfiles: 1\n  hash: md5\n"
             "  path: d\n  files:\n  - relpath: a\n    md5: " + "d" * 32 + "\n    size: 1\n"
             "    cloud:\n      r:\n        version_id: x\n")
-    d = D.loads(text, "d.dvc")
+    d = df.loads(text, "d.dvc")
     assert "files" in d.outs[0].extra
-    assert D.dumps(d) == text
-    assert D.dumps(d, text) == text
+    assert df.dumps(d) == text
+    assert df.dumps(d, text) == text
 
 
 def test_import_stage_deps_round_trip() -> None:
     text = ("md5: " + "e" * 32 + "\nfrozen: true\ndeps:\n- md5: " + "f" * 32 + "\n  size: 2\n"
             "  hash: md5\n  path: https://example.com/x\nouts:\n- md5: " + "f" * 32 +
             "\n  size: 2\n  hash: md5\n  path: x\n")
-    d = D.loads(text, "x.dvc")
+    d = df.loads(text, "x.dvc")
     assert not d.is_data_source and d.frozen and d.deps[0].path == "https://example.com/x"
-    assert D.dumps(d) == text
+    assert df.dumps(d) == text
 
 
 def test_locked_is_old_frozen_and_is_rewritten() -> None:
     text = "locked: true\nouts:\n- md5: " + "a" * 32 + "\n  path: x\n"
-    d = D.loads(text, "x.dvc")
+    d = df.loads(text, "x.dvc")
     assert d.frozen
-    assert D.dumps(d, text) == "outs:\n- md5: " + "a" * 32 + "\n  path: x\nfrozen: true\n"
+    assert df.dumps(d, text) == "outs:\n- md5: " + "a" * 32 + "\n  path: x\nfrozen: true\n"
 
 
 def test_hash_values_are_lowercased_and_ints_coerced() -> None:
-    d = D.loads("outs:\n- md5: " + "A" * 32 + "\n  path: x\n", "x.dvc")
+    d = df.loads("outs:\n- md5: " + "A" * 32 + "\n  path: x\n", "x.dvc")
     assert d.outs[0].hash == HashInfo("md5-dos2unix", "a" * 32)
-    d = D.loads("outs:\n- md5: " + "1" * 32 + "\n  path: x\n", "x.dvc")
+    d = df.loads("outs:\n- md5: " + "1" * 32 + "\n  path: x\n", "x.dvc")
     assert d.outs[0].hash == HashInfo("md5-dos2unix", "1" * 32)
-    assert D.dumps(d) == "outs:\n- md5: '" + "1" * 32 + "'\n  path: x\n"
-    assert D.loads("outs:\n- md5: ''\n  path: x\n", "x.dvc").outs[0].hash is None
+    assert df.dumps(d) == "outs:\n- md5: '" + "1" * 32 + "'\n  path: x\n"
+    assert df.loads("outs:\n- md5: ''\n  path: x\n", "x.dvc").outs[0].hash is None
 
 
 def test_out_without_md5_writes_hash_md5() -> None:
-    d = D.DvcFile(outs=(D.Out(path="x"),))
-    assert D.dumps(d) == "outs:\n- hash: md5\n  path: x\n"
+    d = df.DvcFile(outs=(df.Out(path="x"),))
+    assert df.dumps(d) == "outs:\n- hash: md5\n  path: x\n"
 
 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
         ("cmd: echo\nouts:\n- path: x\n",
-         "data.xml.dvc: cmd: not allowed in a DVC 3 .dvc file: this is a DVC 2 single-stage "
-         "file; convert it to a dvc.yaml stage"),
+         ("data.xml.dvc: cmd: not allowed in a DVC 3 .dvc file: this is a DVC 2 single-stage "
+         "file; convert it to a dvc.yaml stage")),
         ("outs:\n- path: x\n  md5: xyz\n",
-         "data.xml.dvc: outs[0].md5: 'xyz' is not an md5 hash (32 hex digits, optionally "
-         "followed by '.dir')"),
+         ("data.xml.dvc: outs[0].md5: 'xyz' is not an md5 hash (32 hex digits, optionally "
+         "followed by '.dir')")),
         ("outs:\n- path: x\n  md5: ../../etc/passwd\n",
-         "data.xml.dvc: outs[0].md5: '../../etc/passwd' is not an md5 hash (32 hex digits, "
-         "optionally followed by '.dir')"),
+         ("data.xml.dvc: outs[0].md5: '../../etc/passwd' is not an md5 hash (32 hex digits, "
+         "optionally followed by '.dir')")),
         ("outs:\n- path: x\n  md5: 0\n",
-         "data.xml.dvc: outs[0].md5: '0' is not an md5 hash (32 hex digits, optionally "
-         "followed by '.dir')"),
+         ("data.xml.dvc: outs[0].md5: '0' is not an md5 hash (32 hex digits, optionally "
+         "followed by '.dir')")),
         ("outs:\n- path: x\n  md5: [1]\n",
          "data.xml.dvc: outs[0].md5: expected an md5 hash string, got a list"),
         ("outs:\n- path: x\n  metric: true\n  plot: true\n",
-         "data.xml.dvc: outs[0].metric: not allowed in a .dvc file (DVC 3 refuses it); declare "
+         ("data.xml.dvc: outs[0].metric: not allowed in a .dvc file (DVC 3 refuses it); declare "
          "metrics and plots in dvc.yaml; data.xml.dvc: outs[0].plot: not allowed in a .dvc "
-         "file (DVC 3 refuses it); declare metrics and plots in dvc.yaml"),
+         "file (DVC 3 refuses it); declare metrics and plots in dvc.yaml")),
         ("outs:\n- md5: d41d8cd98f00b204e9800998ecf8427e\n", "data.xml.dvc: outs[0].path: missing"),
         ("outs:\n- path: ''\n", "data.xml.dvc: outs[0].path: empty"),
         ("outs:\n- path: x\n  size: -1\n  nfiles: '3'\n  isexec: yes\n",
-         "data.xml.dvc: outs[0].size: must not be negative; data.xml.dvc: outs[0].nfiles: "
+         ("data.xml.dvc: outs[0].size: must not be negative; data.xml.dvc: outs[0].nfiles: "
          "expected an integer, got '3'; data.xml.dvc: outs[0].isexec: expected true or false, "
-         "got 'yes'"),
+         "got 'yes'")),
         ("outs:\n- path: x\n  size: true\n",
          "data.xml.dvc: outs[0].size: expected an integer, got a boolean"),
         ("outs:\n- path: x\n  hash: sha256\n",
@@ -193,40 +193,40 @@ def test_out_without_md5_writes_hash_md5() -> None:
          "data.xml.dvc: deps[0].desc: unknown key (DVC 3 refuses it)"),
         ("foo: 1\nouts:\n- path: x\n", "data.xml.dvc: foo: unknown key (DVC 3 refuses it)"),
         ("outs:\n- path: x\n  cache: 'no'\n  remote: 3\n",
-         "data.xml.dvc: outs[0].cache: expected true or false, got 'no'; data.xml.dvc: "
-         "outs[0].remote: expected a string, got number 3"),
+         ("data.xml.dvc: outs[0].cache: expected true or false, got 'no'; data.xml.dvc: "
+         "outs[0].remote: expected a string, got number 3")),
         ("outs:\n  - path: x\n   bad: indent\n",
          "data.xml.dvc:3: invalid YAML: did not find expected '-' indicator"),
     ],
 )
 def test_errors(text: str, message: str) -> None:
     with pytest.raises(FormatError) as exc:
-        D.loads(text, "data.xml.dvc")
+        df.loads(text, "data.xml.dvc")
     assert str(exc.value) == message
 
 
 def test_is_stage_file_routes_classic_stage_files() -> None:
-    assert D.is_stage_file(_yaml.loads("cmd: x\nouts:\n- path: y\n", "s"))
-    assert not D.is_stage_file(_yaml.loads(_golden("file"), "f"))
-    assert not D.is_stage_file(["cmd"])
+    assert df.is_stage_file(_yaml.loads("cmd: x\nouts:\n- path: y\n", "s"))
+    assert not df.is_stage_file(_yaml.loads(_golden("file"), "f"))
+    assert not df.is_stage_file(["cmd"])
 
 
 def test_dump_writes_atomically_and_skips_unchanged(tmp_path: Path) -> None:
     p = tmp_path / "foo.txt.dvc"
-    d = D.loads(_golden("file"), "f")
-    assert D.dump(p, d) is True
+    d = df.loads(_golden("file"), "f")
+    assert df.dump(p, d) is True
     assert p.read_bytes() == _golden("file")
     os.utime(p, ns=(1, 1))
-    assert D.dump(p, d) is False
+    assert df.dump(p, d) is False
     assert p.stat().st_mtime_ns == 1
-    assert D.load(p) == d
+    assert df.load(p) == d
     assert [x.name for x in tmp_path.iterdir()] == ["foo.txt.dvc"]
 
 
 def test_dump_over_broken_yaml_writes_fresh(tmp_path: Path) -> None:
     p = tmp_path / "x.dvc"
     p.write_text("outs: [\n")
-    D.dump(p, D.loads(_golden("file"), "f"))
+    df.dump(p, df.loads(_golden("file"), "f"))
     assert p.read_bytes() == _golden("file")
 
 
@@ -236,15 +236,15 @@ def test_dump_over_broken_yaml_writes_fresh(tmp_path: Path) -> None:
      ("sub/x.dvc", "..", "data/x", "data/x"), ("a/b.dvc", None, "../c", "c")],
 )
 def test_resolve_path(dvcpath: str, wdir: str | None, path: str, expected: str) -> None:
-    d = D.DvcFile(outs=(D.Out(path=path),), wdir=wdir)
-    assert D.resolve_path(dvcpath, d, d.outs[0]) == expected
+    d = df.DvcFile(outs=(df.Out(path=path),), wdir=wdir)
+    assert df.resolve_path(dvcpath, d, d.outs[0]) == expected
 
 
 @pytest.mark.parametrize("path", ["../x", "/etc/passwd"])
 def test_resolve_path_outside_repo(path: str) -> None:
-    d = D.DvcFile(outs=(D.Out(path=path),))
+    d = df.DvcFile(outs=(df.Out(path=path),))
     with pytest.raises(PathError) as exc:
-        D.resolve_path("x.dvc", d, d.outs[0])
+        df.resolve_path("x.dvc", d, d.outs[0])
     assert str(exc.value) == f"x.dvc: output {path!r} is outside the repository"
 
 
@@ -253,7 +253,7 @@ _md5 = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
 _hash = st.one_of(st.none(), st.builds(HashInfo, st.sampled_from(["md5", "md5-dos2unix"]),
                                        st.one_of(_md5, _md5.map(lambda m: m + ".dir"))))
 _outs = st.builds(
-    D.Out, path=_name, hash=_hash, size=st.one_of(st.none(), st.integers(0, 2**40)),
+    df.Out, path=_name, hash=_hash, size=st.one_of(st.none(), st.integers(0, 2**40)),
     nfiles=st.one_of(st.none(), st.integers(0, 10**6)), isexec=st.booleans(),
     cache=st.booleans(), persist=st.booleans(), push=st.booleans(),
     remote=st.one_of(st.none(), _name), desc=st.one_of(st.none(), _name),
@@ -263,8 +263,8 @@ _outs = st.builds(
 
 
 @given(st.lists(_outs, min_size=1, max_size=3), st.one_of(st.none(), _name))
-def test_round_trip(outs: list[D.Out], desc: str | None) -> None:
-    d = D.DvcFile(outs=tuple(outs), desc=desc)
-    text = D.dumps(d)
-    assert D.loads(text, "p.dvc") == d
-    assert D.dumps(d, text) == text
+def test_round_trip(outs: list[df.Out], desc: str | None) -> None:
+    d = df.DvcFile(outs=tuple(outs), desc=desc)
+    text = df.dumps(d)
+    assert df.loads(text, "p.dvc") == d
+    assert df.dumps(d, text) == text
