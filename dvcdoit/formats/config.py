@@ -167,6 +167,7 @@ def _merge(levels: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]
     for level in levels:
         for section, values in level.items():
             target = merged.setdefault(section, {})
+            target["\0file"] = values["\0file"]
             for k, v in values.items():
                 if k != "\0file":
                     target[k] = v
@@ -177,7 +178,8 @@ def _merge(levels: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]
 
 
 def _where(sect: Mapping[str, str], section: str, key: str) -> str:
-    return f"{sect.get(f'{chr(0)}file:{key}', 'config')}: [{section}] {key}"
+    source = sect.get(f"\0file:{key}") or sect.get("\0file", "config")
+    return f"{source}: [{section}] {key}"
 
 
 def parse_bool(value: str, where: str) -> bool:
