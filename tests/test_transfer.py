@@ -66,8 +66,8 @@ def test_push_withholds_manifest_when_a_member_fails(cache: ObjectCache) -> None
     res = push(cache, remote, [("data", DIR)], jobs=2)
     assert object_relpath(DIR) not in remote.objects
     assert [(n, r) for n, _, r in res.failed] == [
-        ("data/sub/b.txt", "remote memory://remote: upload files/md5/59/1785b794601e212b260e25925636fd "
-         "failed: injected"),
+        ("data/sub/b.txt", ("remote memory://remote: upload files/md5/59/1785b794601e212b260e25925636fd "
+         "failed: injected")),
         ("data", "not uploaded because some of its files are missing or failed")]
     # re-run after the fault is gone completes the directory
     remote.fail_uploads.clear()
@@ -110,8 +110,8 @@ def test_fetch_corrupt_object_is_reported_and_never_cached(tmp_path: Path, cache
     remote.objects[object_relpath(HELLO)] = b"HELLO\n"
     fresh = ObjectCache(tmp_path / "fresh")
     res = fetch(fresh, remote, [("data", DIR)])
-    assert res.failed == (("data/a.txt", HELLO, "corrupt on remote memory://remote: content does not "
-                           "match b1946ac92492d2347c6235b4d2611184"),)
+    assert res.failed == (("data/a.txt", HELLO, ("corrupt on remote memory://remote: content does not "
+                           "match b1946ac92492d2347c6235b4d2611184")),)
     assert not fresh.path_for(HELLO).exists()
     assert fresh.has(WORLD)
     assert not list((fresh.root / "tmp").iterdir())
