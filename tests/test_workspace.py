@@ -1,0 +1,162 @@
+"""Workspace: hashing through the state DB, commit, checkout safety, status words."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from dvcdoit.cache import ObjectCache
+from dvcdoit.errors import CheckoutError, DvcDoitError, FormatError, HashingError
+from dvcdoit.hashing import MD5, HashInfo, md5_bytes
+from dvcdoit.ignore import DvcIgnore
+from dvcdoit.state import StateDB
+from dvcdoit.workspace import Workspace
+from tests.conftest import write_tree
+
+DIR_OID = "5369cb520f35f5d77e793cf181884a27.dir"
+
+
+def make_ws(root: Path, link_types: tuple[str, ...] = ("reflink", "copy")) -> Workspace:
+    (root / ".dvc").mkdir(exist_ok=True)
+    cache = ObjectCache(root / ".dvc" / "cache", link_types)
+    return Workspace(root, cache, StateDB(root / ".dvc/tmp/state.db"), DvcIgnore.load(root))
+
+
+def test_hash_dir_matches_spec_vector(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/sub/b.txt": "world\n"})
+    h = make_ws(tmp_path).hash(tmp_path / "data")
+    assert (h.hi.value, h.size, h.nfiles) == (DIR_OID, 12, 2)
+
+
+def test_unchanged_files_are_not_read_again(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n"})
+    ws = make_ws(tmp_path)
+    ws.hash(tmp_path / "data")
+    f = tmp_path / "data/a.txt"
+    st = os.stat(f)
+    f.write_text("HELLO\n")  # same size; restore mtime so only the state DB can answer
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.chmod(f, 0)  # unreadable: a re-read would fail
+    try:
+        again = make_ws(tmp_path).hash(tmp_path / "data")
+    finally:
+        os.chmod(f, 0o644)
+    assert again.entries is not None
+    assert again.entries[0].md5 == md5_bytes(b"hello\n")
+
+
+def test_broken_symlink_in_dir_is_an_error(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "x"})
+    os.symlink(tmp_path / "nowhere", tmp_path / "data/broken")
+    with pytest.raises(HashingError, match="broken"):
+        make_ws(tmp_path).hash(tmp_path / "data")
+
+
+def test_commit_and_checkout_roundtrip_copy(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/sub/b.txt": "world\n", "f.bin": "zz"})
+    ws = make_ws(tmp_path)
+    hd = ws.commit(tmp_path / "data")
+    hf = ws.commit(tmp_path / "f.bin")
+    assert ws.in_cache(hd.hi) and ws.in_cache(hf.hi)
+    ws.cache.path_for(hf.hi).stat()
+    for p in ("data", "f.bin"):
+        target = tmp_path / p
+        if target.is_dir():
+            import shutil
+
+            shutil.rmtree(target)
+        else:
+            target.unlink()
+    assert ws.status(tmp_path / "data", hd.hi) == "deleted"
+    assert ws.checkout(tmp_path / "data", hd.hi)
+    assert ws.checkout(tmp_path / "f.bin", hf.hi)
+    assert (tmp_path / "data/sub/b.txt").read_text() == "world\n"
+    assert stat.S_IMODE(os.stat(tmp_path / "f.bin").st_mode) & 0o200  # copies are writable
+    assert ws.status(tmp_path / "data", hd.hi) is None
+    assert not ws.checkout(tmp_path / "data", hd.hi)  # nothing to do
+
+
+@pytest.mark.parametrize("kind", ["hardlink", "symlink"])
+def test_linked_workspace_is_never_writable(tmp_path: Path, kind: str) -> None:
+    write_tree(tmp_path, {"f.txt": "data\n"})
+    ws = make_ws(tmp_path, (kind,))
+    h = ws.commit(tmp_path / "f.txt")
+    obj = ws.cache.path_for(h.hi)
+    f = tmp_path / "f.txt"
+    if kind == "hardlink":
+        assert os.stat(f).st_ino == os.stat(obj).st_ino
+    else:
+        assert os.readlink(f) == str(obj)
+    assert stat.S_IMODE(os.stat(f).st_mode) == 0o444
+
+
+def test_checkout_removes_extra_files_only_when_saved(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n"})
+    ws = make_ws(tmp_path)
+    h = ws.commit(tmp_path / "data")
+    (tmp_path / "data/new.txt").write_text("precious")
+    with pytest.raises(DvcDoitError, match=r"refusing to overwrite unsaved 'data/new.txt'; commit it or use --force"):
+        ws.checkout(tmp_path / "data", h.hi)
+    assert (tmp_path / "data/new.txt").read_text() == "precious"
+    ws.checkout(tmp_path / "data", h.hi, force=True)
+    assert not (tmp_path / "data/new.txt").exists()
+
+
+def test_missing_object_names_path_and_restores_others(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/b.txt": "world\n"})
+    ws = make_ws(tmp_path)
+    h = ws.commit(tmp_path / "data")
+    lost = HashInfo(MD5, md5_bytes(b"hello\n"))
+    os.chmod(ws.cache.path_for(lost), 0o644)
+    os.unlink(ws.cache.path_for(lost))
+    import shutil
+
+    shutil.rmtree(tmp_path / "data")
+    with pytest.raises(CheckoutError) as err:
+        ws.checkout(tmp_path / "data", h.hi)
+    assert str(err.value) == ("checkout failed for: 'data/a.txt': object "
+                              "b1946ac92492d2347c6235b4d2611184 is missing from the cache; run pull")
+    assert (tmp_path / "data/b.txt").read_text() == "world\n"
+
+
+def test_evil_manifest_never_writes_outside(tmp_path: Path) -> None:
+    ws = make_ws(tmp_path)
+    payload = b"pwned"
+    ws.cache.add_bytes(payload, HashInfo(MD5, md5_bytes(payload)))
+    manifest = ('[{"md5": "%s", "relpath": "../outside.txt"}]' % md5_bytes(payload)).encode()
+    hi = HashInfo(MD5, md5_bytes(manifest) + ".dir")
+    ws.cache.add_bytes(manifest, hi)
+    with pytest.raises(FormatError, match=r"relpath '../outside.txt' contains '..'"):
+        ws.checkout(tmp_path / "data", hi)
+    assert not (tmp_path / "outside.txt").exists()
+
+
+def test_symlinked_subdir_inside_output_is_replaced_not_followed(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/sub/x.txt": "x\n"})
+    ws = make_ws(tmp_path)
+    h = ws.commit(tmp_path / "data")
+    import shutil
+
+    shutil.rmtree(tmp_path / "data/sub")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    os.symlink(elsewhere, tmp_path / "data/sub")
+    ws.checkout(tmp_path / "data", h.hi, force=True)
+    assert not (tmp_path / "data/sub").is_symlink()
+    assert (tmp_path / "data/sub/x.txt").read_text() == "x\n"
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_status_words(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"f.txt": "1"})
+    ws = make_ws(tmp_path)
+    h = ws.commit(tmp_path / "f.txt")
+    assert ws.status(tmp_path / "f.txt", h.hi) is None
+    (tmp_path / "f.txt").write_text("22")
+    assert ws.status(tmp_path / "f.txt", h.hi) == "modified"
+    (tmp_path / "f.txt").unlink()
+    assert ws.status(tmp_path / "f.txt", h.hi) == "deleted"
+    assert ws.status(tmp_path / "f.txt", HashInfo(MD5, "0" * 32)) == "not in cache"
