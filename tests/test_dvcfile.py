@@ -31,7 +31,7 @@ REWRITES = [("legacy_input_crlf.txt.dvc", "legacy_file"),
 
 
 def _golden(case: str) -> bytes:
-    return (GOLDEN / EXPECTED[case]["dvcfile"]).read_bytes()
+    return (GOLDEN / str(EXPECTED[case]["dvcfile"])).read_bytes()
 
 
 def _hi(exp: dict[str, Any]) -> HashInfo:

@@ -111,8 +111,8 @@ def test_object_relpath() -> None:
         "f4/7c75614087a8dd938ba4acff252494"
 
 
-_segment = st.text(alphabet=st.characters(blacklist_categories=("Cs",),
-                                          blacklist_characters="/\\\x00"),
+_segment = st.text(alphabet=st.characters(exclude_categories=["Cs"],
+                                          exclude_characters="/\\\x00"),
                    min_size=1, max_size=8).filter(lambda s: s not in (".", ".."))
 _relpath = st.lists(_segment, min_size=1, max_size=4).map("/".join)
 _md5 = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)

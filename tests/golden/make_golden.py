@@ -28,9 +28,10 @@ DVC = sys.argv[1] if len(sys.argv) > 1 else str(Path.home() / "venvs/dvc/bin/dvc
 
 
 def run(*args: str, cwd: Path) -> str:
-    proc = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True)
+    proc = subprocess.run(args, cwd=cwd, env=ENV, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+        msg = f"{' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
+        raise SystemExit(msg)
     return proc.stdout
 
 
@@ -90,7 +91,7 @@ def main() -> None:
             "foo.txt": b"foo\r\nbar\n",
             "run.sh": b"#!/bin/sh\necho hi\n",
             "empty.txt": b"",
-            "caf\u00e9.txt".encode().decode(): b"x\n",
+            "caf\u00e9.txt": b"x\n",
             "123": b"n\n",
             "yes": b"y\n",
             "data/a.txt": b"hello\n",
@@ -180,7 +181,7 @@ def main() -> None:
         # A truly unknown out key: DVC refuses the file; record its error text.
         (legacy / "ann.txt.dvc").write_text(ann.replace("  cache: true\n", "  custom: x\n"))
         proc = subprocess.run([DVC, "status"], cwd=legacy, env=ENV, capture_output=True,
-                              text=True)
+                              text=True, check=False)
         expected["unknown_key_error"] = {"returncode": proc.returncode,
                                          "stderr": proc.stderr.strip().splitlines()[0]}
 
