@@ -83,7 +83,7 @@ def check_untracked(root: Path, out_relpaths: Sequence[str]) -> None:
 
 
 def add(root: Path, out_relpaths: Sequence[str]) -> list[str]:
-    """Add the ``.gitignore`` entries for outputs, in order; return the ``.gitignore`` files changed.
+    """Add the ``.gitignore`` entries for outputs, in order; return the ``.gitignore``s changed.
 
     A final newline is added to a non-empty file that lacks one before appending. Paths git
     already ignores and lines already present are skipped.

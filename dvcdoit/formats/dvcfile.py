@@ -132,7 +132,9 @@ def _show(value: object) -> str:
         return f"number {value!r}"
     if isinstance(value, str):
         return repr(value)
-    return f"a {'mapping' if isinstance(value, Mapping) else 'list' if isinstance(value, list) else type(value).__name__}"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
 def _checksum(value: object, where: str, problems: _Problems) -> str | None:
@@ -306,7 +308,7 @@ def to_dict(dvcfile: DvcFile) -> dict[str, Any]:
 
 
 def apply_diff(src: Any, dest: Any) -> None:
-    """Apply ``src`` onto ``dest`` in place, exactly like DVC's ``dvc.utils.collections.apply_diff``.
+    """Apply ``src`` onto ``dest`` in place, like DVC's ``dvc.utils.collections.apply_diff``.
 
     Mappings: changed values replaced in place, new keys appended, missing keys deleted.
     Lists of equal length are diffed item by item; otherwise replaced whole.
