@@ -1,0 +1,90 @@
+"""The repo's pipeline, loaded once per process: stages, lock entries, data sources, graph.
+
+Stages come from the root ``dvc.yaml`` (its ``dvc.lock`` holds their entries) and from
+classic single-stage ``.dvc`` files (their own recorded hashes); data-source ``.dvc`` files
+join the graph as stages with outputs only. ``open_index`` caches one :class:`Index` per
+(root, pid): doit's main process reuses it for every uptodate check and updates ``locks``
+as it writes them, while forked workers open their own (sqlite connections must not cross
+a fork).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dvcdoit.errors import FormatError
+from dvcdoit.formats import _yaml
+from dvcdoit.formats.dvcfile import is_stage_file
+from dvcdoit.formats.lock import LOCK_FILE, LockEntry, load_lock
+from dvcdoit.formats.pipeline import PIPELINE_FILE, StageDef, load_pipeline
+from dvcdoit.formats.stagefile import SingleStage, parse_stagefile
+from dvcdoit.graph import Node, StageGraph, node_for
+from dvcdoit.project import Project
+from dvcdoit.sources import Source, load_sources
+
+
+@dataclass
+class Index:
+    """Everything ``repro`` and ``status`` need, keyed by DVC addressing names."""
+
+    project: Project
+    stages: dict[str, StageDef]
+    singles: dict[str, SingleStage]
+    sources: dict[str, Source]
+    locks: dict[str, LockEntry]
+    graph: StageGraph
+
+    def stage_order(self) -> list[str]:
+        """Stage names (data sources excluded) in execution order."""
+        return [n for n in self.graph.order if n in self.stages]
+
+
+def load_index(project: Project) -> Index:
+    """Read dvc.yaml, dvc.lock and every ``.dvc`` file of ``project`` and build the graph."""
+    root = project.root
+    stages: dict[str, StageDef] = {}
+    singles: dict[str, SingleStage] = {}
+    locks: dict[str, LockEntry] = {}
+    dvcfiles = project.dvcfiles()
+    source_paths = []
+    for path in dvcfiles:
+        rel = project.rel(path)
+        data = _yaml.load_file(str(path), rel)
+        if is_stage_file(data):
+            single = parse_stagefile(data, rel)
+            singles[rel] = single
+        else:
+            source_paths.append(path)
+    sources = {s.relpath: s for s in load_sources(root, source_paths)}
+    for name, single in singles.items():
+        stages[name] = single.stage
+        locks[name] = single.lock
+    for name, stage in load_pipeline(root).items():
+        if stage.addressing in stages:
+            msg = f"stage name '{name}' clashes with a .dvc file"
+            raise FormatError(PIPELINE_FILE, msg)
+        stages[stage.addressing] = stage
+    for name, entry in load_lock(root / LOCK_FILE).items():
+        if name in stages and not stages[name].single:
+            locks[name] = entry
+    nodes = [Node(s.relpath, (), s.out_paths) for s in sources.values()]
+    nodes += [node_for(s) for s in stages.values()]
+    return Index(project, stages, singles, sources, locks, StageGraph(nodes))
+
+
+_CACHE: dict[tuple[str, int], Index] = {}
+
+
+def open_index(root: str) -> Index:
+    """The cached :class:`Index` of the repo at ``root`` for this process."""
+    key = (root, os.getpid())
+    if key not in _CACHE:
+        _CACHE[key] = load_index(Project(Path(root)))
+    return _CACHE[key]
+
+
+def forget(root: str) -> None:
+    """Drop the cached index (after dvc.yaml or .dvc files were edited in this process)."""
+    _CACHE.pop((root, os.getpid()), None)

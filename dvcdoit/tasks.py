@@ -1,0 +1,184 @@
+"""The doit adapter: DVC stages as the group task ``repro`` (``repro:<stage>`` subtasks).
+
+Use it either way:
+
+* ``from dvcdoit.tasks import *`` in a dodo.py: brings ``task_repro`` and ``DOIT_CONFIG``
+  (``default_tasks = ["repro"]``; define your own ``DOIT_CONFIG`` after the import to change
+  it, e.g. ``DOIT_CONFIG = doit_config(verbosity=2)``). A user task whose ``file_dep`` names a
+  stage output runs after the stage (the outputs are the stage's doit ``targets``).
+* the loader, ``loader = "dvcdoit"`` under ``[tool.doit]`` (entry point ``doit.LOADER``), or
+  ``dvcdoit repro``: loads ``dvc.yaml`` plus ``dodo.py`` if present, and also makes a stage
+  whose dep is (inside) a user task's target depend on that task, and refuses user tasks
+  named like ours.
+
+Stage deps are not doit ``file_dep``s: :class:`dvcdoit.uptodate.StageUpToDate` checks them
+against ``dvc.lock``. Actions are module-level functions with picklable args (``doit -n``
+works in process mode, also with ``forkserver``); the lock entry travels back as the
+action's value and is written by the main process. Other verbs (push/pull/fetch/status)
+are added by ``dvcdoit/tasks_remote.py``; their ``task_*`` creators are re-exported here
+when that module exists.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from doit.cmd_base import DodoTaskLoader
+from doit.exceptions import InvalidDodoFile, TaskFailed
+from doit.loader import generate_tasks
+
+from dvcdoit.errors import DvcDoitError
+from dvcdoit.formats.lock import entry_to_dict
+from dvcdoit.index import Index, open_index
+from dvcdoit.project import find_root
+from dvcdoit.sources import commit as source_commit
+from dvcdoit.sources import status as source_status
+from dvcdoit.stage import run
+from dvcdoit.uptodate import SourceUpToDate, StageUpToDate
+
+BASENAME = "repro"
+FORCE_ENV = "DVCDOIT_FORCE"
+NO_RUN_CACHE_ENV = "DVCDOIT_NO_RUN_CACHE"
+
+
+def doit_config(**overrides: Any) -> dict[str, Any]:
+    """dvcdoit's DOIT_CONFIG (``default_tasks = ["repro"]``) with ``overrides`` applied."""
+    return {"default_tasks": [BASENAME], **overrides}
+
+
+DOIT_CONFIG = doit_config()
+
+
+def _print(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def stage_action(root: str, name: str) -> dict[str, Any] | TaskFailed:
+    """doit action of ``repro:<stage>``: restore or run the stage, return its lock entry."""
+    try:
+        index = open_index(root)
+        entry = run(index.project.workspace, index.stages[name], index.locks.get(name),
+                    force=os.environ.get(FORCE_ENV) == "1",
+                    use_run_cache=os.environ.get(NO_RUN_CACHE_ENV) != "1", log=_print)
+    except DvcDoitError as exc:
+        return TaskFailed(f"failed to reproduce '{name}': {exc}")
+    return {"lock": entry_to_dict(entry)}
+
+
+def source_action(root: str, name: str) -> dict[str, Any] | TaskFailed:
+    """doit action of ``repro:<file>.dvc``: re-commit a changed data source (as DVC repro)."""
+    try:
+        index = open_index(root)
+        ws = index.project.workspace
+        source = index.sources[name]
+        st = source_status(ws, source)
+        if st is not None:
+            missing = [p for p, w in st.outs.items() if w == "deleted"]
+            if missing:
+                return TaskFailed(f"missing data 'source': {', '.join(missing)} (from '{name}')")
+            _print(f"Verifying data sources in stage: '{name}'")
+            source_commit(ws, source)
+    except DvcDoitError as exc:
+        return TaskFailed(f"failed to verify '{name}': {exc}")
+    return {}
+
+
+def _task_dep(index: Index, name: str) -> list[str]:
+    return [f"{BASENAME}:{up}" for up in index.graph.edges[name]]
+
+
+def stage_task_dicts(root: str | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one doit task dict per data source and stage, in graph order."""
+    root = root or str(find_root())
+    index = open_index(root)
+    for name in index.graph.order:
+        if name in index.sources:
+            yield {"name": name, "actions": [(source_action, [root, name])],
+                   "uptodate": [SourceUpToDate(root, name)], "task_dep": [],
+                   "doc": f"verify data source {name}", "verbosity": 2}
+            continue
+        stage = index.stages[name]
+        yield {
+            "name": name,
+            "actions": [(stage_action, [root, name])],
+            "uptodate": [StageUpToDate(root, name)],
+            "task_dep": _task_dep(index, name),
+            "targets": [stage.repo_path(o.path) for o in stage.outs],
+            "doc": stage.desc or f"stage {name}: {' && '.join(stage.commands)}",
+            "verbosity": 2,
+            "meta": {"dvc_stage": name},
+        }
+
+
+def task_repro() -> Iterator[dict[str, Any]]:
+    """Reproduce DVC stages (dvc.yaml stages and .dvc stage files) that are out of date."""
+    yield {"name": None, "doc": "Reproduce DVC stages (dvc.yaml stages and .dvc stage files)"}
+    yield from stage_task_dicts()
+
+
+class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
+    """doit loader: ``dvc.yaml`` stages plus ``dodo.py`` if there is one (keeps -f/-d/-k)."""
+
+    def setup(self, opt_values: dict[str, Any]) -> None:
+        """Load dodo.py when it exists; a repo without one is fine."""
+        self.namespace: dict[str, Any] = {}
+        dodo = Path(opt_values.get("cwdPath") or ".") / opt_values["dodoFile"]
+        if dodo.exists():
+            super().setup(opt_values)
+
+    def load_doit_config(self) -> dict[str, Any]:
+        """The dodo's DOIT_CONFIG with ``default_tasks = ["repro"]`` unless it sets its own."""
+        cfg = dict(super().load_doit_config()) if self.namespace else {}
+        cfg.setdefault("default_tasks", [BASENAME])
+        return cfg
+
+    def load_tasks(self, cmd: Any, pos_args: list[str]) -> list[Any]:
+        """User tasks + ours, linked both ways; a user task named like ours is an error."""
+        ours_in_dodo = self.namespace.get("task_repro") is task_repro
+        user = super().load_tasks(cmd, pos_args) if self.namespace else []
+        if ours_in_dodo:
+            return list(user)  # NOTE: the dodo star-imported us; tasks are already there
+        clash = [t.name for t in user if t.name == BASENAME or t.name.startswith(BASENAME + ":")]
+        if clash:
+            msg = (f"dodo.py: task '{clash[0]}' clashes with dvcdoit's stage tasks "
+                   f"('{BASENAME}', '{BASENAME}:<stage>'); rename it")
+            raise InvalidDodoFile(msg)
+        try:
+            root = str(find_root(Path.cwd()))
+            ours = generate_tasks(BASENAME, task_repro(), task_repro.__doc__)
+        except DvcDoitError as exc:
+            raise InvalidDodoFile(str(exc)) from None
+        _link_user_targets(open_index(root), user, ours)
+        return list(user) + list(ours)
+
+
+def _link_user_targets(index: Index, user: list[Any], ours: list[Any]) -> None:
+    """A stage whose dep equals or lies inside a user task's target runs after that task."""
+    targets = [(t.rstrip("/"), task.name) for task in user for t in task.targets]
+    for task in ours:
+        name = task.name.partition(":")[2]
+        stage = index.stages.get(name)
+        if stage is None:
+            continue
+        for dep in stage.deps:
+            full = stage.repo_path(dep)
+            for target, owner in targets:
+                if (full == target or full.startswith(target + "/")) and owner not in task.task_dep:
+                    task.task_dep.append(owner)
+
+
+__all__ = ["DOIT_CONFIG", "DvcDoitLoader", "doit_config", "task_repro"]
+
+try:  # NOTE: remote verbs live in their own module (push/pull/fetch/status task creators)
+    _remote = importlib.import_module("dvcdoit.tasks_remote")
+except ModuleNotFoundError as _exc:  # pragma: no cover - until tasks_remote.py exists
+    if _exc.name != "dvcdoit.tasks_remote":
+        raise
+else:  # pragma: no cover - exercised once tasks_remote.py exists
+    for _name in getattr(_remote, "__all__", []):
+        globals()[_name] = getattr(_remote, _name)
+        __all__.append(_name)
