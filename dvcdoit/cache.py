@@ -39,6 +39,9 @@ class ObjectCache:
         self.root = root
         self.link_types = link_types
         self._dirs_made: set[Path] = set()
+        self._dirs_made_str: set[str] = set()
+        self._reflink_ok: bool | None = None
+        self._root_str = os.fspath(root)
 
     @property
     def runs_dir(self) -> Path:
@@ -59,20 +62,23 @@ class ObjectCache:
             return hashlib.md5(data).hexdigest() + ".dir" == hi.value
         return hash_file(path, hi.name) == hi.value
 
+    def _str_path(self, hi: HashInfo) -> str:
+        return f"{self._root_str}/{object_relpath(hi)}"
+
     def has(self, hi: HashInfo) -> bool:
         """True if the object exists and is valid.
 
         Fast path: mode exactly 0o444 is trusted without reading. Otherwise the object is
         re-hashed; a corrupt one is deleted, a good one is protected.
         """
-        path = self.path_for(hi)
+        path = self._str_path(hi)
         try:
             st = os.stat(path)
         except OSError:
             return False
         if stat.S_IMODE(st.st_mode) == 0o444 and stat.S_ISREG(st.st_mode):
             return True
-        if self._verify(path, hi):
+        if self._verify(Path(path), hi):
             fsutil.protect(path)
             return True
         with contextlib.suppress(OSError):
@@ -99,15 +105,17 @@ class ObjectCache:
         fsutil.protect(tmp)
         os.replace(tmp, dest)
 
-    def add_file(self, src: Path, hi: HashInfo, move: bool = False) -> None:
+    def add_file(self, src: Path, hi: HashInfo, move: bool = False,
+                 trusted_absent: bool = False) -> None:
         """Store ``src`` (already known to hash to ``hi``) as an object; no-op if present.
 
         With ``move`` the file is renamed in (same filesystem) instead of copied. Copying
         tries the cache's link types that do not alias the source (reflink, then copy;
-        hardlink when configured), so the workspace file is never altered.
+        hardlink when configured), so the workspace file is never altered. ``trusted_absent``
+        skips the existence check when the caller just did it.
         """
         dest = self.path_for(hi)
-        if self.has(hi):
+        if not trusted_absent and self.has(hi):
             return
         self._parent(dest)
         tmp = Path(fsutil.tmp_name(dest))
@@ -123,15 +131,19 @@ class ObjectCache:
             raise
 
     def _copy_in(self, src: Path, tmp: Path) -> None:
-        kinds = ["reflink"]
+        kinds = ["reflink"] if self._reflink_ok is not False else []
         if any(t == "hardlink" for t in self.link_types):
             kinds.append("hardlink")
         for kind in kinds:
             try:
                 fsutil.link(str(src), str(tmp), kind)
-                return
             except OSError:
+                if kind == "reflink":
+                    self._reflink_ok = False  # NOTE: remember; a failed clone costs 3 syscalls
                 continue
+            if kind == "reflink":
+                self._reflink_ok = True
+            return
         fsutil.copyfile(str(src), str(tmp))
 
     def ingest(self, src: Path) -> tuple[HashInfo, int]:
@@ -173,6 +185,30 @@ class ObjectCache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             raise
+
+    def add_content(self, data: bytes, hi: HashInfo) -> None:
+        """Store small file content already read (and hashed) by the caller; no existence check.
+
+        The temp file is created 0o444 directly and renamed into place: one open, one write,
+        one rename per object, which is what makes adding 20,000 small files cheap.
+        """
+        dest = self._str_path(hi)
+        parent = os.path.dirname(dest)
+        if parent not in self._dirs_made_str:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs_made_str.add(parent)
+        tmp = f"{parent}/.{uuid.uuid4().hex}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        os.replace(tmp, dest)
 
     def add_bytes(self, data: bytes, hi: HashInfo) -> None:
         """Store ``data`` as object ``hi`` (used for ``.dir`` manifests); no-op if present."""

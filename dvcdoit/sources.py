@@ -60,7 +60,7 @@ def select(sources: list[Source], targets: list[str], strict: bool = True) -> li
     """
     if not targets:
         return sources
-    chosen = []
+    chosen: list[Source] = []
     for t in targets:
         hits = [s for s in sources if _matches(s, t)]
         if not hits and strict:
@@ -105,14 +105,14 @@ def add(ws: Workspace, path: Path, owners: Mapping[str, str],
         old_file = fmt.load(dvc_path, ws.rel(dvc_path))
     old_out = old_file.outs[0] if old_file and len(old_file.outs) == 1 else None
     name = MD5
-    if old_out is not None and old_out.hash is not None and old_out.hash.legacy:
-        if ws.hash(path, LEGACY).hi == old_out.hash:
-            name = LEGACY  # NOTE: unchanged legacy data stays legacy (spec §2.3 upgrade rule)
+    if (old_out is not None and old_out.hash is not None and old_out.hash.legacy
+            and ws.hash(path, LEGACY).hi == old_out.hash):
+        name = LEGACY  # NOTE: unchanged legacy data stays legacy (spec §2.3 upgrade rule)
     hashed = ws.commit(path, name, progress=progress)
-    base = old_out or fmt.Out(path=path.name)
-    out = replace(base, path=path.name, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles,
-                  isexec=hashed.isexec)
-    new_file = replace(old_file, outs=(out,)) if old_file else fmt.DvcFile(outs=(out,))
+    base: fmt.Out = old_out or fmt.Out(path=path.name)
+    new_out = replace(base, path=path.name, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles,
+                      isexec=hashed.isexec)
+    new_file = replace(old_file, outs=(new_out,)) if old_file else fmt.DvcFile(outs=(new_out,))
     fmt.dump(dvc_path, new_file)
     gitignore.add(ws.root, [rel])
     return dvc_path
@@ -121,7 +121,7 @@ def add(ws: Workspace, path: Path, owners: Mapping[str, str],
 def commit(ws: Workspace, source: Source, force: bool = False) -> bool:
     """Record the current data of ``source``'s outputs; return True if the file changed."""
     outs = []
-    for out, rel in zip(source.file.outs, source.out_paths):
+    for out, rel in zip(source.file.outs, source.out_paths, strict=False):
         path = ws.root / rel
         if not out.cache:
             hashed = ws.hash(path)
@@ -144,7 +144,7 @@ def checkout(ws: Workspace, source: Source, force: bool = False,
     hash or with ``cache: false`` are skipped.
     """
     changed = []
-    for out, rel in zip(source.file.outs, source.out_paths):
+    for out, rel in zip(source.file.outs, source.out_paths, strict=False):
         if not out.cache or out.hash is None:
             continue
         path = ws.root / rel
@@ -157,7 +157,7 @@ def checkout(ws: Workspace, source: Source, force: bool = False,
 def status(ws: Workspace, source: Source) -> SourceStatus | None:
     """Return what changed for ``source`` in DVC's words, or None when it is up to date."""
     outs = {}
-    for out, rel in zip(source.file.outs, source.out_paths):
+    for out, rel in zip(source.file.outs, source.out_paths, strict=False):
         word = ws.status(ws.root / rel, out.hash, out.cache)
         if word:
             outs[rel] = word

@@ -58,6 +58,7 @@ class StateDB:
                 conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_SCHEMA)
+            conn.execute("CREATE TABLE IF NOT EXISTS complete (oid TEXT PRIMARY KEY) WITHOUT ROWID")
             self._conn = conn
         return self._conn
 
@@ -70,15 +71,18 @@ class StateDB:
             return str(row[3])
         return None
 
-    def get_under(self, prefix: str, name: str) -> dict[str, tuple[Signature, str]]:
-        """Return every stored row for paths below directory ``prefix`` (one query for a tree)."""
+    def get_under(self, prefix: str, name: str) -> dict[str, tuple[int, int, int, str]]:
+        """Return ``{path: (inode, mtime_ns, size, value)}`` for paths below directory ``prefix``.
+
+        One query for a whole tree; plain tuples because this is the hot path of ``status``.
+        """
         base = prefix.rstrip(os.sep) + os.sep
         rows = self._db().execute(
             "SELECT path, inode, mtime_ns, size, value FROM hashes "
             "WHERE name=? AND path >= ? AND path < ?",
             (name, base, base[:-1] + chr(ord(os.sep) + 1)),
         )
-        return {r[0]: (Signature(r[1], r[2], r[3]), r[4]) for r in rows}
+        return {r[0]: r[1:] for r in rows}
 
     def set_many(self, rows: Iterable[tuple[str, str, Signature, str]]) -> None:
         """Store ``(path, name, signature, value)`` rows in one transaction."""
@@ -93,6 +97,15 @@ class StateDB:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def is_complete(self, oid: str) -> bool:
+        """True if directory object ``oid`` was verified to have every member in the cache."""
+        row = self._db().execute("SELECT 1 FROM complete WHERE oid=?", (oid,)).fetchone()
+        return row is not None
+
+    def mark_complete(self, oid: str) -> None:
+        """Remember that every member of directory object ``oid`` is in the cache."""
+        self._db().execute("INSERT OR IGNORE INTO complete VALUES (?)", (oid,))
 
     def close(self) -> None:
         """Close the connection (reopened lazily on next use)."""

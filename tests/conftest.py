@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -54,9 +54,11 @@ def dvc() -> Runner:
 
     def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **DVC_ENV}
-        proc = subprocess.run([exe, *args], capture_output=True, text=True, env=env, cwd=cwd)
+        proc = subprocess.run([exe, *args], capture_output=True, text=True, env=env, cwd=cwd,
+                              check=False)
         if check and proc.returncode != 0:
-            raise AssertionError(f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            msg = f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            raise AssertionError(msg)
         return proc
 
     return run
@@ -69,15 +71,16 @@ def dvcdoit() -> Runner:
     def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **DVC_ENV}
         proc = subprocess.run([sys.executable, "-m", "dvcdoit", *args], capture_output=True,
-                              text=True, env=env, cwd=cwd)
+                              text=True, env=env, cwd=cwd, check=False)
         if check and proc.returncode != 0:
-            raise AssertionError(f"dvcdoit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            msg = f"dvcdoit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            raise AssertionError(msg)
         return proc
 
     return run
 
 
-def write_tree(root: Path, tree: dict[str, str | bytes]) -> None:
+def write_tree(root: Path, tree: Mapping[str, str | bytes]) -> None:
     """Create files below ``root`` from ``{relpath: content}``."""
     for rel, content in tree.items():
         p = root / rel

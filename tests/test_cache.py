@@ -102,7 +102,7 @@ def test_manifest_roundtrip_and_expand(tmp_path: Path) -> None:
 
 def test_read_manifest_errors(tmp_path: Path) -> None:
     cache = ObjectCache(tmp_path / "c")
-    with pytest.raises(ObjectMissingError, match="directory manifest 00.*not in the cache"):
+    with pytest.raises(ObjectMissingError, match=r"directory manifest 00.*not in the cache"):
         cache.read_manifest(HashInfo(MD5, "00" * 16 + ".dir"))
     evil = b'[{"md5": "b1946ac92492d2347c6235b4d2611184", "relpath": "../../etc/passwd"}]'
     hi = HashInfo(MD5, md5_bytes(evil) + ".dir")

@@ -66,8 +66,8 @@ def test_runs_from_a_subdirectory(repo: Path, dvcdoit: Runner) -> None:
      "ERROR: '.dvc/config' is inside '.dvc/', which dvcdoit manages itself; pick another path\n"),
     ({}, ["add", "nope.txt"], "ERROR: 'nope.txt' does not exist\n"),
     ({"bad.dvc": "outs:\n- md5: 12\n  size: x\n  path: bad\n"}, ["status"],
-     "ERROR: bad.dvc: outs[0].md5: '12' is not an md5 hash (32 hex digits, optionally followed "
-     "by '.dir'); bad.dvc: outs[0].size: expected an integer, got 'x'\n"),
+     ("ERROR: bad.dvc: outs[0].md5: '12' is not an md5 hash (32 hex digits, optionally followed "
+     "by '.dir'); bad.dvc: outs[0].size: expected an integer, got 'x'\n")),
     ({"m.dvc": "outs: [\n"}, ["status"], "ERROR: m.dvc:2: invalid YAML: {problem}\n"),
     ({}, ["status", "nothing-here"],
      "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),

@@ -126,7 +126,7 @@ def test_evil_manifest_never_writes_outside(tmp_path: Path) -> None:
     ws = make_ws(tmp_path)
     payload = b"pwned"
     ws.cache.add_bytes(payload, HashInfo(MD5, md5_bytes(payload)))
-    manifest = ('[{"md5": "%s", "relpath": "../outside.txt"}]' % md5_bytes(payload)).encode()
+    manifest = (f'[{{"md5": "{md5_bytes(payload)}", "relpath": "../outside.txt"}}]').encode()
     hi = HashInfo(MD5, md5_bytes(manifest) + ".dir")
     ws.cache.add_bytes(manifest, hi)
     with pytest.raises(FormatError, match=r"relpath '../outside.txt' contains '..'"):
