@@ -1,0 +1,274 @@
+"""Stage sub-commands: ``run``, ``stage add``, ``repro``, ``dag``, ``migrate``; status rendering."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import posixpath
+import re
+from pathlib import Path
+from typing import Any
+
+from dvcdoit import gitignore
+from dvcdoit.errors import DvcDoitError, StageError
+from dvcdoit.formats.lock import LOCK_FILE, LockEntry, write_entries
+from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
+from dvcdoit.formats.stagefile import dump_stagefile
+from dvcdoit.index import Index, forget, load_index
+from dvcdoit.project import Project
+from dvcdoit.stage import StageStatus, record, run, status
+
+
+def render_stage_status(statuses: list[StageStatus]) -> list[str]:
+    """DVC's human ``status`` lines (§7.3) for the changed stages, in the given order."""
+    lines: list[str] = []
+    for st in statuses:
+        if not st.changed:
+            continue
+        lines.append(f"{st.name}:")
+        if st.changed_deps:
+            lines.append("\tchanged deps:")
+            for path, word in st.changed_deps.items():
+                if isinstance(word, dict):
+                    lines.append(f"\t\t{path}:")
+                    lines += [f"\t\t\t{w + ':':<20}{k}" for k, w in word.items()]
+                else:
+                    lines.append(f"\t\t{word + ':':<20}{path}")
+        if st.changed_outs:
+            lines.append("\tchanged outs:")
+            lines += [f"\t\t{w + ':':<20}{p}" for p, w in st.changed_outs.items()]
+        lines += [f"\t{w}" for w, on in (("changed command", st.changed_command),
+                                        ("changed checksum", st.changed_checksum),
+                                        ("always changed", st.always_changed)) if on]
+    return lines
+
+
+def stage_statuses(index: Index, targets: list[str] | None = None) -> list[StageStatus]:
+    """Status of every stage (or of ``targets`` and their upstream), in pipeline order."""
+    names = index.stage_order()
+    if targets:
+        wanted = {u for t in targets for u in index.graph.upstream(t)}
+        names = [n for n in names if n in wanted]
+    ws = index.project.workspace
+    out = []
+    for n in names:
+        single = index.singles.get(n)
+        out.append(status(ws, index.stages[n], index.locks.get(n),
+                          single.changed_checksum if single else False))
+    return out
+
+
+def _params(specs: list[str]) -> tuple[ParamsDep, ...]:
+    files: dict[str, list[str] | None] = {}
+    for spec in specs:
+        file, sep, keys = spec.rpartition(":") if ":" in spec else ("", "", spec)
+        file = file or "params.yaml"
+        if sep and not keys:
+            files[file] = None
+        elif files.get(file, []) is not None:
+            files[file] = [*(files.get(file) or []), *[k for k in keys.split(",") if k]]
+    return tuple(ParamsDep(f, None if k is None else tuple(k)) for f, k in files.items())
+
+
+def _stage_from_args(args: argparse.Namespace, name: str, file: str) -> StageDef:
+    if not args.command:
+        msg = "a command is required: dvcdoit run -n NAME [options] COMMAND"
+        raise StageError(msg)
+    outs = [Out(p) for p in args.outs] + [Out(p, cache=False) for p in args.outs_no_cache]
+    outs += [Out(p, "metrics") for p in args.metrics]
+    outs += [Out(p, "metrics", cache=False) for p in args.metrics_no_cache]
+    outs += [Out(p, persist=True) for p in args.outs_persist]
+    wdir_def = args.wdir or "."
+    wdir = posixpath.normpath(posixpath.join(posixpath.dirname(file), wdir_def))
+    cmd = " ".join(args.command) if len(args.command) > 1 else args.command[0]
+    return StageDef(name=name, cmd=cmd, file=file, wdir=wdir, deps=tuple(args.deps),
+                    params=_params(args.params), outs=tuple(outs), wdir_def=wdir_def,
+                    always_changed=args.always_changed, desc=args.desc)
+
+
+def _validate(project: Project, path: Path, old: bytes | None) -> Index:
+    forget(str(project.root))
+    try:
+        return load_index(project)
+    except DvcDoitError:
+        if old is None:
+            path.unlink(missing_ok=True)
+        else:
+            path.write_bytes(old)
+        raise
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """``run`` / ``stage add``: write the stage, add .gitignore entries, and run it."""
+    project = Project.find()
+    if bool(args.name) == bool(getattr(args, "file", None)):
+        msg = "give exactly one of -n NAME (dvc.yaml stage) or -f FILE.dvc (single-stage file)"
+        raise StageError(msg)
+    single = bool(getattr(args, "file", None))
+    file = project.rel(project.resolve(args.file)) if single else PIPELINE_FILE
+    if single and not file.endswith(".dvc"):
+        msg = f"'{args.file}': a single-stage file name must end with '.dvc'"
+        raise StageError(msg)
+    stage = _stage_from_args(args, file if single else args.name, file)
+    path = project.root / file
+    old = path.read_bytes() if path.exists() else None
+    if single:
+        if old is not None and not args.force:
+            msg = f"'{file}' already exists. Use '--force' to overwrite."
+            raise StageError(msg)
+        dump_stagefile(project.root, stage, None)
+    else:
+        write_stage(project.root, stage, force=args.force)
+    index = _validate(project, path, old)
+    stage = index.stages[stage.addressing]
+    gitignore.add(project.root, [stage.repo_path(o.path) for o in stage.outs if o.cache])
+    if args.no_exec or args.handler_name == "stage add":
+        return 0
+    with project.lock():
+        entry = run(project.workspace, stage, index.locks.get(stage.addressing), force=True,
+                    log=print)
+        record(project.root, stage, entry)
+    return 0
+
+
+def cmd_repro(args: argparse.Namespace) -> int:
+    """``repro``: run the doit tasks through DoitMain with dvcdoit's loader."""
+    project = Project.find()
+    index = load_index(project)
+    targets = [t if t in index.stages else t.removeprefix("repro:") for t in args.targets]
+    unknown = [t for t in targets if t not in index.stages]
+    if unknown:
+        msg = f"unknown stage '{unknown[0]}' (known: {', '.join(index.stage_order()) or 'none'})"
+        raise StageError(msg)
+    if args.dry:
+        would = set()
+        for st in stage_statuses(index, targets or None):
+            ups = index.graph.edges[st.name]
+            if args.force or st.changed or any(u in would for u in ups):
+                would.add(st.name)
+                print(f"Running stage '{st.name}':")
+                print("\n".join(f"> {c}" for c in index.stages[st.name].commands))
+        if not would:
+            print("Data and pipelines are up to date.")
+        return 0
+    from doit.doit_cmd import DoitMain
+
+    from dvcdoit.tasks import FORCE_ENV, DvcDoitLoader
+
+    if args.force:
+        os.environ[FORCE_ENV] = "1"
+    argv = ["run", *(["-a"] if args.force else []), *(["-s"] if args.single_item else []),
+            *(["-n", str(args.jobs)] if args.jobs else [])]
+    argv += [f"repro:{t}" for t in targets] or ["repro"]
+    with project.lock():
+        return int(DoitMain(DvcDoitLoader()).run(argv))
+
+
+def cmd_dag(args: argparse.Namespace) -> int:
+    """``dag``: the stage graph as ASCII (default), Mermaid or Graphviz dot."""
+    index = load_index(Project.find())
+    edges = [(up, n) for n in index.graph.order for up in index.graph.edges[n]]
+    if args.mermaid:
+        ids = {n: f"node{i + 1}" for i, n in enumerate(index.graph.order)}
+        print("flowchart TD")
+        print("\n".join(f'\t{ids[n]}["{n}"]' for n in index.graph.order))
+        print("\n".join(f"\t{ids[a]}-->{ids[b]}" for a, b in edges))
+    elif args.dot:
+        print("strict digraph  {")
+        print("\n".join(f'"{n}";' for n in index.graph.order))
+        print("\n".join(f'"{a}" -> "{b}";' for a, b in edges))
+        print("}")
+    else:
+        for n in index.graph.order:
+            ups = index.graph.edges[n]
+            print(f"{n}" + (f"  <- {', '.join(ups)}" if ups else ""))
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """``migrate``: turn single-stage ``.dvc`` files into dvc.yaml stages + dvc.lock entries."""
+    project = Project.find()
+    index = load_index(project)
+    updates: dict[str, LockEntry] = {}
+    for rel, single in index.singles.items():
+        s = single.stage
+        name = re.sub(r"[^A-Za-z0-9_-]", "_", posixpath.basename(rel)[: -len(".dvc")])
+        wdir = posixpath.relpath(s.wdir, ".")
+        stage = StageDef(name=name, cmd=s.cmd, deps=s.deps, outs=s.outs, frozen=s.frozen,
+                         always_changed=s.always_changed, desc=s.desc, meta=s.meta,
+                         wdir=s.wdir, wdir_def=None if wdir == "." else wdir)
+        write_stage(project.root, stage, force=args.force)
+        updates[name] = single.lock
+        (project.root / rel).unlink()
+        print(f"migrated '{rel}' to stage '{name}' in {PIPELINE_FILE}")
+    if updates:
+        write_entries(project.root / LOCK_FILE, updates)
+    else:
+        print("no single-stage .dvc files to migrate")
+    forget(str(project.root))
+    load_index(project)
+    return 0
+
+
+def _add_stage_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-n", "--name", help="stage name in dvc.yaml")
+    p.add_argument("-d", "--deps", action="append", default=[], metavar="PATH")
+    p.add_argument("-o", "--outs", action="append", default=[], metavar="PATH")
+    p.add_argument("-O", "--outs-no-cache", action="append", default=[], metavar="PATH")
+    p.add_argument("--outs-persist", action="append", default=[], metavar="PATH")
+    p.add_argument("-m", "--metrics", action="append", default=[], metavar="PATH")
+    p.add_argument("-M", "--metrics-no-cache", action="append", default=[], metavar="PATH")
+    p.add_argument("-p", "--params", action="append", default=[], metavar="[FILE:]KEYS")
+    p.add_argument("-w", "--wdir", help="working directory of the command")
+    p.add_argument("--always-changed", action="store_true")
+    p.add_argument("--desc")
+    p.add_argument("--force", action="store_true", help="overwrite an existing stage")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+
+
+def add_parsers(sub: Any) -> None:
+    """Register ``run``, ``stage add``, ``repro``, ``dag`` and ``migrate``."""
+    p = sub.add_parser("run", help="add a stage (dvc.yaml with -n, .dvc file with -f) and run it")
+    _add_stage_options(p)
+    p.add_argument("-f", "--file", help="write a classic single-stage .dvc file")
+    p.add_argument("--no-exec", action="store_true", help="only write the stage")
+    p.set_defaults(func=cmd_run, handler_name="run")
+    stage = sub.add_parser("stage", help="stage commands").add_subparsers(dest="stage_cmd")
+    p = stage.add_parser("add", help="add a stage to dvc.yaml without running it")
+    _add_stage_options(p)
+    p.set_defaults(func=cmd_run, handler_name="stage add", no_exec=True, file=None)
+    p = sub.add_parser("repro", help="reproduce stages through doit")
+    p.add_argument("targets", nargs="*", metavar="STAGE")
+    p.add_argument("-f", "--force", action="store_true", help="run even if unchanged")
+    p.add_argument("-s", "--single-item", action="store_true", help="only the named stages")
+    p.add_argument("--dry", action="store_true", help="print what would run")
+    p.add_argument("-j", "--jobs", type=int, default=0, help="parallel stages (doit -n)")
+    p.set_defaults(func=cmd_repro)
+    p = sub.add_parser("dag", help="show the stage graph")
+    p.add_argument("--mermaid", action="store_true")
+    p.add_argument("--dot", action="store_true")
+    p.set_defaults(func=cmd_dag)
+    p = sub.add_parser("migrate", help="convert single-stage .dvc files for DVC 3")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_migrate)
+
+
+def statuses_json(statuses: list[StageStatus]) -> str:
+    """DVC's ``status --json`` object for the changed stages."""
+    return json.dumps({s.name: s.to_json() for s in statuses if s.changed})
+
+
+def stage_status(project: Project, targets: list[str]) -> tuple[dict[str, list[Any]], bool,
+                                                                 set[str]]:
+    """Status provider for ``dvcdoit status``: ``(blocks, any stages exist, matched targets)``.
+
+    Blocks are DVC's ``--json`` shape, in pipeline order; targets match stage names (their
+    upstream stages are included, as DVC does).
+    """
+    index = load_index(project)
+    matched = {t for t in targets if t in index.stages}
+    if targets and not matched:
+        return {}, bool(index.stages), matched
+    sts = stage_statuses(index, sorted(matched) if targets else None)
+    return {s.name: s.to_json() for s in sts if s.changed}, bool(index.stages), matched
