@@ -38,6 +38,7 @@ MULTIPART_CHUNK = 32 * 1024 * 1024
 HEAD_BATCH_LIMIT = 2  # NOTE: a prefix with more objects to check than this is listed instead
 _STREAM_CHUNK = 1024 * 1024
 _RETRIES = 5
+MAX_ATTEMPTS = 6  # NOTE: botocore "standard" mode: jittered exponential back-off, capped at 20 s
 _EXTRA_ARGS = {"sse": "ServerSideEncryption", "sse_kms_key_id": "SSEKMSKeyId",
                "sse_customer_algorithm": "SSECustomerAlgorithm", "sse_customer_key": "SSECustomerKey",
                "acl": "ACL", "grant_read": "GrantRead", "grant_read_acp": "GrantReadACP",
@@ -89,7 +90,7 @@ class S3Remote:
             region_name=opt.get("region"), botocore_session=core)
         jobs = cfg.jobs or 4 * (os.cpu_count() or 1)
         conf_kwargs: dict[str, Any] = {
-            "retries": {"max_attempts": 8, "mode": "standard"},
+            "retries": {"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
             "max_pool_connections": max(10, jobs + 4),
         }
         for key in ("read_timeout", "connect_timeout"):
@@ -134,12 +135,14 @@ class S3Remote:
         raise AssertionError(msg)  # pragma: no cover
 
     # -- listing -------------------------------------------------------------------------
-    def _list(self, prefix: str) -> list[str]:
-        """Keys below ``prefix`` (a relpath prefix), as relpaths."""
+    def _list(self, prefix: str, max_pages: int | None = None) -> tuple[list[str], bool]:
+        """Keys below ``prefix`` (a relpath prefix) as sorted relpaths, and whether the listing
+        is complete (it stops after ``max_pages`` pages of up to 1,000 keys)."""
         base = self._key(prefix)
         strip = len(self._key(""))
         out: list[str] = []
         token: str | None = None
+        pages = 0
         while True:
             kwargs: dict[str, Any] = {"Bucket": self.bucket, "Prefix": base}
             if token:
@@ -149,9 +152,12 @@ class S3Remote:
             except (botocore.exceptions.ClientError, *_TRANSIENT) as exc:
                 err = self._fail("list", prefix, exc)
                 raise err from None
+            pages += 1
             out.extend(obj["Key"][strip:] for obj in resp.get("Contents", ()))
             if not resp.get("IsTruncated"):
-                return out
+                return out, True
+            if max_pages is not None and pages >= max_pages:
+                return out, False
             token = resp.get("NextContinuationToken")
 
     def _head(self, relpath: str) -> bool:
@@ -168,31 +174,45 @@ class S3Remote:
         return True
 
     def exists_many(self, relpaths: Iterable[str]) -> set[str]:
-        """Present relpaths, grouped by parent prefix and checked in parallel.
+        """Present relpaths, found with as few requests as the remote's size allows.
 
-        A prefix with at most ``HEAD_BATCH_LIMIT`` objects to check gets one HEAD each; any
-        other prefix is listed (one request per 1,000 keys), so checking N objects never costs
-        N requests once N is large.
+        Up to ``HEAD_BATCH_LIMIT`` objects: one HEAD each. More: list the objects' common
+        prefix (e.g. ``files/md5/``) page by page — a small or empty remote answers in one
+        request — within a budget of half as many pages as there are parent prefixes; the
+        prefixes the budget did not reach are then listed (or HEADed when they hold at most
+        ``HEAD_BATCH_LIMIT`` of the objects) in parallel. Keys come back sorted, so every
+        relpath up to the last key seen is settled by the partial listing.
         """
+        rels = set(relpaths)
+        if len(rels) <= HEAD_BATCH_LIMIT:
+            return {r for r in rels if self._head(r)}
         by_dir: dict[str, list[str]] = {}
-        for rel in relpaths:
+        for rel in rels:
             by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
+        parents = list(by_dir)
+        root = posixpath.commonpath(parents) if all(parents) else ""
+        listed, complete = self._list(root + "/" if root else "", max(1, len(by_dir) // 2))
+        known = set(listed)
+        found = rels & known
+        if complete:
+            return found
+        last = listed[-1] if listed else ""
+        todo = {d: [r for r in rs if r > last] for d, rs in by_dir.items()}
+        todo = {d: rs for d, rs in todo.items() if rs}
 
         def check(item: tuple[str, list[str]]) -> set[str]:
-            parent, rels = item
-            if len(rels) <= HEAD_BATCH_LIMIT:
-                return {r for r in rels if self._head(r)}
-            listed = set(self._list(parent + "/" if parent else ""))
-            return {r for r in rels if r in listed}
+            parent, some = item
+            if len(some) <= HEAD_BATCH_LIMIT:
+                return {r for r in some if self._head(r)}
+            there = set(self._list(parent + "/" if parent else "")[0])
+            return {r for r in some if r in there}
 
-        if len(by_dir) <= 1:
-            return set().union(*map(check, by_dir.items()))
-        with ThreadPoolExecutor(min(len(by_dir), self.jobs or 16)) as pool:
-            return set().union(*pool.map(check, by_dir.items()))
+        with ThreadPoolExecutor(max(1, min(len(todo), self.jobs or 16))) as pool:
+            return found.union(*pool.map(check, todo.items()))
 
     def walk(self, prefix: str) -> list[str]:
         """Every object below ``prefix`` (e.g. ``runs/``), sorted."""
-        return sorted(self._list(prefix))
+        return sorted(self._list(prefix)[0])
 
     # -- data ------------------------------------------------------------------------------
     def upload(self, local_path: Path, relpath: str) -> None:
