@@ -1,0 +1,81 @@
+"""``dvcdoit push|pull|fetch`` and ``status -c``: the same verbs as the doit tasks of those names."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from dvcdoit.cli.progress import bar
+from dvcdoit.cli.remote import emit, render_cloud_status, render_transfer, summary
+from dvcdoit.errors import CheckoutError
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register push, pull and fetch."""
+    for verb, text in (("push", "upload cached data to a remote"),
+                       ("pull", "download data from a remote and check it out"),
+                       ("fetch", "download data from a remote into the cache")):
+        p = sub.add_parser(verb, help=text)
+        p.add_argument("targets", nargs="*", metavar="TARGET",
+                       help="stages, .dvc files or outputs (default: everything)")
+        p.add_argument("-r", "--remote", help="remote name (default: core.remote)")
+        p.add_argument("-j", "--jobs", type=int, help="parallel transfers (default: 4 × cores)")
+        p.add_argument("--run-cache", action="store_true", help="transfer the run-cache too")
+        if verb == "pull":
+            p.add_argument("-f", "--force", action="store_true",
+                           help="overwrite workspace files that are not saved in the cache")
+        p.set_defaults(func=cmd_transfer, verb=verb)
+
+
+def run_verb(project: Any, verb: str, targets: list[str], remote: str | None,
+             jobs: int | None, run_cache: bool, force: bool = False) -> tuple[list[str], int]:
+    """Run push/fetch/pull for ``project``; return the lines to show and the exit code."""
+    from dvcdoit import sync
+    from dvcdoit.index import load_index
+
+    index = load_index(project)
+    with project.lock(), bar(0, verb) as progress:
+        if verb == "pull":
+            res = sync.pull(project, index, targets, remote, jobs, run_cache, force, progress)
+        elif verb == "push":
+            res = sync.push(project, index, targets, remote, jobs, run_cache, progress)
+        else:
+            res = sync.fetch(project, index, targets, remote, jobs, run_cache, progress)
+    extra: list[tuple[str, int]] = []
+    if verb == "pull":
+        added = sum(1 for c in res.checkout if c[0] == "A")
+        extra = [("added", added), ("modified", len(res.checkout) - added)]
+    lines = [f"{letter}       {path}" for letter, path in res.checkout]
+    lines += render_transfer(res.result, verb, extra, res.runs)
+    if verb == "pull" and res.result.ok and not res.checkout and not res.result.transferred:
+        lines[-1] = summary(extra) or "Everything is up to date."
+    if res.checkout_failures:
+        lines.append(f"ERROR: {CheckoutError(list(res.checkout_failures))}")
+    return lines, 0 if res.ok else 1
+
+
+def cmd_transfer(args: argparse.Namespace) -> int:
+    """Handler of push/pull/fetch."""
+    from dvcdoit.cli.data import _project, _targets
+
+    project = _project()
+    lines, code = run_verb(project, args.verb, _targets(project, args.targets), args.remote,
+                           args.jobs, args.run_cache, getattr(args, "force", False))
+    emit(lines)
+    return code
+
+
+def cloud_lines(project: Any, targets: list[str], remote: str | None, jobs: int | None,
+                as_json: bool) -> list[str]:
+    """Lines of ``status -c`` for ``project``."""
+    from dvcdoit import sync
+    from dvcdoit.index import load_index
+
+    name, status = sync.cloud_status(project, load_index(project), targets, remote, jobs)
+    return render_cloud_status(status, name, as_json, indent=remote is None)
+
+
+def cloud_status(project: Any, targets: list[str], args: argparse.Namespace) -> int:
+    """``dvcdoit status -c [-r NAME] [--json]``."""
+    emit(cloud_lines(project, targets, args.remote, args.jobs, args.json))
+    return 0
