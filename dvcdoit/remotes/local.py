@@ -21,6 +21,7 @@ class LocalRemote:
         self.url = str(root)
         self.jobs = jobs
         self._dirs_made: set[Path] = set()
+        self._reflink = True  # NOTE: cleared after the first refusal, to save a syscall per file
 
     def _path(self, relpath: str) -> Path:
         return self.root / relpath
@@ -42,6 +43,20 @@ class LocalRemote:
             found.update(r for r in rels if os.path.basename(r) in names)
         return found
 
+    def _copy(self, src: str, dst: str) -> None:
+        """Reflink ``src`` to ``dst`` where the filesystem can, else copy; ``dst`` must not exist."""
+        if self._reflink:
+            try:
+                fsutil.reflink(src, dst)
+                return
+            except OSError as exc:
+                if exc.errno == errno.ENOENT:
+                    raise
+                self._reflink = False
+                with contextlib.suppress(OSError):
+                    os.unlink(dst)
+        fsutil.copyfile(src, dst)
+
     def upload(self, local_path: Path, relpath: str) -> None:
         """Copy ``local_path`` to ``relpath`` atomically and make it read-only."""
         dest = self._path(relpath)
@@ -50,10 +65,7 @@ class LocalRemote:
             self._dirs_made.add(dest.parent)
         tmp = fsutil.tmp_name(dest)
         try:
-            try:
-                fsutil.reflink(str(local_path), tmp)
-            except OSError:
-                fsutil.copyfile(str(local_path), tmp)
+            self._copy(str(local_path), tmp)
             fsutil.protect(tmp)
             os.replace(tmp, dest)
         except OSError as exc:
@@ -66,14 +78,7 @@ class LocalRemote:
         """Copy the object to ``dest``; :class:`RemoteObjectMissing` if it is not there."""
         src = self._path(relpath)
         try:
-            try:
-                fsutil.reflink(str(src), str(dest))
-            except OSError as exc:
-                if exc.errno == errno.ENOENT:
-                    raise
-                with contextlib.suppress(OSError):
-                    os.unlink(dest)
-                fsutil.copyfile(str(src), str(dest))
+            self._copy(str(src), str(dest))
         except FileNotFoundError:
             msg = f"remote {self.url}: {relpath} does not exist"
             raise RemoteObjectMissing(msg) from None
