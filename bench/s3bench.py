@@ -15,12 +15,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from harness import BASE_ENV, BenchError, Row, Tool, timed, timed_call
+from harness import BASE_ENV, BenchError, Row, Tool, timed
 from workloads import Bench, data_name, pull_repo, write_config
 
 BUCKET = "bench"
@@ -76,33 +75,6 @@ def client(url: str) -> Any:
 
     os.environ.update({k: v for k, v in BASE_ENV.items() if k.startswith("AWS_")})
     return boto3.client("s3", endpoint_url=url, config=Config(max_pool_connections=16))
-
-
-def bare_put(s3: Any, src: Path, prefix: str) -> None:
-    """The baseline: PUT every file with 8 threads (or upload_file for one big file)."""
-    if src.is_file():
-        s3.upload_file(str(src), BUCKET, f"{prefix}/big")
-        return
-    files = [p for p in src.rglob("*") if p.is_file()]
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(lambda p: s3.put_object(Bucket=BUCKET, Key=f"{prefix}/{p.name}",
-                                              Body=p.read_bytes()), files))
-
-
-def bare_get(s3: Any, src: Path, prefix: str, dest: Path) -> None:
-    """The baseline: GET every object with 8 threads (or download_file)."""
-    dest.mkdir(parents=True)
-    if src.is_file():
-        s3.download_file(BUCKET, f"{prefix}/big", str(dest / "big"))
-        return
-    names = [p.name for p in src.rglob("*") if p.is_file()]
-
-    def get(name: str) -> None:
-        body = s3.get_object(Bucket=BUCKET, Key=f"{prefix}/{name}")["Body"].read()
-        (dest / name).write_bytes(body)
-
-    with ThreadPoolExecutor(8) as pool:
-        list(pool.map(get, names))
 
 
 def drop_prefix(s3: Any, prefix: str) -> None:
@@ -175,17 +147,18 @@ def s3_case(b: Bench, url: str, s3: Any, kind: str, size: int) -> None:
     base_get: list[float] = []
     for i in range(runs):
         pre = f"bare-{kind}-{size}-{i}"
-        base_put.append(timed_call(lambda pre=pre: bare_put(s3, src, pre)))
-        base_get.append(timed_call(lambda pre=pre, i=i: bare_get(
-            s3, src, pre, b.work / "w6" / f"bare-{kind}-{size}-{i}")))
+        bare = [sys.executable, str(HERE / "s3bare.py")]
+        base_put.append(timed([*bare, "put", url, str(src), pre], b.work))
+        base_get.append(timed([*bare, "get", url, str(src), pre,
+                               str(b.work / "w6" / f"bare-{kind}-{size}-{i}")], b.work))
         if kind == "big":
             for tool in b.tools:
                 drop_prefix(s3, prefix(tool, i))
             drop_prefix(s3, pre)
     push_row.base = base_put
     pull_row.base = base_get
-    b.physical.append((f"bare boto3 PUT of {desc} (8 threads) on moto", base_put))
-    b.physical.append((f"bare boto3 GET of {desc} (8 threads) on moto", base_get))
+    b.physical.append((f"bare boto3 PUT loop of {desc} (8 threads, own process) on moto", base_put))
+    b.physical.append((f"bare boto3 GET loop of {desc} (8 threads, own process) on moto", base_get))
     b.echo(f"  bare boto3: PUT {min(base_put):.2f} s, GET {min(base_get):.2f} s")
     for op, moved in (("push", objects), ("noop", 0), ("pull", objects)):
         cells = []
