@@ -299,3 +299,15 @@ def record(root: Path, stage: StageDef, entry: LockEntry) -> None:
         return
     lock_path = (root / stage.file).with_name(LOCK_FILE)
     write_entries(lock_path, {stage.name: entry})
+
+
+def commit(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> LockEntry:
+    """Record ``stage``'s current deps, params and outputs without running it (``dvc commit``).
+
+    Cached outputs go into the cache; the caller writes the returned entry with :func:`record`.
+    """
+    params = read_params(ws.root, stage)
+    deps = _hash_deps(ws, stage, lock)
+    outs = _commit_outs(ws, stage)
+    gitignore.add(ws.root, [stage.repo_path(o.path) for o in stage.outs if o.cache])
+    return LockEntry(stage.cmd, deps, params, outs)

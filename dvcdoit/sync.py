@@ -180,3 +180,21 @@ def cloud_status(project: Project, index: Index, targets: Sequence[str],
     if not merged and not shown:
         shown, _ = open_named(project, remote)
     return shown, merged
+
+
+def run(project: Project, verb: str, targets: Sequence[str], remote: str | None = None,
+        jobs: int | None = None, run_cache: bool = False, force: bool = False,
+        progress: Progress | None = None) -> SyncResult:
+    """Run ``push``, ``fetch`` or ``pull`` on the whole repo under ``.dvc/tmp/lock``."""
+    from dvcdoit.index import load_index
+
+    with project.lock():
+        index = load_index(project)
+        if verb == "pull":
+            return pull(project, index, targets, remote, jobs, run_cache, force, progress)
+        if verb == "push":
+            return push(project, index, targets, remote, jobs, run_cache, progress)
+        if verb == "fetch":
+            return fetch(project, index, targets, remote, jobs, run_cache, progress)
+    msg = f"unknown transfer verb {verb!r}"
+    raise ValueError(msg)

@@ -14,14 +14,12 @@ Use it either way:
 Stage deps are not doit ``file_dep``s: :class:`dvcdoit.uptodate.StageUpToDate` checks them
 against ``dvc.lock``. Actions are module-level functions with picklable args (``doit -n``
 works in process mode, also with ``forkserver``); the lock entry travels back as the
-action's value and is written by the main process. Other verbs (push/pull/fetch/status)
-are added by ``dvcdoit/tasks_remote.py``; their ``task_*`` creators are re-exported here
-when that module exists.
+action's value and is written by the main process. The other verbs (push/pull/fetch/status)
+live in :mod:`dvcdoit.tasks_remote`; their ``task_*`` creators are re-exported here.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,6 +36,7 @@ from dvcdoit.project import find_root
 from dvcdoit.sources import commit as source_commit
 from dvcdoit.sources import status as source_status
 from dvcdoit.stage import run
+from dvcdoit.tasks_remote import TASK_NAMES, task_fetch, task_pull, task_push, task_status
 from dvcdoit.uptodate import SourceUpToDate, StageUpToDate
 
 BASENAME = "repro"
@@ -142,14 +141,18 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
         user = super().load_tasks(cmd, pos_args) if self.namespace else []
         if ours_in_dodo:
             return list(user)  # NOTE: the dodo star-imported us; tasks are already there
-        clash = [t.name for t in user if t.name == BASENAME or t.name.startswith(BASENAME + ":")]
+        clash = [t.name for t in user if t.name in (BASENAME, *TASK_NAMES)
+                 or t.name.startswith(BASENAME + ":")]
         if clash:
-            msg = (f"dodo.py: task '{clash[0]}' clashes with dvcdoit's stage tasks "
-                   f"('{BASENAME}', '{BASENAME}:<stage>'); rename it")
+            msg = (f"dodo.py: task '{clash[0]}' clashes with dvcdoit's tasks "
+                   f"('{BASENAME}', '{BASENAME}:<stage>', {', '.join(map(repr, TASK_NAMES))}); "
+                   "rename it")
             raise InvalidDodoFile(msg)
         try:
             root = str(find_root(Path.cwd()))
-            ours = generate_tasks(BASENAME, task_repro(), task_repro.__doc__)
+            ours = list(generate_tasks(BASENAME, task_repro(), task_repro.__doc__))
+            for creator in (task_push, task_pull, task_fetch, task_status):
+                ours += generate_tasks(creator.__name__[5:], creator(), creator.__doc__)
         except DvcDoitError as exc:
             raise InvalidDodoFile(str(exc)) from None
         _link_user_targets(open_index(root), user, ours)
@@ -171,14 +174,5 @@ def _link_user_targets(index: Index, user: list[Any], ours: list[Any]) -> None:
                     task.task_dep.append(owner)
 
 
-__all__ = ["DOIT_CONFIG", "DvcDoitLoader", "doit_config", "task_repro"]
-
-try:  # NOTE: remote verbs live in their own module (push/pull/fetch/status task creators)
-    _remote = importlib.import_module("dvcdoit.tasks_remote")
-except ModuleNotFoundError as _exc:  # pragma: no cover - until tasks_remote.py exists
-    if _exc.name != "dvcdoit.tasks_remote":
-        raise
-else:  # pragma: no cover - exercised once tasks_remote.py exists
-    for _name in getattr(_remote, "__all__", []):
-        globals()[_name] = getattr(_remote, _name)
-        __all__.append(_name)
+__all__ = ["DOIT_CONFIG", "DvcDoitLoader", "doit_config", "task_fetch", "task_pull", "task_push",
+           "task_repro", "task_status"]

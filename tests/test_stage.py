@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dvcdoit.cli.stage import render_stage_status
+from dvcdoit.report import render_status
 from dvcdoit.stage import StageStatus, shell_command
 
 
@@ -12,7 +12,8 @@ def test_render_matches_dvc_format() -> None:
     st = StageStatus("prepare", {"src/prep.py": "modified", "params.yaml": {"lr": "modified"}},
                      {"metrics.json": "deleted"}, changed_command=True)
     always = StageStatus("always", always_changed=True)
-    assert render_stage_status([st, always, StageStatus("clean")]) == [
+    blocks = {s.name: s.to_json() for s in (st, always, StageStatus("clean")) if s.changed}
+    assert render_status(blocks) == [
         "prepare:", "\tchanged deps:", "\t\tmodified:           src/prep.py",
         "\t\tparams.yaml:", "\t\t\tmodified:           lr", "\tchanged outs:",
         "\t\tdeleted:            metrics.json", "\tchanged command", "always:", "\talways changed"]

@@ -10,10 +10,6 @@ from typing import Any
 
 from dvcdoit.errors import DvcDoitError
 
-UP_TO_DATE = "Data and pipelines are up to date."
-NOTHING_TRACKED = "There are no data or pipelines tracked in this project yet."
-
-
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the data verbs."""
@@ -53,14 +49,7 @@ def _project() -> Any:
 
 
 def _targets(project: Any, targets: list[str]) -> list[str]:
-    """User targets (cwd-relative) → repo-relative posix paths (stage names pass through)."""
-    out = []
-    for t in targets:
-        if ("/" in t or os.path.exists(t) or t.endswith(".dvc")) and ":" not in t:
-            out.append(project.rel(project.resolve(t)))
-        else:
-            out.append(t)
-    return out
+    return project.targets(targets)  # type: ignore[no-any-return]
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -74,18 +63,18 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def stage_owners(project: Any) -> dict[str, str]:
-    """Repo-relative outputs of pipeline stages → stage name (empty without a pipeline module)."""
-    try:
-        from dvcdoit.cli.stage import stage_owners as owners
-    except ImportError:
-        return {}
-    return owners(project)  # type: ignore[no-any-return]
+    """Repo-relative outputs of pipeline stages → stage name."""
+    from dvcdoit.index import load_index
+
+    index = load_index(project)
+    return {stage.repo_path(o.path): name for name, stage in index.stages.items()
+            for o in stage.outs}
 
 
 def cmd_add(args: argparse.Namespace) -> int:
     """``dvcdoit add PATH…``."""
     from dvcdoit import sources
-    from dvcdoit.cli.progress import bar
+    from dvcdoit.progress import bar
 
     project = _project()
     paths = [project.resolve(p) for p in args.paths]
@@ -93,7 +82,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     written = []
     with project.lock():
         for path in paths:
-            with bar(0, f"Adding {project.rel(path)}") as progress:
+            with bar(None if path.is_dir() else 0, f"Adding {project.rel(path)}") as progress:
                 written.append(sources.add(project.workspace, path, owners, progress))
     files = " ".join(sorted({project.rel(w) for w in written} | _gitignores(project, paths)))
     if not args_quiet(args):
@@ -111,32 +100,28 @@ def _gitignores(project: Any, paths: list[Path]) -> set[str]:
             if (p.parent / ".gitignore").exists()}
 
 
-def _sources(project: Any, targets: list[str]) -> list[Any]:
-    from dvcdoit import sources
-
-    return sources.select(sources.load_sources(project.root, project.dvcfiles()), targets)
-
-
 def cmd_checkout(args: argparse.Namespace) -> int:
-    """``dvcdoit checkout [TARGET…]``: restore every (or the named) data source and stage output."""
-    from dvcdoit import sources
+    """``dvcdoit checkout [TARGET…]``: restore data sources and stage outputs from the cache."""
+    from dvcdoit import sync
     from dvcdoit.errors import CheckoutError
+    from dvcdoit.index import load_index
 
     project = _project()
     targets = _targets(project, args.targets)
     failures: list[str] = []
     changed: list[tuple[str, str]] = []
     with project.lock():
-        chosen = _sources(project, targets) if not _has_stages(project) else \
-            _sources_or_empty(project, targets)
-        for src in chosen:
+        ws = project.workspace
+        for t in sync.tracked(load_index(project), targets):
+            path = project.root / t.path
+            existed = os.path.lexists(path)
             try:
-                changed += sources.checkout(project.workspace, src, args.force)
+                if ws.checkout(path, t.hi, t.isexec, args.force):
+                    changed.append(("M" if existed else "A", t.path + ("/" if t.hi.isdir else "")))
             except CheckoutError as exc:
                 failures += exc.failures
-        extra = _stage_checkout(project, targets, args.force)
-        changed += extra[0]
-        failures += extra[1]
+            except DvcDoitError as exc:
+                failures.append(str(exc))
     for letter, path in changed:
         print(f"{letter}       {path}")
     if failures:
@@ -149,123 +134,39 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     return 0
 
 
-def _has_stages(project: Any) -> bool:
-    return (project.root / "dvc.yaml").exists()
-
-
-def _sources_or_empty(project: Any, targets: list[str]) -> list[Any]:
-    try:
-        return _sources(project, targets)
-    except DvcDoitError:
-        return []
-
-
-def _stage_checkout(project: Any, targets: list[str], force: bool) -> tuple[list[Any], list[str]]:
-    try:
-        from dvcdoit.cli.stage import checkout_stages
-    except ImportError:
-        return [], []
-    return checkout_stages(project, targets, force)  # type: ignore[no-any-return]
-
-
 def cmd_commit(args: argparse.Namespace) -> int:
-    """``dvcdoit commit [TARGET…]``."""
-    from dvcdoit import sources
+    """``dvcdoit commit [TARGET…]``: record changed data sources and stages without running."""
+    from dvcdoit import sources, stage
+    from dvcdoit.index import load_index
 
     project = _project()
     targets = _targets(project, args.targets)
     with project.lock():
-        for src in _sources_or_empty(project, targets):
+        index = load_index(project)
+        for src in sources.select(list(index.sources.values()), targets, strict=False):
             sources.commit(project.workspace, src, args.force)
-        try:
-            from dvcdoit.cli.stage import commit_stages
-        except ImportError:
-            pass
-        else:
-            commit_stages(project, targets, args.force)
-    return 0
-
-
-def data_status(project: Any, targets: list[str]) -> tuple[dict[str, list[Any]], bool, set[str]]:
-    """Status blocks of the data sources, whether any exist, and which targets they matched.
-
-    Blocks look like ``{name: [{"changed outs": {path: word}}, "changed checksum"]}``.
-    """
-    from dvcdoit import sources
-
-    all_sources = sources.load_sources(project.root, project.dvcfiles())
-    chosen = sources.select(all_sources, targets, strict=False)
-    matched = {t for t in targets if any(sources.matches(s, t) for s in all_sources)}
-    blocks: dict[str, list[Any]] = {}
-    for src in chosen:
-        st = sources.status(project.workspace, src)
-        if st is None:
-            continue
-        items: list[Any] = []
-        if st.outs:
-            items.append({"changed outs": dict(st.outs)})
-        if st.changed_checksum:
-            items.append("changed checksum")
-        blocks[st.name] = items
-    return blocks, bool(all_sources), matched
-
-
-def render_status(blocks: dict[str, list[Any]]) -> list[str]:
-    """Render status blocks in DVC's human format (tabs, words padded to 20)."""
-    lines: list[str] = []
-    for name, items in blocks.items():
-        lines.append(f"{name}:")
-        for item in items:
-            if isinstance(item, str):
-                lines.append(f"\t{item}")
+        for name in index.stage_order():
+            sdef = index.stages[name]
+            if targets and name not in targets and sdef.name not in targets:
                 continue
-            for section, changes in item.items():
-                lines.append(f"\t{section}:")
-                for path, word in changes.items():
-                    if isinstance(word, dict):
-                        lines.append(f"\t\t{path}:")
-                        lines += [f"\t\t\t{w + ':':<20}{k}" for k, w in word.items()]
-                    else:
-                        lines.append(f"\t\t{word + ':':<20}{path}")
-    return lines
+            lock = index.locks.get(name)
+            if stage.status(project.workspace, sdef, lock).changed:
+                stage.record(project.root, sdef, stage.commit(project.workspace, sdef, lock))
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``dvcdoit status [TARGET…] [--json] [-c]``: stages first (pipeline order), then data."""
-    from dvcdoit.errors import PathError
+    from dvcdoit.index import load_index
+    from dvcdoit.overview import status_blocks
+    from dvcdoit.report import render_status
 
     project = _project()
     targets = _targets(project, args.targets)
     if args.cloud or args.remote:
         from dvcdoit.cli.transfer import cloud_status
 
-        return cloud_status(project, targets, args)  # type: ignore[no-any-return]
-    blocks: dict[str, list[Any]] = {}
-    tracked = False
-    matched: set[str] = set()
-    for provider in (_stage_status_provider(), data_status):
-        if provider is None:
-            continue
-        b, t, m = provider(project, targets)
-        for k, v in b.items():
-            blocks.setdefault(k, v)
-        tracked, matched = tracked or t, matched | m
-    unknown = [t for t in targets if t not in matched]
-    if unknown:
-        msg = f"'{unknown[0]}' is neither a stage nor tracked data; check the name or path"
-        raise PathError(msg)
-    if args.json:
-        print(json.dumps(blocks))
-    elif blocks:
-        print("\n".join(render_status(blocks)))
-    else:
-        print(UP_TO_DATE if tracked else NOTHING_TRACKED)
+        return cloud_status(project, targets, args)
+    blocks, tracked = status_blocks(load_index(project), targets)
+    print(json.dumps(blocks) if args.json else "\n".join(render_status(blocks, tracked)))
     return 1 if (args.quiet and blocks) else 0
-
-
-def _stage_status_provider() -> Any:
-    try:
-        from dvcdoit.cli.stage import stage_status
-    except ImportError:
-        return None
-    return stage_status

@@ -7,18 +7,18 @@ that start with ``ERROR:`` or ``WARNING:`` belong on stderr (:func:`emit` does t
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from dvcdoit.errors import NotARepoError
 from dvcdoit.formats import config as cfg
-from dvcdoit.transfer import TransferResult
-
-STATUS_LEN = 20
-_VERB_DONE = {"push": "pushed", "fetch": "fetched", "pull": "fetched"}
-_VERB_METHOD = {"push": "upload", "fetch": "download", "pull": "download"}
+from dvcdoit.report import (  # noqa: F401 - re-exported for callers of the CLI layer
+    render_cloud_status,
+    render_transfer,
+    summary,
+    transfer_exit_code,
+)
 
 
 def _level(args: argparse.Namespace) -> str | None:
@@ -132,58 +132,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     _levels(p)
     p.add_argument("name")
     p.set_defaults(func=cmd_remove)
-
-
-# --- renderers the push/pull/fetch/status verbs use -------------------------------------------
-
-def summary(stats: Iterable[tuple[str, int]]) -> str:
-    """DVC's ``get_summary``: ``"4 files fetched and 1 file added"``; empty when all counts are 0."""
-    words = [f"{n} file{'s' if n > 1 else ''} {state}" for state, n in stats if n]
-    if len(words) > 1:
-        return f"{', '.join(words[:-1])} and {words[-1]}"
-    return words[0] if words else ""
-
-
-def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str, int]] = (),
-                    runs: TransferResult | None = None) -> list[str]:
-    """Lines for a push/fetch/pull result, in DVC's wording.
-
-    ``verb`` is ``push``, ``fetch`` or ``pull``; ``extra`` adds pull's checkout counts (e.g.
-    ``[("added", 1)]``); ``runs`` is the run-cache result, counted with the objects as DVC does.
-    """
-    lines: list[str] = []
-    if result.missing:
-        lines.append("WARNING: Some of the cache files do not exist neither locally nor on remote."
-                     " Missing cache files:")
-        lines.extend(f"name: {name}, {hi.name}: {hi.value}" for name, hi in result.missing)
-    failed = list(result.failed) + list(runs.failed if runs else ())
-    lines.extend(f"ERROR: failed to transfer '{name}' ({hi.value}) - {reason}"
-                 for name, hi, reason in failed)
-    moved = len(result.transferred) + (len(runs.transferred) if runs else 0)
-    text = summary([(_VERB_DONE[verb], moved), *extra])
-    lines.append(text or "Everything is up to date.")
-    bad = len(failed) + len(result.missing)
-    if bad:
-        what = {"push": "push data to", "fetch": "fetch data from", "pull": "pull data from"}[verb]
-        lines.append(f"ERROR: failed to {what} the cloud - {bad} files failed to "
-                     f"{_VERB_METHOD[verb]}")
-    return lines
-
-
-def transfer_exit_code(result: TransferResult, runs: TransferResult | None = None) -> int:
-    """1 when any object failed or was missing, else 0."""
-    return 0 if result.ok and (runs is None or runs.ok) else 1
-
-
-def render_cloud_status(status: Mapping[str, str], remote_name: str, as_json: bool = False,
-                        indent: bool = True) -> list[str]:
-    """Lines for ``status -c`` (``indent``) or ``status -r NAME`` (no indent), or ``--json``."""
-    if as_json:
-        return [json.dumps(dict(status))]
-    if not status:
-        return [f"Cache and remote '{remote_name}' are in sync."]
-    ind = "\t" if indent else ""
-    return [f"{ind}{(state + ':').ljust(STATUS_LEN)}{name}" for name, state in status.items()]
 
 
 def emit(lines: Iterable[str]) -> None:

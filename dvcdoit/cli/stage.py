@@ -3,60 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import gitignore
+from dvcdoit import gitignore, overview
 from dvcdoit.errors import DvcDoitError, StageError
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, write_entries
 from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
 from dvcdoit.formats.stagefile import dump_stagefile
 from dvcdoit.index import Index, forget, load_index
 from dvcdoit.project import Project
-from dvcdoit.stage import StageStatus, record, run, status
-
-
-def render_stage_status(statuses: list[StageStatus]) -> list[str]:
-    """DVC's human ``status`` lines (§7.3) for the changed stages, in the given order."""
-    lines: list[str] = []
-    for st in statuses:
-        if not st.changed:
-            continue
-        lines.append(f"{st.name}:")
-        if st.changed_deps:
-            lines.append("\tchanged deps:")
-            for path, word in st.changed_deps.items():
-                if isinstance(word, dict):
-                    lines.append(f"\t\t{path}:")
-                    lines += [f"\t\t\t{w + ':':<20}{k}" for k, w in word.items()]
-                else:
-                    lines.append(f"\t\t{word + ':':<20}{path}")
-        if st.changed_outs:
-            lines.append("\tchanged outs:")
-            lines += [f"\t\t{w + ':':<20}{p}" for p, w in st.changed_outs.items()]
-        lines += [f"\t{w}" for w, on in (("changed command", st.changed_command),
-                                        ("changed checksum", st.changed_checksum),
-                                        ("always changed", st.always_changed)) if on]
-    return lines
-
-
-def stage_statuses(index: Index, targets: list[str] | None = None) -> list[StageStatus]:
-    """Status of every stage (or of ``targets`` and their upstream), in pipeline order."""
-    names = index.stage_order()
-    if targets:
-        wanted = {u for t in targets for u in index.graph.upstream(t)}
-        names = [n for n in names if n in wanted]
-    ws = index.project.workspace
-    out = []
-    for n in names:
-        single = index.singles.get(n)
-        out.append(status(ws, index.stages[n], index.locks.get(n),
-                          single.changed_checksum if single else False))
-    return out
+from dvcdoit.stage import record, run
 
 
 def _params(specs: list[str]) -> tuple[ParamsDep, ...]:
@@ -143,7 +103,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
         raise StageError(msg)
     if args.dry:
         would = set()
-        for st in stage_statuses(index, targets or None):
+        for st in overview.stage_statuses(index, targets or None):
             ups = index.graph.edges[st.name]
             if args.force or st.changed or any(u in would for u in ups):
                 would.add(st.name)
@@ -252,23 +212,3 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("migrate", help="convert single-stage .dvc files for DVC 3")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_migrate)
-
-
-def statuses_json(statuses: list[StageStatus]) -> str:
-    """DVC's ``status --json`` object for the changed stages."""
-    return json.dumps({s.name: s.to_json() for s in statuses if s.changed})
-
-
-def stage_status(project: Project, targets: list[str]) -> tuple[dict[str, list[Any]], bool,
-                                                                 set[str]]:
-    """Status provider for ``dvcdoit status``: ``(blocks, any stages exist, matched targets)``.
-
-    Blocks are DVC's ``--json`` shape, in pipeline order; targets match stage names (their
-    upstream stages are included, as DVC does).
-    """
-    index = load_index(project)
-    matched = {t for t in targets if t in index.stages}
-    if targets and not matched:
-        return {}, bool(index.stages), matched
-    sts = stage_statuses(index, sorted(matched) if targets else None)
-    return {s.name: s.to_json() for s in sts if s.changed}, bool(index.stages), matched

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from dvcdoit.cli.progress import bar
-from dvcdoit.cli.remote import emit, render_cloud_status, render_transfer, summary
-from dvcdoit.errors import CheckoutError
+from dvcdoit.cli.remote import emit
+from dvcdoit.progress import bar
+from dvcdoit.report import render_cloud_status, sync_lines
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,40 +27,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         p.set_defaults(func=cmd_transfer, verb=verb)
 
 
-def run_verb(project: Any, verb: str, targets: list[str], remote: str | None,
-             jobs: int | None, run_cache: bool, force: bool = False) -> tuple[list[str], int]:
-    """Run push/fetch/pull for ``project``; return the lines to show and the exit code."""
-    from dvcdoit import sync
-    from dvcdoit.index import load_index
-
-    index = load_index(project)
-    with project.lock(), bar(0, verb) as progress:
-        if verb == "pull":
-            res = sync.pull(project, index, targets, remote, jobs, run_cache, force, progress)
-        elif verb == "push":
-            res = sync.push(project, index, targets, remote, jobs, run_cache, progress)
-        else:
-            res = sync.fetch(project, index, targets, remote, jobs, run_cache, progress)
-    extra: list[tuple[str, int]] = []
-    if verb == "pull":
-        added = sum(1 for c in res.checkout if c[0] == "A")
-        extra = [("added", added), ("modified", len(res.checkout) - added)]
-    lines = [f"{letter}       {path}" for letter, path in res.checkout]
-    lines += render_transfer(res.result, verb, extra, res.runs)
-    if verb == "pull" and res.result.ok and not res.checkout and not res.result.transferred:
-        lines[-1] = summary(extra) or "Everything is up to date."
-    if res.checkout_failures:
-        lines.append(f"ERROR: {CheckoutError(list(res.checkout_failures))}")
-    return lines, 0 if res.ok else 1
-
-
 def cmd_transfer(args: argparse.Namespace) -> int:
     """Handler of push/pull/fetch."""
+    from dvcdoit import sync
     from dvcdoit.cli.data import _project, _targets
 
     project = _project()
-    lines, code = run_verb(project, args.verb, _targets(project, args.targets), args.remote,
-                           args.jobs, args.run_cache, getattr(args, "force", False))
+    with bar(None, args.verb) as progress:
+        res = sync.run(project, args.verb, _targets(project, args.targets), args.remote,
+                       args.jobs, args.run_cache, getattr(args, "force", False), progress)
+    lines, code = sync_lines(args.verb, res)
     emit(lines)
     return code
 

@@ -1,0 +1,108 @@
+"""Turn transfer and sync results into DVC-worded lines (the doit tasks and the CLI both show them).
+
+Pure formatting: nothing here prints. Lines that start with ``ERROR:``/``WARNING:`` belong on
+stderr; the caller decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from dvcdoit.errors import CheckoutError
+from dvcdoit.sync import SyncResult
+from dvcdoit.transfer import TransferResult
+
+STATUS_LEN = 20
+_VERB_DONE = {"push": "pushed", "fetch": "fetched", "pull": "fetched"}
+_VERB_METHOD = {"push": "upload", "fetch": "download", "pull": "download"}
+
+
+def summary(stats: Iterable[tuple[str, int]]) -> str:
+    """DVC's ``get_summary``: ``"4 files fetched and 1 file added"``; empty when all counts are 0."""
+    words = [f"{n} file{'s' if n > 1 else ''} {state}" for state, n in stats if n]
+    if len(words) > 1:
+        return f"{', '.join(words[:-1])} and {words[-1]}"
+    return words[0] if words else ""
+
+
+def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str, int]] = (),
+                    runs: TransferResult | None = None) -> list[str]:
+    """Lines for a push/fetch/pull result, in DVC's wording.
+
+    ``verb`` is ``push``, ``fetch`` or ``pull``; ``extra`` adds pull's checkout counts (e.g.
+    ``[("added", 1)]``); ``runs`` is the run-cache result, counted with the objects as DVC does.
+    """
+    lines: list[str] = []
+    if result.missing:
+        lines.append("WARNING: Some of the cache files do not exist neither locally nor on remote."
+                     " Missing cache files:")
+        lines.extend(f"name: {name}, {hi.name}: {hi.value}" for name, hi in result.missing)
+    failed = list(result.failed) + list(runs.failed if runs else ())
+    lines.extend(f"ERROR: failed to transfer '{name}' ({hi.value}) - {reason}"
+                 for name, hi, reason in failed)
+    moved = len(result.transferred) + (len(runs.transferred) if runs else 0)
+    text = summary([(_VERB_DONE[verb], moved), *extra])
+    lines.append(text or "Everything is up to date.")
+    bad = len(failed) + len(result.missing)
+    if bad:
+        what = {"push": "push data to", "fetch": "fetch data from", "pull": "pull data from"}[verb]
+        lines.append(f"ERROR: failed to {what} the cloud - {bad} files failed to "
+                     f"{_VERB_METHOD[verb]}")
+    return lines
+
+
+def transfer_exit_code(result: TransferResult, runs: TransferResult | None = None) -> int:
+    """1 when any object failed or was missing, else 0."""
+    return 0 if result.ok and (runs is None or runs.ok) else 1
+
+
+def render_cloud_status(status: Mapping[str, str], remote_name: str, as_json: bool = False,
+                        indent: bool = True) -> list[str]:
+    """Lines for ``status -c`` (``indent``) or ``status -r NAME`` (no indent), or ``--json``."""
+    if as_json:
+        return [json.dumps(dict(status))]
+    if not status:
+        return [f"Cache and remote '{remote_name}' are in sync."]
+    ind = "\t" if indent else ""
+    return [f"{ind}{(state + ':').ljust(STATUS_LEN)}{name}" for name, state in status.items()]
+
+
+def sync_lines(verb: str, res: SyncResult) -> tuple[list[str], int]:
+    """Lines and exit code for a push/fetch/pull :class:`SyncResult`, worded as DVC does."""
+    extra: list[tuple[str, int]] = []
+    if verb == "pull":
+        added = sum(1 for c in res.checkout if c[0] == "A")
+        extra = [("added", added), ("modified", len(res.checkout) - added)]
+    lines = [f"{letter}       {path}" for letter, path in res.checkout]
+    lines += render_transfer(res.result, verb, extra, res.runs)
+    if res.checkout_failures:
+        lines.append(f"ERROR: {CheckoutError(list(res.checkout_failures))}")
+    return lines, 0 if res.ok else 1
+
+
+UP_TO_DATE = "Data and pipelines are up to date."
+NOTHING_TRACKED = "There are no data or pipelines tracked in this project yet."
+
+
+def render_status(blocks: Mapping[str, list[Any]], tracked: bool = True) -> list[str]:
+    """DVC's human ``status`` lines (§7.3): tabs, status words padded to 20."""
+    if not blocks:
+        return [UP_TO_DATE if tracked else NOTHING_TRACKED]
+    lines: list[str] = []
+    for name, items in blocks.items():
+        lines.append(f"{name}:")
+        for item in items:
+            if isinstance(item, str):
+                lines.append(f"\t{item}")
+                continue
+            for section, changes in item.items():
+                lines.append(f"\t{section}:")
+                for path, word in changes.items():
+                    if isinstance(word, dict):
+                        lines.append(f"\t\t{path}:")
+                        lines += [f"\t\t\t{w + ':':<{STATUS_LEN}}{k}" for k, w in word.items()]
+                    else:
+                        lines.append(f"\t\t{word + ':':<{STATUS_LEN}}{path}")
+    return lines
