@@ -192,6 +192,14 @@ def check_after(t: Tutorial, command: str, nth: int, out: str) -> None:
     elif command == "doit repro" and nth == 4:
         assert executed_tasks(out) == [], f"doit repro after migrate must run nothing:\n{out}"
         assert "repro:prepare" in uptodate_tasks(out)
+    elif "dvcdoit pull" in command:
+        clone = t.work / "get-started-clone"
+        for rel in ("data/data.xml", "data/prepared/train.tsv", "data/features/vocab.txt",
+                    "model.json"):
+            assert (clone / rel).is_file(), f"pull did not restore {rel}"
+        assert (clone / "model.json").read_bytes() == (repo / "model.json").read_bytes()
+    elif "doit repro" in command:
+        assert executed_tasks(out) == [], f"doit repro in a fresh clone must run nothing:\n{out}"
 
 
 def test_readme_commands_run_as_written(tmp_path: Path) -> None:
@@ -206,16 +214,22 @@ def test_readme_commands_run_as_written(tmp_path: Path) -> None:
         seen[step.command] = seen.get(step.command, 0) + 1
         check_after(t, step.command, seen[step.command], out)
     assert seen.get("doit repro") == 4
+    assert executed_tasks(t.outputs["(cd ../get-started-clone && doit repro)"][0]) == []
     # Nothing left behind for git but ignored files, and real DVC 3 agrees that all is clean.
     status = subprocess.run(["git", "status", "--porcelain"], cwd=t.repo, env=t.env,
                             capture_output=True, text=True, check=True).stdout
-    assert [ln for ln in status.splitlines() if not ln.startswith(("?? .doit", "?? __pycache__"))] == [], status
+    leftover = [ln for ln in status.splitlines() if not ln.startswith(("?? .doit", "?? __pyc"))]
+    assert leftover == [], status
     dvc_bin = _find_dvc()
     if dvc_bin and Path(dvc_bin).exists():
-        proc = subprocess.run([dvc_bin, "status"], check=False, cwd=t.repo, env=t.env,
-                              capture_output=True, text=True)
-        assert proc.returncode == 0 and "Data and pipelines are up to date." in proc.stdout, \
-            proc.stdout + proc.stderr
+        for where in (t.repo, t.work / "get-started-clone"):
+            for args in (["status"], ["repro"]):
+                proc = subprocess.run([dvc_bin, *args], check=False, cwd=where, env=t.env,
+                                      capture_output=True, text=True)
+                out = proc.stdout + proc.stderr
+                assert proc.returncode == 0, f"dvc {args[0]} in {where}: {out}"
+                assert "Data and pipelines are up to date." in out, f"dvc {args[0]}: {out}"
+                assert "Running stage" not in out, out
 
 
 def test_run_sh_runs_the_whole_tutorial(tmp_path: Path) -> None:
