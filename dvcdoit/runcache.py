@@ -81,3 +81,16 @@ def load_newest(runs_dir: Path, key: str) -> LockEntry | None:
         return parse_entry(_yaml.loads(path.read_bytes(), str(path)), str(path))
     except (OSError, DvcDoitError):
         return None  # NOTE: a damaged run-cache entry only means "not restorable"
+
+
+def verify_file(path: Path, key: str, value: str) -> bool:
+    """True if the entry file at ``path`` is a valid run-cache entry stored as ``key/value``.
+
+    Used for entries downloaded from a remote: their name must be the digest of their content,
+    so a tampered entry can never make a stage restore outputs it did not produce.
+    """
+    try:
+        entry = parse_entry(_yaml.loads(path.read_bytes(), str(path)), str(path))
+    except (OSError, DvcDoitError):
+        return False
+    return run_value(entry) == value and run_key(entry) == key

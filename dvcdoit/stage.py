@@ -311,3 +311,22 @@ def commit(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> LockEntry:
     outs = _commit_outs(ws, stage)
     gitignore.add(ws.root, [stage.repo_path(o.path) for o in stage.outs if o.cache])
     return LockEntry(stage.cmd, deps, params, outs)
+
+
+def run_cache_entry(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> LockEntry | None:
+    """The newest run-cache entry for ``stage``'s current cmd, deps and params, if any.
+
+    ``fetch --run-cache`` uses it to bring the outputs such an entry names, so a machine that
+    never ran the stage can restore it instead of running it. None when the stage is not
+    restorable or a dep is missing.
+    """
+    if not _restorable(stage):
+        return None
+    try:
+        deps = _hash_deps(ws, stage, lock)
+        params = read_params(ws.root, stage)
+    except DvcDoitError:
+        return None
+    key = runcache.run_key(LockEntry(stage.cmd, deps, params,
+                                     tuple(LockItem(o.path, None) for o in stage.outs)))
+    return runcache.load_newest(ws.cache.runs_dir, key)

@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from dvcdoit import runcache, transfer
 from dvcdoit import sources as srcs
-from dvcdoit import transfer
-from dvcdoit.errors import CheckoutError, ConfigError, PathError
+from dvcdoit.errors import CheckoutError, ConfigError, DvcDoitError, PathError
 from dvcdoit.hashing import HashInfo
 from dvcdoit.index import Index
 from dvcdoit.project import Project
 from dvcdoit.remotes import Remote, open_remote
+from dvcdoit.stage import run_cache_entry
 from dvcdoit.transfer import Item, TransferResult
 
 Progress = Callable[[int], None]
@@ -137,11 +138,32 @@ def fetch(project: Project, index: Index, targets: Sequence[str], remote: str | 
     runs = None
     if run_cache:
         _, rem = open_named(project, remote)
-        runs = transfer.fetch_runs(project.cache, rem, jobs, progress)
-    for name, items in groups(project, tracked(index, targets), remote, False).items():
+        runs = transfer.fetch_runs(project.cache, rem, jobs, progress, runcache.verify_file)
+    outs = tracked(index, targets)
+    if run_cache:
+        outs += _run_cache_outs(project, index, targets)
+    for name, items in groups(project, outs, remote, False).items():
         _, rem = open_named(project, name or None)
         total = total + transfer.fetch(project.cache, rem, items, jobs, progress)
     return SyncResult(total, runs)
+
+
+def _run_cache_outs(project: Project, index: Index, targets: Sequence[str]) -> list[Tracked]:
+    """Outputs named by the run-cache entries that match the stages' current deps and params."""
+    out: list[Tracked] = []
+    for name in index.stage_order():
+        sdef = index.stages[name]
+        if targets and name not in targets and sdef.name not in targets:
+            continue
+        entry = run_cache_entry(project.workspace, sdef, index.locks.get(name))
+        if entry is None:
+            continue
+        for so in sdef.outs:
+            item = entry.out(so.path)
+            if so.cache and item is not None and item.hash is not None:
+                out.append(Tracked(sdef.repo_path(so.path), item.hash, item.isexec, so.push,
+                                   so.remote))
+    return out
 
 
 def pull(project: Project, index: Index, targets: Sequence[str], remote: str | None = None,
@@ -160,11 +182,7 @@ def pull(project: Project, index: Index, targets: Sequence[str], remote: str | N
                 changes.append(("M" if existed else "A", t.path + ("/" if t.hi.isdir else "")))
         except CheckoutError as exc:
             failures.extend(exc.failures)
-        except Exception as exc:
-            from dvcdoit.errors import DvcDoitError
-
-            if not isinstance(exc, DvcDoitError):
-                raise
+        except DvcDoitError as exc:  # NOTE: reported per output; the others are restored
             failures.append(str(exc))
     return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures))
 

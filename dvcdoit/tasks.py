@@ -21,6 +21,7 @@ live in :mod:`dvcdoit.tasks_remote`; their ``task_*`` creators are re-exported h
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from doit.cmd_base import DodoTaskLoader
 from doit.exceptions import InvalidDodoFile, TaskFailed
 from doit.loader import generate_tasks
 
+from dvcdoit import tasks_remote
 from dvcdoit.errors import DvcDoitError
 from dvcdoit.formats.lock import entry_to_dict
 from dvcdoit.index import Index, open_index
@@ -36,7 +38,7 @@ from dvcdoit.project import find_root
 from dvcdoit.sources import commit as source_commit
 from dvcdoit.sources import status as source_status
 from dvcdoit.stage import run
-from dvcdoit.tasks_remote import TASK_NAMES, task_fetch, task_pull, task_push, task_status
+from dvcdoit.tasks_remote import TASK_NAMES
 from dvcdoit.uptodate import SourceUpToDate, StageUpToDate
 
 BASENAME = "repro"
@@ -116,7 +118,99 @@ def stage_task_dicts(root: str | None = None) -> Iterator[dict[str, Any]]:
 def task_repro() -> Iterator[dict[str, Any]]:
     """Reproduce DVC stages (dvc.yaml stages and .dvc stage files) that are out of date."""
     yield {"name": None, "doc": "Reproduce DVC stages (dvc.yaml stages and .dvc stage files)"}
-    yield from stage_task_dicts()
+    dicts = list(stage_task_dicts())
+    namespace = _star_importer()
+    if namespace is not None:
+        _refuse_shadowing(namespace)
+        _link_star_imported(namespace, dicts)
+    yield from dicts
+
+
+def task_push() -> dict[str, Any]:
+    """Upload cached data (and with --run-cache the run-cache) to a remote."""
+    _refuse_shadowing(_star_importer())
+    return tasks_remote.task_push()
+
+
+def task_pull() -> dict[str, Any]:
+    """Download data from a remote and check it out."""
+    _refuse_shadowing(_star_importer())
+    return tasks_remote.task_pull()
+
+
+def task_fetch() -> dict[str, Any]:
+    """Download data from a remote into the cache."""
+    _refuse_shadowing(_star_importer())
+    return tasks_remote.task_fetch()
+
+
+def task_status() -> dict[str, Any]:
+    """Show changed stages and data; -c compares the cache with a remote."""
+    _refuse_shadowing(_star_importer())
+    return tasks_remote.task_status()
+
+
+_OURS = {"task_repro": "repro", "task_push": "push", "task_pull": "pull",
+         "task_fetch": "fetch", "task_status": "status"}
+
+
+def _star_importer() -> dict[str, Any] | None:
+    """The namespace of the dodo module that star-imported us, if doit is loading one.
+
+    NOTE: ``from dvcdoit.tasks import *`` copies our creators into the dodo module, which doit
+    has imported (under ``sys.modules``) before it calls any creator; so a module holding one
+    of our creator objects, other than this one, is the user's dodo.
+    """
+    ours = {id(f) for f in _creators().values()}
+    for mod in list(sys.modules.values()):
+        ns = getattr(mod, "__dict__", None)
+        if not isinstance(ns, dict) or ns.get("__name__") == __name__:
+            continue
+        if any(id(ns.get(attr)) in ours for attr in _OURS):
+            return ns
+    return None
+
+
+def _creators() -> dict[str, Any]:
+    return {"task_repro": task_repro, "task_push": task_push, "task_pull": task_pull,
+            "task_fetch": task_fetch, "task_status": task_status}
+
+
+def _refuse_shadowing(ns: dict[str, Any] | None) -> None:
+    """A dodo task defined after ``from dvcdoit.tasks import *`` must not replace one of ours."""
+    if ns is None:
+        return
+    for attr, fn in _creators().items():
+        if attr in ns and ns[attr] is not fn:
+            msg = (f"dodo.py: task '{_OURS[attr]}' clashes with dvcdoit's task of that name "
+                   "(it replaces the one 'from dvcdoit.tasks import *' brought); rename it")
+            raise InvalidDodoFile(msg)
+
+
+def _link_star_imported(ns: dict[str, Any], dicts: list[dict[str, Any]]) -> None:
+    """In a star-importing dodo: a stage whose dep is (inside) a user task's target gets a
+    ``task_dep`` on that task, as the loader route does.
+
+    User creators are called once more here to learn their targets (doit asks creators to be
+    free of side effects).
+    """
+    user = []
+    for attr, creator in ns.items():
+        if (attr.startswith("task_") and callable(creator) and attr not in _OURS
+                and getattr(creator, "__module__", None) != __name__):
+            user += generate_tasks(attr[5:], creator(), creator.__doc__)
+    targets = [(t.rstrip("/"), task.name) for task in user for t in task.targets]
+    root = str(find_root(Path.cwd()))
+    index = open_index(root)
+    for d in dicts:
+        stage = index.stages.get(d["name"])
+        if stage is None:
+            continue
+        for dep in stage.deps:
+            full = stage.repo_path(dep)
+            for target, owner in targets:
+                if (full == target or full.startswith(target + "/")) and owner not in d["task_dep"]:
+                    d["task_dep"].append(owner)
 
 
 class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]

@@ -1,5 +1,4 @@
 """remotes.s3 against a real moto S3 server on loopback (no in-process mocks)."""
-# ruff: noqa: F811  (fixtures imported from tests.s3server are parameters below)
 
 from __future__ import annotations
 
@@ -21,7 +20,7 @@ from dvcdoit.remotes import s3 as s3mod
 from dvcdoit.remotes.s3 import S3Remote
 from dvcdoit.transfer import Item, fetch, push, status
 from tests.conftest import Runner, write_tree
-from tests.s3server import FaultProxy, moto_endpoint, s3_bucket, s3_env, s3_proxy  # noqa: F401
+from tests.s3server import FaultProxy
 
 pytestmark = pytest.mark.s3
 

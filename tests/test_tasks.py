@@ -144,8 +144,20 @@ def test_star_import_and_clash(repo: Path) -> None:
     (repo / "dodo.py").write_text("def task_repro():\n    return {'actions': ['true']}\n")
     proc = doit(check=False)
     assert proc.returncode == 3
-    assert ("dodo.py: task 'repro' clashes with dvcdoit's stage tasks ('repro', "
-            "'repro:<stage>'); rename it") in proc.stderr
+    assert proc.stderr == ("ERROR: dodo.py: task 'repro' clashes with dvcdoit's tasks ('repro', "
+                           "'repro:<stage>', 'push', 'pull', 'fetch', 'status'); rename it\n")
+
+
+@pytest.mark.parametrize("name", ["repro", "push", "status"])
+def test_star_import_then_shadowing_is_an_error(repo: Path, name: str) -> None:
+    (repo / "pyproject.toml").write_text("[tool.doit]\nbackend = 'json'\n")
+    (repo / "dodo.py").write_text("from dvcdoit.tasks import *\n\n"
+                                  f"def task_{name}():\n    return {{'actions': ['true']}}\n")
+    proc = doit(check=False)
+    assert proc.returncode == 3
+    assert proc.stderr == (f"ERROR: dodo.py: task '{name}' clashes with dvcdoit's task of that "
+                           "name (it replaces the one 'from dvcdoit.tasks import *' brought); "
+                           "rename it\n")
 
 
 @pytest.mark.interop
