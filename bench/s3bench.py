@@ -157,8 +157,9 @@ def s3_case(b: Bench, url: str, s3: Any, kind: str, size: int) -> None:
             drop_prefix(s3, pre)
     push_row.base = base_put
     pull_row.base = base_get
-    b.physical.append((f"bare boto3 PUT loop of {desc} (8 threads, own process) on moto", base_put))
-    b.physical.append((f"bare boto3 GET loop of {desc} (8 threads, own process) on moto", base_get))
+    how = "8-thread loop" if kind == "tree" else "upload_file/download_file"
+    b.physical.append((f"bare boto3 PUT of {desc} ({how}, own process) on moto", base_put))
+    b.physical.append((f"bare boto3 GET of {desc} ({how}, own process) on moto", base_get))
     b.echo(f"  bare boto3: PUT {min(base_put):.2f} s, GET {min(base_get):.2f} s")
     for op, moved in (("push", objects), ("noop", 0), ("pull", objects)):
         cells = []

@@ -12,7 +12,7 @@ import configparser
 import json
 from pathlib import Path
 
-from dvcdoit.tasks import *  # noqa: F403  (the one line: dvc.yaml stages become doit tasks)
+from dvcdoit.tasks import *  # the one line: dvc.yaml stages become doit tasks
 
 DOIT_CONFIG = {"default_tasks": ["report"], "verbosity": 1}
 

@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections import Counter
+from itertools import pairwise
 
 TOKEN = re.compile(r"[a-z0-9+#]+")
 
@@ -41,7 +42,7 @@ def grams(text: str, ngrams: int) -> list[str]:
     words = TOKEN.findall(text.lower())
     out = list(words)
     if ngrams >= 2:
-        out += [f"{a}_{b}" for a, b in zip(words, words[1:])]
+        out += [f"{a}_{b}" for a, b in pairwise(words)]
     return out
 
 

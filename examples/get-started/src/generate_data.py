@@ -102,8 +102,7 @@ def main() -> None:
     os.makedirs(os.path.dirname(out) or ".", exist_ok=True)
     with open(out, "w", encoding="utf-8", newline="\n") as fd:
         fd.write('<?xml version="1.0" encoding="utf-8"?>\n<posts>\n')
-        for pid in range(1, num + 1):
-            fd.write(post(rng, pid))
+        fd.writelines(post(rng, pid) for pid in range(1, num + 1))
         fd.write("</posts>\n")
 
 

@@ -1,0 +1,51 @@
+"""The benchmark's own plumbing: the docs block it rewrites, and a smoke run at tiny size."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("dvcdoit_bench_run", ROOT / "bench" / "run.py")
+assert _spec is not None and _spec.loader is not None
+bench_run = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bench_run)
+BEGIN, END, write_doc = bench_run.BEGIN, bench_run.END, bench_run.write_doc
+
+
+def test_write_doc_replaces_only_the_generated_block(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text(f"# Benchmarks\n\nhand-written intro\n\n{BEGIN}\nold\n{END}\n\n## Notes\nkept\n")
+    write_doc(doc, f"{BEGIN}\nnew\n{END}\n")
+    assert doc.read_text() == (f"# Benchmarks\n\nhand-written intro\n\n{BEGIN}\nnew\n{END}\n\n"
+                               "## Notes\nkept\n")
+
+
+def test_write_doc_appends_when_there_is_no_block(tmp_path: Path) -> None:
+    doc = tmp_path / "benchmarks.md"
+    doc.write_text("# Benchmarks\n\nfigures by hand\n")
+    write_doc(doc, f"{BEGIN}\nnew\n{END}\n")
+    assert doc.read_text() == f"# Benchmarks\n\nfigures by hand\n\n{BEGIN}\nnew\n{END}\n"
+    new = tmp_path / "sub" / "fresh.md"
+    write_doc(new, f"{BEGIN}\nx\n{END}\n")
+    assert new.read_text().startswith("# Benchmarks") and new.read_text().endswith(f"{END}\n")
+
+
+@pytest.mark.interop
+def test_tiny_startup_run_prints_both_tools(tmp_path: Path, dvc: object) -> None:
+    out = tmp_path / "bench.md"
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--tiny", "--only",
+                           "W7", "--workdir", str(tmp_path / "work"), "--output", str(out)],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    text = out.read_text()
+    row = next(ln for ln in text.splitlines() if ln.startswith("| W7 |"))
+    cells = [c.strip() for c in row.split("|")]
+    assert cells[3].endswith(" s") and cells[4].endswith(" s"), row  # dvcdoit and DVC medians
+    assert cells[5].endswith("×"), row
+    assert "cores (nproc): " in text and "Failed runs" not in text
+    assert not (tmp_path / "work").exists(), "the work dir is removed at the end"
