@@ -4,12 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
+quiet() {  # run an install step; show its output only if it fails
+    local log; log=$(mktemp)
+    if ! "$@" >"$log" 2>&1; then cat "$log"; rm -f "$log"; return 1; fi
+    rm -f "$log"
+}
+echo "== install dvcdoit[test] into .venv"
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip >/dev/null
-.venv/bin/python -m pip install -q -e '.[test]'
+quiet .venv/bin/python -m pip install -q -e '.[test]'
 if [ ! -x .venv-dvc/bin/dvc ]; then
+    echo "== install dvc 3.67.1 into .venv-dvc (reference client for interop tests)"
     "$PY" -m venv .venv-dvc
-    .venv-dvc/bin/python -m pip install -q 'dvc[s3]==3.67.1' -c tests/dvc-3.67.1-constraints.txt
+    quiet .venv-dvc/bin/python -m pip install -q 'dvc[s3]==3.67.1' -c tests/dvc-3.67.1-constraints.txt
 fi
 export DVCDOIT_DVC_BIN="$PWD/.venv-dvc/bin/dvc" DVCDOIT_REQUIRE_DVC=1
 export PATH="$PWD/.venv/bin:$PATH"
