@@ -114,15 +114,39 @@ class Row:
             return self.dvc_median / self.dd_median
         return None
 
+    @property
+    def dd_s(self) -> float:
+        """dvcdoit's median; raises MissingError when there is none (for target checks)."""
+        return _need(self.dd_median)
+
+    @property
+    def speedup(self) -> float:
+        """The ratio; raises MissingError when a median is missing (for target checks)."""
+        return _need(self.ratio)
+
+    @property
+    def base_s(self) -> float:
+        """The baseline's median; raises MissingError when there is none (for target checks)."""
+        return _need(self.base_median())
+
     def met(self) -> str:
+        """``yes``/``NO`` for the target, ``n/a`` when a number it needs is missing."""
         if self.check is None:
             return ""
-        if self.dd_median is None:
-            return "n/a"
         try:
             return "yes" if self.check(self) else "NO"
-        except TypeError:  # a median the check needs is missing
+        except MissingError:
             return "n/a"
+
+
+class MissingError(Exception):
+    """A median that a target check needs was not measured."""
+
+
+def _need(value: float | None) -> float:
+    if value is None:
+        raise MissingError
+    return value
 
 
 def alternate(row: Row, runs: int, dd: Callable[[int], float] | None,

@@ -131,14 +131,14 @@ def s3_case(b: Bench, url: str, s3: Any, kind: str, size: int) -> None:
 
     push_row = Row("W6", f"S3 push {desc}")
     noop_row = Row("W6", f"S3 push {desc}, remote has everything", target="≥ 3×",
-                   check=lambda r: r.ratio >= 3)
+                   check=lambda r: r.speedup >= 3)
     pull_row = Row("W6", f"S3 pull {desc}")
     if kind == "tree":
         push_row.target = pull_row.target = "≤ 1.1 × bare boto3"
-        push_row.check = pull_row.check = lambda r: r.dd_median <= 1.1 * r.base_median()
+        push_row.check = pull_row.check = lambda r: r.dd_s <= 1.1 * r.base_s
     else:
         push_row.target = pull_row.target = "no slower than DVC"
-        push_row.check = pull_row.check = lambda r: r.ratio >= 1 / 1.1
+        push_row.check = pull_row.check = lambda r: r.speedup >= 1 / 1.1
     b.measure(push_row, push, runs)
     b.measure(noop_row, lambda tool: push(tool, "noop"), runs)
     b.measure(pull_row, pull, runs)

@@ -177,7 +177,7 @@ def w1_add_big(b: Bench) -> None:
         return one
 
     b.measure(Row("W1", f"add a {mib} MiB file", target=f"≤ 1.15 × md5sum ({md5:.2f} s)",
-                  check=lambda r: r.dd_median <= 1.15 * md5), fn)
+                  check=lambda r: r.dd_s <= 1.15 * md5), fn)
 
 
 # -- W2: add many small files ---------------------------------------------------------------
@@ -202,7 +202,7 @@ def w2_add_tree(b: Bench) -> None:
         return one
 
     b.measure(Row("W2", f"add {n:,} small files", target="≥ 5×",
-                  check=lambda r: r.ratio >= 5), fn)
+                  check=lambda r: r.speedup >= 5), fn)
 
 
 # -- W3: status -----------------------------------------------------------------------------
@@ -230,7 +230,7 @@ def w3_status(b: Bench) -> None:
         return one
 
     b.measure(Row("W3", f"status, {n:,} files unchanged", target="≥ 6× and < 0.3 s",
-                  check=lambda r: r.ratio >= 6 and r.dd_median < 0.3),
+                  check=lambda r: r.speedup >= 6 and r.dd_s < 0.3),
               lambda tool: status(tool, lambda i: None))
 
     def touch(tool: Tool) -> Callable[[int], None]:
@@ -241,7 +241,7 @@ def w3_status(b: Bench) -> None:
         return before
 
     b.measure(Row("W3", "status after touching every file", target="≥ 3×",
-                  check=lambda r: r.ratio >= 3), lambda tool: status(tool, touch(tool)))
+                  check=lambda r: r.speedup >= 3), lambda tool: status(tool, touch(tool)))
 
     def modify(tool: Tool) -> Callable[[int], None]:
         def before(i: int) -> None:
@@ -301,11 +301,11 @@ def w4_pipeline(b: Bench) -> None:
         return one
 
     b.measure(Row("W4", f"repro of {n} stages: first run", target="≥ 3×",
-                  check=lambda r: r.ratio >= 3), first)
+                  check=lambda r: r.speedup >= 3), first)
     b.measure(Row("W4", f"repro of {n} stages: no-op", target="≥ 6×, ≈ 0.3 s",
-                  check=lambda r: r.ratio >= 6), lambda tool: again(tool, False))
+                  check=lambda r: r.speedup >= 6), lambda tool: again(tool, False))
     b.measure(Row("W4", f"repro of {n} stages: first input changed", target="≥ 5×",
-                  check=lambda r: r.ratio >= 5), lambda tool: again(tool, True))
+                  check=lambda r: r.speedup >= 5), lambda tool: again(tool, True))
 
 
 # -- W5: push and pull, local remote ----------------------------------------------------------
@@ -349,7 +349,7 @@ def w5_local(b: Bench) -> None:
                 return t
             return one
 
-        check = (lambda r, need=need: r.ratio >= need) if need else None
+        check = (lambda r, need=need: r.speedup >= need) if need else None
         b.measure(Row("W5", f"push {desc}, local remote", target=target, check=check), push)
         b.measure(Row("W5", f"pull {desc}, local remote", target=target, check=check), pull)
 
@@ -373,4 +373,4 @@ def w7_startup(b: Bench) -> None:
         return one
 
     b.measure(Row("W7", "status in an empty repo (start-up)", target="< 0.25 s",
-                  check=lambda r: r.dd_median < 0.25), fn, runs)
+                  check=lambda r: r.dd_s < 0.25), fn, runs)
