@@ -10,9 +10,9 @@ import hashlib
 import json
 import os
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from dvcdoit.errors import FormatError
 
@@ -187,6 +187,19 @@ def parse_manifest(data: bytes, source: str) -> list[ManifestEntry]:
     if problems:
         raise FormatError(source, problems)
     return entries
+
+
+def strip_keys(value: Any, keys: frozenset[str]) -> Any:
+    """Return ``value`` with every mapping key in ``keys`` removed, recursively.
+
+    DVC drops such keys before hashing a stage (``size``, ``nfiles``, …) so that the digest
+    depends only on what defines the stage; used by the stage md5 and the run-cache keys.
+    """
+    if isinstance(value, list):
+        return [strip_keys(v, keys) for v in value]
+    if isinstance(value, Mapping):
+        return {k: strip_keys(v, keys) for k, v in value.items() if k not in keys}
+    return value
 
 
 def object_relpath(hi: HashInfo) -> str:

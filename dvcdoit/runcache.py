@@ -19,20 +19,14 @@ from dvcdoit import fsutil
 from dvcdoit.errors import DvcDoitError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import LockEntry, entry_to_dict, parse_entry
+from dvcdoit.hashing import strip_keys
 
 _DROP = frozenset({"size", "nfiles"})
 
 
-def _filtered(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_filtered(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _filtered(v) for k, v in value.items() if k not in _DROP}
-    return value
-
-
 def _sha256(data: Any) -> str:
-    return hashlib.sha256(json.dumps(_filtered(data), sort_keys=True).encode("utf-8")).hexdigest()
+    blob = json.dumps(strip_keys(data, _DROP), sort_keys=True).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
 
 
 def run_key(entry: LockEntry) -> str:

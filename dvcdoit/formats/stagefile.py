@@ -24,7 +24,7 @@ from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import LockEntry, LockItem
 from dvcdoit.formats.pipeline import Out, StageDef
 from dvcdoit.formats.template import field_error
-from dvcdoit.hashing import LEGACY, MD5, HashInfo
+from dvcdoit.hashing import LEGACY, MD5, HashInfo, strip_keys
 
 _MD5_EXCLUDE = frozenset({"desc", "type", "labels", "meta", "locked", "frozen", "metric",
                           "persist", "isexec", "size", "nfiles", "checkpoint"})
@@ -52,21 +52,13 @@ class SingleStage:
         return self.md5 != self.computed_md5
 
 
-def _filter(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_filter(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _filter(v) for k, v in value.items() if k not in _MD5_EXCLUDE}
-    return value
-
-
 def compute_stage_md5(data: Mapping[str, Any]) -> str:
     """DVC's stage md5: md5 of sorted JSON of the file without md5/meta/desc/wdir '.' and
     with annotation, size/nfiles/isexec, metric/persist and frozen/locked keys removed."""
     d = {k: v for k, v in data.items() if k not in ("md5", "meta", "desc")}
     if d.get("wdir") == ".":
         del d["wdir"]
-    return hashlib.md5(json.dumps(_filter(d), sort_keys=True).encode("utf-8")).hexdigest()
+    return hashlib.md5(json.dumps(strip_keys(d, _MD5_EXCLUDE), sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _item(problems: list[tuple[str, str]], where: str, raw: Any, keys: frozenset[str]
