@@ -19,7 +19,12 @@ if [ ! -x .venv-dvc/bin/dvc ]; then
 fi
 export DVCDOIT_DVC_BIN="$PWD/.venv-dvc/bin/dvc" DVCDOIT_REQUIRE_DVC=1
 export PATH="$PWD/.venv/bin:$PATH"
-echo "== ruff";   ruff check dvcdoit tests
-echo "== mypy";   mypy
-echo "== layers"; lint-imports
-echo "== pytest"; python -m pytest -q "$@"
+failed=()
+echo "== ruff";   ruff check dvcdoit tests || failed+=(ruff)
+echo "== mypy";   mypy || failed+=(mypy)
+echo "== layers"; lint-imports || failed+=(layers)
+echo "== pytest"; python -m pytest -q "$@" || failed+=(pytest)
+if [ ${#failed[@]} -ne 0 ]; then
+    echo "FAILED: ${failed[*]}"
+    exit 1
+fi

@@ -111,10 +111,10 @@ def test_pull_reports_missing_objects(git_repo: Path, dvcdoit: Runner, tmp_path:
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["push"], "ERROR: no remote given and no default remote set; run 'dvcdoit remote add -d "
-               "NAME URL' or pass -r NAME\n"),
-    (["push", "-r", "nope"], "ERROR: remote 'nope' doesn't exist (configured: none); see "
-                             "'dvcdoit remote list'\n"),
+    (["push"], ("ERROR: no remote given and no default remote set; run 'dvcdoit remote add -d "
+               "NAME URL' or pass -r NAME\n")),
+    (["push", "-r", "nope"], ("ERROR: remote 'nope' doesn't exist (configured: none); see "
+                             "'dvcdoit remote list'\n")),
 ])
 def test_remote_errors(git_repo: Path, dvcdoit: Runner, args: list[str], message: str) -> None:
     dvcdoit("init")
