@@ -83,6 +83,29 @@ def test_write_entries_creates_file(tmp_path: Path) -> None:
     assert lock.read_text() == "schema: '2.0'\nstages:\n  a:\n    cmd:\n    - x\n    - y\n"
 
 
+def test_write_entries_matches_a_whole_file_dump(tmp_path: Path) -> None:
+    lock = tmp_path / "dvc.lock"
+    shutil.copy(GOLDEN / "dvc.lock", lock)
+    write_entries(lock, {})
+    assert lock.read_text() == (GOLDEN / "dvc.lock").read_text()
+    long = LockEntry("python " + "very/long/path/x " * 8, (LockItem("a b", None),),
+                     {"params.yaml": {"k": "yes", "n": 1e-3}})
+    for update in ({"train": long}, {"new": LockEntry("x")}, {"prepare": long}):
+        raw = _yaml.loads(lock.read_text(), "dvc.lock")
+        for name, entry in update.items():
+            raw["stages"][name] = entry_to_dict(entry)
+        write_entries(lock, update)  # NOTE: from the remembered text of the previous write
+        assert lock.read_text() == _yaml.dumps(raw)
+
+
+def test_write_entries_sees_other_writers(tmp_path: Path) -> None:
+    lock = tmp_path / "dvc.lock"
+    write_entries(lock, {"a": LockEntry("x")})
+    lock.write_text("schema: '2.0'\nstages:\n  b:\n    cmd: y\n")  # e.g. real DVC
+    write_entries(lock, {"a": LockEntry("z")})
+    assert list(load_lock(lock)) == ["b", "a"]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
