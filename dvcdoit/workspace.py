@@ -194,7 +194,11 @@ class Workspace:
         if hashed is None and name == MD5 and path.is_file() and not path.is_symlink():
             st = os.stat(path)
             if self.state.get(os.fspath(path), name, Signature.of(st)) is None:
-                hi, size = self.cache.ingest(path)
+                if st.st_size <= _SMALL:  # NOTE: ingest's threads + buffers cost ~20 ms
+                    hi, size = HashInfo(name, self._store_one(os.fspath(path), st.st_size,
+                                                              name)), st.st_size
+                else:
+                    hi, size = self.cache.ingest(path)
                 self.state.set_many([(os.fspath(path), name, Signature.of(st), hi.value)])
                 hashed = Hashed(hi, size, None, fsutil.is_exec(st.st_mode))
         if hashed is None or hashed.entries is not None:
