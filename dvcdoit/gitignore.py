@@ -88,27 +88,28 @@ def add(root: Path, out_relpaths: Sequence[str]) -> list[str]:
     A final newline is added to a non-empty file that lacks one before appending. Paths git
     already ignores and lines already present are skipped.
     """
-    ignored = git_ignored(root, [o.rstrip("/") for o in out_relpaths])
-    pending: dict[str, list[str]] = {}
+    texts: dict[str, str] = {}
+    pending: dict[str, list[tuple[str, str]]] = {}
     for out in out_relpaths:
-        if out.rstrip("/") in ignored:
-            continue
         gi, line = entry_for(out)
-        pending.setdefault(gi, []).append(line)
+        if gi not in texts:
+            try:
+                texts[gi] = (Path(root) / gi).read_bytes().decode("utf-8")
+            except FileNotFoundError:
+                texts[gi] = ""
+        if line not in {x.rstrip("\r") for x in texts[gi].split("\n")}:
+            pending.setdefault(gi, []).append((out.rstrip("/"), line))
+    # NOTE: git is asked only about lines still missing (a rerun of a stage spawns no git)
+    ignored = git_ignored(root, [o for lines in pending.values() for o, _ in lines])
     changed = []
-    for gi, lines in pending.items():
-        path = Path(root) / gi
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except FileNotFoundError:
-            text = ""
-        present = {x.rstrip("\r") for x in text.split("\n")}
-        new = [x for x in dict.fromkeys(lines) if x not in present]
+    for gi, items in pending.items():
+        new = list(dict.fromkeys(line for out, line in items if out not in ignored))
         if not new:
             continue
+        text = texts[gi]
         if text and not text.endswith("\n"):
             text += "\n"
-        fsutil.atomic_write(path, (text + "".join(f"{x}\n" for x in new)).encode("utf-8"))
+        fsutil.atomic_write(Path(root) / gi, (text + "".join(f"{x}\n" for x in new)).encode("utf-8"))
         changed.append(gi)
     return changed
 
