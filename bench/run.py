@@ -55,7 +55,7 @@ DVC_VERSION = "3.67.1"
 def find_or_install_dvc(echo: bool = True) -> str:
     """Path of a dvc 3.67.1 executable; install one into ``.venv-dvc`` if there is none."""
     candidates = [os.environ.get("DVCDOIT_DVC_BIN", ""), str(Path.home() / "venvs/dvc/bin/dvc"),
-                  "/root/venvs/dvc/bin/dvc", str(ROOT / ".venv-dvc/bin/dvc")]
+                  str(ROOT / ".venv-dvc/bin/dvc")]
     for cand in candidates:
         if cand and Path(cand).exists():
             return cand
