@@ -187,3 +187,16 @@ def test_dvcdoit_run_single_stage_then_migrate(git_repo: Path, dvc: Runner, dvcd
     dvcdoit("migrate")
     assert not (git_repo / "prepare.dvc").exists()
     assert dvc("status").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_dvcdoit_repro_noop_fast_path_prints_what_doit_prints(repo: Path, dvcdoit: Runner
+                                                               ) -> None:
+    (repo / "pyproject.toml").unlink()  # NOTE: no doit config: the no-op skips doit entirely
+    assert set(ran(dvcdoit("repro"))) == {"repro:prepare", "repro:other", "repro:train"}
+    fast = dvcdoit("repro").stdout
+    (repo / "doit.cfg").write_text("")  # NOTE: doit config present: doit reports the no-op
+    assert dvcdoit("repro").stdout == fast == "-- repro:prepare\n-- repro:other\n-- repro:train\n"
+    assert dvcdoit("repro", "train").stdout == "-- repro:prepare\n-- repro:train\n"
+    (repo / "doit.cfg").unlink()
+    (repo / "params.yaml").write_text("lr: 0.2\n")  # NOTE: a change falls through to doit
+    assert ran(dvcdoit("repro", "train")) == ["repro:prepare"]  # same out.txt: train is kept
