@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dvcdoit.errors import CheckoutError
-from dvcdoit.sync import SyncResult
-from dvcdoit.transfer import TransferResult
+
+if TYPE_CHECKING:  # NOTE: types only; importing sync/transfer costs start-up of every command
+    from dvcdoit.sync import SyncResult
+    from dvcdoit.transfer import TransferResult
 
 STATUS_LEN = 20
 _VERB_DONE = {"push": "pushed", "fetch": "fetched", "pull": "fetched"}

@@ -15,7 +15,6 @@ from typing import Any
 
 from doit.exceptions import TaskFailed
 
-from dvcdoit import sync
 from dvcdoit.errors import DvcDoitError
 from dvcdoit.index import load_index
 from dvcdoit.overview import status_blocks
@@ -41,6 +40,8 @@ def _emit(lines: list[str]) -> None:
 def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
                     targets: list[str]) -> bool | TaskFailed:
     """Action of ``push``/``pull``/``fetch``: run the verb, print DVC's summary lines."""
+    from dvcdoit import sync  # NOTE: lazy: `doit repro` need not import transfer code
+
     try:
         project = Project.find()
         with bar(None, verb) as progress:
@@ -56,6 +57,8 @@ def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
 def status_action(cloud: bool, remote: str, jobs: int, as_json: bool,
                   targets: list[str]) -> bool | TaskFailed:
     """Action of ``status``: stage and data status, or with ``-c`` the remote comparison."""
+    from dvcdoit import sync  # NOTE: lazy: `doit repro` need not import transfer code
+
     try:
         project = Project.find()
         index = load_index(project)
