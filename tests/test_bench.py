@@ -14,24 +14,29 @@ _spec = importlib.util.spec_from_file_location("dvcdoit_bench_run", ROOT / "benc
 assert _spec is not None and _spec.loader is not None
 bench_run = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(bench_run)
-BEGIN, END, write_doc = bench_run.BEGIN, bench_run.END, bench_run.write_doc
+write_doc = bench_run.write_doc
+BEGIN, END = bench_run.markers("quick")
 
 
 def test_write_doc_replaces_only_the_generated_block(tmp_path: Path) -> None:
     doc = tmp_path / "benchmarks.md"
     doc.write_text(f"# Benchmarks\n\nhand-written intro\n\n{BEGIN}\nold\n{END}\n\n## Notes\nkept\n")
-    write_doc(doc, f"{BEGIN}\nnew\n{END}\n")
+    write_doc(doc, f"{BEGIN}\nnew\n{END}\n", "quick")
     assert doc.read_text() == (f"# Benchmarks\n\nhand-written intro\n\n{BEGIN}\nnew\n{END}\n\n"
                                "## Notes\nkept\n")
+    full_w6 = bench_run.markers("full W6")
+    write_doc(doc, f"{full_w6[0]}\nw6\n{full_w6[1]}\n", "full W6")
+    text = doc.read_text()
+    assert f"{BEGIN}\nnew\n{END}" in text and text.endswith(f"{full_w6[0]}\nw6\n{full_w6[1]}\n")
 
 
 def test_write_doc_appends_when_there_is_no_block(tmp_path: Path) -> None:
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\nfigures by hand\n")
-    write_doc(doc, f"{BEGIN}\nnew\n{END}\n")
+    write_doc(doc, f"{BEGIN}\nnew\n{END}\n", "quick")
     assert doc.read_text() == f"# Benchmarks\n\nfigures by hand\n\n{BEGIN}\nnew\n{END}\n"
     new = tmp_path / "sub" / "fresh.md"
-    write_doc(new, f"{BEGIN}\nx\n{END}\n")
+    write_doc(new, f"{BEGIN}\nx\n{END}\n", "quick")
     assert new.read_text().startswith("# Benchmarks") and new.read_text().endswith(f"{END}\n")
 
 
@@ -43,6 +48,7 @@ def test_tiny_startup_run_prints_both_tools(tmp_path: Path, dvc: object) -> None
                           capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     text = out.read_text()
+    assert "<!-- bench:begin tiny W7 -->" in text and "## Results (tiny size, W7 only)" in text
     row = next(ln for ln in text.splitlines() if ln.startswith("| W7 |"))
     cells = [c.strip() for c in row.split("|")]
     assert cells[3].endswith(" s") and cells[4].endswith(" s"), row  # dvcdoit and DVC medians
