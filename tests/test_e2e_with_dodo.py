@@ -7,6 +7,7 @@ the lock, the no-op rerun, and the re-run of all three after the user's input ch
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -52,6 +53,9 @@ def test_order_outputs_and_noop_rerun(project: tuple[Path, dict[str, str]]) -> N
     lock = (repo / "dvc.lock").read_text()
     assert lock.startswith("schema: '2.0'\nstages:\n  summarize:\n"), lock
     assert "path: gen/config.json" in lock and "path: summary.json" in lock
+    assert "/summary.json" in (repo / ".gitignore").read_text().splitlines()
+    md5 = hashlib.md5((repo / "summary.json").read_bytes()).hexdigest()
+    assert (repo / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]).is_file()
 
     again = sh(repo, env, "doit")
     assert executed_tasks(again) == [], f"a second doit must run nothing:\n{again}"
