@@ -25,5 +25,5 @@ def bar(total: int | None, desc: str, unit: str = "file",
     from tqdm import tqdm
 
     with tqdm(total=total, desc=desc, unit=unit, file=stream, leave=False,
-              unit_scale=unit == "B", dynamic_ncols=True) as t:
+              unit_scale=unit == "B") as t:
         yield t.update

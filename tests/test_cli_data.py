@@ -136,3 +136,23 @@ def test_dvcdoit_reads_what_dvc_adds(git_repo: Path, dvcdoit: Runner, dvc: Runne
     assert (git_repo / "f.bin").read_bytes() == b"\x00\x01"
     dvcdoit("add", "data")
     assert (git_repo / "data.dvc").read_bytes() == before
+
+
+def test_add_refuses_a_stage_output(repo: Path, dvcdoit: Runner) -> None:
+    write_tree(repo, {"dvc.yaml": "stages:\n  make:\n    cmd: echo x > out.txt\n    outs:\n    - out.txt\n",
+                      "out.txt": "x\n"})
+    proc = dvcdoit("add", "out.txt", check=False)
+    assert (proc.returncode, proc.stderr) == (
+        3, "ERROR: 'out.txt' is an output of stage 'make'; it is tracked by that stage already\n")
+    assert not (repo / "out.txt.dvc").exists()
+
+
+def test_add_dir_with_broken_symlink(repo: Path, dvcdoit: Runner) -> None:
+    write_tree(repo, {"d/a.txt": "a"})
+    (repo / "d/dangling").symlink_to(repo / "nowhere")
+    proc = dvcdoit("add", "d", check=False)
+    assert proc.returncode == 3
+    assert proc.stderr.startswith("ERROR: ") and "d/dangling" in proc.stderr
+    assert "broken symlink" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert not (repo / "d.dvc").exists()

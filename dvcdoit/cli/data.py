@@ -105,18 +105,19 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     from dvcdoit import sync
     from dvcdoit.errors import CheckoutError
     from dvcdoit.index import load_index
+    from dvcdoit.progress import bar
 
     project = _project()
     targets = _targets(project, args.targets)
     failures: list[str] = []
     changed: list[tuple[str, str]] = []
-    with project.lock():
+    with project.lock(), bar(None, "Checkout") as progress:
         ws = project.workspace
         for t in sync.tracked(load_index(project), targets):
             path = project.root / t.path
             existed = os.path.lexists(path)
             try:
-                if ws.checkout(path, t.hi, t.isexec, args.force):
+                if ws.checkout(path, t.hi, t.isexec, args.force, progress):
                     changed.append(("M" if existed else "A", t.path + ("/" if t.hi.isdir else "")))
             except CheckoutError as exc:
                 failures += exc.failures
