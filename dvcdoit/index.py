@@ -47,7 +47,7 @@ def load_index(project: Project) -> Index:
     stages: dict[str, StageDef] = {}
     singles: dict[str, SingleStage] = {}
     locks: dict[str, LockEntry] = {}
-    dvcfiles = project.dvcfiles()
+    dvcfiles, pipeline_files = project.scan()
     source_paths = []
     for path in dvcfiles:
         rel = project.rel(path)
@@ -61,14 +61,17 @@ def load_index(project: Project) -> Index:
     for name, single in singles.items():
         stages[name] = single.stage
         locks[name] = single.lock
-    for name, stage in load_pipeline(root).items():
-        if stage.addressing in stages:
-            msg = f"stage name '{name}' clashes with a .dvc file"
-            raise FormatError(PIPELINE_FILE, msg)
-        stages[stage.addressing] = stage
-    for name, entry in load_lock(root / LOCK_FILE).items():
-        if name in stages and not stages[name].single:
-            locks[name] = entry
+    for pipeline in pipeline_files:
+        file = project.rel(pipeline)
+        for name, stage in load_pipeline(root, file).items():
+            if stage.addressing in stages:
+                msg = f"stage name '{name}' clashes with a .dvc file"
+                raise FormatError(file, msg)
+            stages[stage.addressing] = stage
+        for name, entry in load_lock(pipeline.with_name(LOCK_FILE)).items():
+            addressing = name if file == PIPELINE_FILE else f"{file}:{name}"
+            if addressing in stages and not stages[addressing].single:
+                locks[addressing] = entry
     nodes = [Node(s.relpath, (), s.out_paths) for s in sources.values()]
     nodes += [node_for(s) for s in stages.values()]
     return Index(project, stages, singles, sources, locks, StageGraph(nodes))

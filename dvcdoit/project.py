@@ -145,12 +145,17 @@ class Project:
         return fsutil.relpath_posix(path, self.root)
 
     def dvcfiles(self) -> list[Path]:
-        """Every ``*.dvc`` file in the repo (skips ``.git``, ``.dvc``, ignored dirs and outputs).
+        """Every ``*.dvc`` file in the repo (skips ``.git``, ``.dvc``, ignored dirs and outputs)."""
+        return self.scan()[0]
+
+    def scan(self) -> tuple[list[Path], list[Path]]:
+        """Walk the repo once: ``(*.dvc files, dvc.yaml files with the root one first)``.
 
         NOTE: a directory ``X`` next to ``X.dvc`` is an output, and DVC files never live inside
         outputs, so it is not descended into; that keeps this walk cheap in data-heavy repos.
         """
         found: list[Path] = []
+        pipelines: list[Path] = []
         stack = [self.root]
         while stack:
             top = stack.pop()
@@ -169,4 +174,8 @@ class Project:
                     stack.append(Path(e.path))
                 elif e.name.endswith(".dvc") and e.is_file():
                     found.append(Path(e.path))
-        return sorted(found)
+                elif e.name == "dvc.yaml" and e.is_file():
+                    pipelines.append(Path(e.path))
+        root_file = self.root / "dvc.yaml"
+        pipelines.sort(key=lambda p: (p != root_file, str(p)))
+        return sorted(found), pipelines
