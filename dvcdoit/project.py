@@ -26,6 +26,10 @@ DVCIGNORE_TEXT = (
 DVC_GITIGNORE_TEXT = "/config.local\n/tmp\n/cache\n"
 
 
+_HELD: dict[str, tuple[int, int, int]] = {}
+"""Locks this process holds: lock path → (pid, fd, depth). A forked child inherits the flock."""
+
+
 def find_root(cwd: Path | None = None) -> Path:
     """Return the nearest directory at or above ``cwd`` that contains ``.dvc/``."""
     here = (cwd or Path.cwd()).resolve()
@@ -90,25 +94,52 @@ class Project:
         """The working tree seen through state DB, cache and ignores."""
         return Workspace(self.root, self.cache, self.state, self.ignore, self.config.checksum_jobs)
 
+    def _acquire(self) -> int:
+        """Take ``.dvc/tmp/lock`` for this process (re-entrant); return the fd."""
+        key = os.fspath(self.tmp_dir / "lock")
+        held = _HELD.get(key)
+        if held is not None:  # NOTE: also in a forked doit worker, which shares the parent's flock
+            _HELD[key] = (held[0], held[1], held[2] + 1)
+            return held[1]
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            msg = (f"'.dvc/tmp/lock' is held by another dvc or dvcdoit process (pid {holder}); "
+                   "wait for it to finish")
+            raise RepoLockedError(msg) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f" {os.getpid()}\n".encode(), 0)
+        _HELD[key] = (os.getpid(), fd, 1)
+        return fd
+
+    def _release(self) -> None:
+        key = os.fspath(self.tmp_dir / "lock")
+        pid, fd, depth = _HELD[key]
+        if depth > 1:
+            _HELD[key] = (pid, fd, depth - 1)
+            return
+        del _HELD[key]
+        os.close(fd)
+
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold ``.dvc/tmp/lock`` (the same flock DVC's zc.lockfile takes) for the duration."""
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        path = self.tmp_dir / "lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        """Hold ``.dvc/tmp/lock`` (the same flock DVC's zc.lockfile takes) for the duration.
+
+        Re-entrant within a process, so a verb may call another that locks too.
+        """
+        self._acquire()
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-                msg = (f"'.dvc/tmp/lock' is held by another dvc or dvcdoit process (pid {holder}); "
-                       "wait for it to finish")
-                raise RepoLockedError(msg) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f" {os.getpid()}\n".encode(), 0)
             yield
         finally:
-            os.close(fd)
+            self._release()
+
+    def hold_lock(self) -> None:
+        """Take ``.dvc/tmp/lock`` until this process exits (doit runs: held across all tasks)."""
+        self._acquire()
 
     def resolve(self, user_path: str | os.PathLike[str], cwd: Path | None = None) -> Path:
         """Turn a user path (relative to ``cwd``) into an absolute path inside the repo.

@@ -53,8 +53,14 @@ class StageUpToDate:
         return not st.changed
 
     def __call__(self, task: Any, values: Any) -> bool:
-        """doit's hook: True when the stage matches its lock entry."""
-        return self.check(open_index(self.root))
+        """doit's hook: True when the stage matches its lock entry.
+
+        The first check of a doit run takes DVC's repo lock for the rest of the run (this is
+        doit's main process), so dvc and dvcdoit never work on the repo at once.
+        """
+        index = open_index(self.root)
+        index.project.hold_lock()
+        return self.check(index)
 
     def __repr__(self) -> str:
         return "; ".join(self.reasons) or f"stage '{self.name}' changed"
@@ -71,6 +77,7 @@ class SourceUpToDate:
     def __call__(self, task: Any, values: Any) -> bool:
         """True when the data source's outputs match its ``.dvc`` file."""
         index = open_index(self.root)
+        index.project.hold_lock()
         st = source_status(index.project.workspace, index.sources[self.name])
         self.reasons = [f"changed outs: {w}: {p}" for p, w in st.outs.items()] if st else []
         return st is None

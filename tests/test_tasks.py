@@ -200,3 +200,19 @@ def test_dvcdoit_repro_noop_fast_path_prints_what_doit_prints(repo: Path, dvcdoi
     (repo / "doit.cfg").unlink()
     (repo / "params.yaml").write_text("lr: 0.2\n")  # NOTE: a change falls through to doit
     assert ran(dvcdoit("repro", "train")) == ["repro:prepare"]  # same out.txt: train is kept
+
+
+def test_doit_run_holds_the_repo_lock(repo: Path, tmp_path: Path) -> None:
+    """While `doit repro` runs a stage, DVC's repo lock is held (dvc would refuse to start)."""
+    probe = tmp_path / "probe.txt"
+    script = ("import fcntl,os,sys;fd=os.open('.dvc/tmp/lock',os.O_RDWR);"
+              "r='free'\ntry:\n fcntl.flock(fd,fcntl.LOCK_EX|fcntl.LOCK_NB)\n"
+              "except OSError:\n r='held'\n"
+              f"open({str(probe)!r},'w').write(r)")
+    (repo / "probe.py").write_text(script)
+    (repo / "dvc.yaml").write_text(
+        "stages:\n  look:\n    cmd: python probe.py && echo x > seen.txt\n"
+        "    deps:\n    - probe.py\n    outs:\n    - seen.txt\n")
+    (repo / "dodo.py").write_text("from dvcdoit.tasks import *\n")
+    doit("repro:look")
+    assert probe.read_text() == "held"
