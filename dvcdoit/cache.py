@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import os
 import stat
 import uuid
@@ -25,6 +26,7 @@ from dvcdoit.hashing import (
     ManifestEntry,
     dir_hash,
     hash_file,
+    hash_stream,
     object_relpath,
     parse_manifest,
 )
@@ -38,10 +40,12 @@ class ObjectCache:
     def __init__(self, root: Path, link_types: tuple[str, ...] = ("reflink", "copy")) -> None:
         self.root = root
         self.link_types = link_types
-        self._dirs_made: set[Path] = set()
         self._dirs_made_str: set[str] = set()
         self._reflink_ok: bool | None = None
         self._root_str = os.fspath(root)
+        self._tmp_dir: Path | None = None
+        self._tmp_prefix = f".{uuid.uuid4().hex[:12]}-"
+        self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
     @property
     def runs_dir(self) -> Path:
@@ -62,8 +66,11 @@ class ObjectCache:
             return hashlib.md5(data).hexdigest() + ".dir" == hi.value
         return hash_file(path, hi.name) == hi.value
 
-    def _str_path(self, hi: HashInfo) -> str:
+    def path_str(self, hi: HashInfo) -> str:
+        """:meth:`path_for` as a plain string (no pathlib cost, for per-object hot loops)."""
         return f"{self._root_str}/{object_relpath(hi)}"
+
+    _str_path = path_str
 
     def has(self, hi: HashInfo) -> bool:
         """True if the object exists and is valid.
@@ -86,20 +93,43 @@ class ObjectCache:
         return False
 
     def has_many(self, his: Iterable[HashInfo]) -> set[HashInfo]:
-        """Return the subset of ``his`` present and valid in the cache."""
-        return {hi for hi in his if self.has(hi)}
+        """Return the subset of ``his`` present and valid in the cache.
+
+        NOTE: one ``listdir`` per object directory instead of a stat per object, so objects
+        that are absent (the usual case before a fetch) cost nothing each; present ones are
+        then checked by :meth:`has`.
+        """
+        by_dir: dict[str, list[tuple[str, HashInfo]]] = {}
+        for hi in his:
+            parent, _, name = self._str_path(hi).rpartition("/")
+            by_dir.setdefault(parent, []).append((name, hi))
+        found: set[HashInfo] = set()
+        for parent, items in by_dir.items():
+            if len(items) < 3:
+                found.update(hi for _, hi in items if self.has(hi))
+                continue
+            try:
+                names = set(os.listdir(parent))
+            except OSError:
+                continue
+            found.update(hi for name, hi in items if name in names and self.has(hi))
+        return found
 
     def _parent(self, path: Path) -> None:
-        parent = path.parent
-        if parent not in self._dirs_made:
-            parent.mkdir(parents=True, exist_ok=True)
-            self._dirs_made.add(parent)
+        self._parent_str(os.path.dirname(path))
+
+    def _parent_str(self, parent: str) -> None:
+        if parent not in self._dirs_made_str:
+            os.makedirs(parent, exist_ok=True)
+            self._dirs_made_str.add(parent)
 
     def tmp_path(self) -> Path:
         """Return a fresh temp file path inside the cache (same filesystem as the objects)."""
-        tmp_dir = self.root / "tmp"  # NOTE: not a valid object path, so never mistaken for one
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        return tmp_dir / f".{uuid.uuid4().hex}.tmp"
+        if self._tmp_dir is None:
+            tmp_dir = self.root / "tmp"  # NOTE: not a valid object path, so never mistaken for one
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+            self._tmp_dir = tmp_dir
+        return self._tmp_dir / f"{self._tmp_prefix}{next(self._seq)}.tmp"
 
     def _install(self, tmp: Path, dest: Path) -> None:
         fsutil.protect(tmp)
@@ -194,9 +224,7 @@ class ObjectCache:
         """
         dest = self._str_path(hi)
         parent = os.path.dirname(dest)
-        if parent not in self._dirs_made_str:
-            os.makedirs(parent, exist_ok=True)
-            self._dirs_made_str.add(parent)
+        self._parent_str(parent)
         tmp = f"{parent}/.{uuid.uuid4().hex}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         try:
@@ -222,16 +250,47 @@ class ObjectCache:
         """Move a downloaded ``tmp`` file into place only if it hashes to ``hi``.
 
         Returns False (and deletes ``tmp``) on mismatch, so a corrupt download never gets a
-        valid object name.
+        valid object name. Small md5 objects are read whole with one read; a temp file
+        already 0o444 is not chmod'ed again.
         """
-        if not self._verify(tmp, hi):
+        mode = 0
+        if hi.isdir or hi.name != MD5:
+            ok = self._verify(tmp, hi)
+        else:
+            ok, mode = self._verify_md5(os.fspath(tmp), hi.value)
+        if not ok:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             return False
-        dest = self.path_for(hi)
-        self._parent(dest)
-        self._install(tmp, dest)
+        dest = self._str_path(hi)
+        self._parent_str(os.path.dirname(dest))
+        if stat.S_IMODE(mode) != 0o444:
+            fsutil.protect(tmp)
+        os.replace(tmp, dest)
         return True
+
+    @staticmethod
+    def _verify_md5(path: str, value: str) -> tuple[bool, int]:
+        """(md5 of ``path`` == ``value``, the file's mode); a missing file is a mismatch."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return False, 0
+        try:
+            st = os.fstat(fd)
+            if st.st_size > _INGEST_CHUNK:
+                with open(fd, "rb", buffering=0, closefd=False) as f:
+                    return hash_stream(f, MD5) == value, st.st_mode
+            h = hashlib.md5()
+            want = st.st_size + 1
+            while True:  # NOTE: a short read of a regular file is its end: one read per object
+                buf = os.read(fd, want)
+                h.update(buf)
+                if len(buf) < want:
+                    break
+            return h.hexdigest() == value, st.st_mode
+        finally:
+            os.close(fd)
 
     def read_manifest(self, hi: HashInfo) -> list[ManifestEntry]:
         """Return the entries of ``.dir`` object ``hi``; unsafe relpaths are refused."""

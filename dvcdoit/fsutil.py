@@ -98,6 +98,71 @@ def copyfile(src: str, dst: str) -> None:
     shutil.copyfile(src, dst)
 
 
+_COPY_RANGE = hasattr(os, "copy_file_range")
+
+
+def copy_new(src: str, dst: str, mode: int = 0o666, try_reflink: bool = False) -> tuple[bool, os.stat_result]:
+    """Create ``dst`` (must not exist) with ``mode`` (umask applies) holding ``src``'s bytes.
+
+    Returns ``(reflinked, stat of dst)``. The fast path for many small files: two opens, one
+    in-kernel copy (``copy_file_range``, a reflink when ``try_reflink`` and the filesystem
+    can), no chmod, no pathlib; ``dst`` is removed again if anything fails.
+    """
+    fin = os.open(src, os.O_RDONLY)
+    try:
+        size = os.fstat(fin).st_size
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            cloned = False
+            if try_reflink:
+                import fcntl
+
+                try:
+                    fcntl.ioctl(fout, _FICLONE, fin)
+                    cloned = True
+                except OSError:
+                    pass
+            if not cloned:
+                _copy_fd(fin, fout, size)
+            return cloned, os.fstat(fout)
+        except BaseException:
+            os.close(fout)
+            fout = -1
+            with contextlib.suppress(OSError):
+                os.unlink(dst)
+            raise
+        finally:
+            if fout >= 0:
+                os.close(fout)
+    finally:
+        os.close(fin)
+
+
+def _copy_fd(fin: int, fout: int, size: int) -> None:
+    global _COPY_RANGE  # NOTE: remember once that the kernel refuses copy_file_range
+    done = 0
+    if _COPY_RANGE:
+        try:
+            while done < size:
+                n = os.copy_file_range(fin, fout, size - done)
+                if not n:
+                    return
+                done += n
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                                 errno.EPERM) or done:
+                raise
+            _COPY_RANGE = False
+    while True:
+        buf = os.read(fin, 1 << 20)
+        if not buf:
+            return
+        view = memoryview(buf)
+        while view:
+            view = view[os.write(fout, view):]
+
+
 def link(src: str, dst: str, kind: str) -> None:
     """Create ``dst`` from ``src`` with link ``kind`` (reflink/hardlink/symlink/copy).
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import errno
+import itertools
 import os
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,14 +15,17 @@ from dvcdoit.remotes import RemoteObjectMissing
 
 
 class LocalRemote:
-    """Objects are files below ``root``; each upload is a temp file + rename, then chmod 0o444."""
+    """Objects are files below ``root``; each upload is a temp file created 0o444, then a rename."""
 
     def __init__(self, root: Path, jobs: int | None = None) -> None:
         self.root = root
         self.url = str(root)
         self.jobs = jobs
-        self._dirs_made: set[Path] = set()
+        self._root = os.fspath(root)
+        self._dirs_made: set[str] = set()
         self._reflink = True  # NOTE: cleared after the first refusal, to save a syscall per file
+        self._tmp_prefix = f".{uuid.uuid4().hex[:12]}-"
+        self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
     def _path(self, relpath: str) -> Path:
         return self.root / relpath
@@ -43,30 +47,29 @@ class LocalRemote:
             found.update(r for r in rels if os.path.basename(r) in names)
         return found
 
-    def _copy(self, src: str, dst: str) -> None:
+    def _copy(self, src: str, dst: str, mode: int = 0o666) -> None:
         """Reflink ``src`` to ``dst`` where the filesystem can, else copy; ``dst`` must not exist."""
-        if self._reflink:
-            try:
-                fsutil.reflink(src, dst)
-                return
-            except OSError as exc:
-                if exc.errno == errno.ENOENT:
-                    raise
-                self._reflink = False
-                with contextlib.suppress(OSError):
-                    os.unlink(dst)
-        fsutil.copyfile(src, dst)
+        cloned, _ = fsutil.copy_new(src, dst, mode, self._reflink)
+        if not cloned:
+            self._reflink = False
+
+    def _tmp(self, parent: str) -> str:
+        return f"{parent}/{self._tmp_prefix}{next(self._seq)}.tmp"
 
     def upload(self, local_path: Path, relpath: str) -> None:
-        """Copy ``local_path`` to ``relpath`` atomically and make it read-only."""
-        dest = self._path(relpath)
-        if dest.parent not in self._dirs_made:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs_made.add(dest.parent)
-        tmp = fsutil.tmp_name(dest)
+        """Copy ``local_path`` to ``relpath`` through a temp file created read-only, then rename.
+
+        NOTE: string paths, one makedirs per parent, the temp file created 0o444 (no chmod):
+        per-object overhead is what limits pushing many small files.
+        """
+        dest = f"{self._root}/{relpath}"
+        parent = dest.rpartition("/")[0]
+        tmp = self._tmp(parent)
         try:
-            self._copy(str(local_path), tmp)
-            fsutil.protect(tmp)
+            if parent not in self._dirs_made:
+                os.makedirs(parent, exist_ok=True)
+                self._dirs_made.add(parent)
+            self._copy(os.fspath(local_path), tmp, 0o444)
             os.replace(tmp, dest)
         except OSError as exc:
             with contextlib.suppress(OSError):
@@ -76,9 +79,8 @@ class LocalRemote:
 
     def download(self, relpath: str, dest: Path) -> None:
         """Copy the object to ``dest``; :class:`RemoteObjectMissing` if it is not there."""
-        src = self._path(relpath)
         try:
-            self._copy(str(src), str(dest))
+            self._copy(f"{self._root}/{relpath}", os.fspath(dest), 0o444)
         except FileNotFoundError:
             msg = f"remote {self.url}: {relpath} does not exist"
             raise RemoteObjectMissing(msg) from None
