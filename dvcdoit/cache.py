@@ -44,6 +44,7 @@ class ObjectCache:
         self._reflink_ok: bool | None = None
         self._root_str = os.fspath(root)
         self._tmp_dir: Path | None = None
+        self._manifests: dict[tuple[str, int, int, int], list[ManifestEntry]] = {}
         self._tmp_prefix = f".{uuid.uuid4().hex[:12]}-"
         self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
@@ -296,14 +297,21 @@ class ObjectCache:
         """Return the entries of ``.dir`` object ``hi``; unsafe relpaths are refused."""
         path = self.path_for(hi)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as f:
+                st = os.fstat(f.fileno())
+                key = (hi.value, st.st_ino, st.st_mtime_ns, st.st_size)
+                if key in self._manifests:  # NOTE: one parse per process (pull reads it thrice)
+                    return list(self._manifests[key])
+                data = f.read()
         except FileNotFoundError:
             msg = f"directory manifest {hi.value} is not in the cache"
             raise ObjectMissingError(msg) from None
         if hashlib.md5(data).hexdigest() + ".dir" != hi.value:
             msg = f"directory manifest {hi.value} in the cache is corrupt; fetch it again"
             raise CacheError(msg)
-        return parse_manifest(data, str(path))
+        entries = parse_manifest(data, str(path))
+        self._manifests[key] = entries
+        return list(entries)
 
     def add_manifest(self, entries: Iterable[ManifestEntry], name: str = MD5) -> HashInfo:
         """Store a ``.dir`` manifest for ``entries`` and return its hash."""

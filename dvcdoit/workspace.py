@@ -368,8 +368,22 @@ class Workspace:
             if progress:
                 progress(1)
 
+        n = len(entries)
+        workers = min(self.jobs, n // 64)
+        # NOTE: contiguous runs of the (sorted) manifest, so threads mostly write to different
+        # directories instead of contending for one directory's lock
+        size = -(-n // (max(1, workers) * 4))
         try:
-            self._run_batched(one, range(len(entries)), [4096] * len(entries))
+            if workers < 2:
+                for k in range(n):
+                    one(k)
+            else:
+                def chunk(r: range) -> None:
+                    for k in r:
+                        one(k)
+
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(chunk, [range(k, min(n, k + size)) for k in range(0, n, size)]))
         finally:
             self.state.set_many(rows)
         return failures
