@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -122,3 +124,25 @@ def test_remote_errors(git_repo: Path, dvcdoit: Runner, args: list[str], message
     dvcdoit("add", "x.txt")
     proc = dvcdoit(*args, check=False)
     assert (proc.returncode, proc.stderr) == (3, message)
+
+
+@pytest.mark.interop
+def test_status_cloud_agrees_with_dvc(git_repo: Path, dvcdoit: Runner, dvc: Runner,
+                                      tmp_path: Path) -> None:
+    dvcdoit("init")
+    write_tree(git_repo, {"d/a.txt": "a\n", "d/b.txt": "b\n", "f.txt": "f\n", "g.txt": "g\n",
+                          "h.txt": "h\n"})
+    dvcdoit("add", "d", "f.txt", "g.txt", "h.txt")
+    dvcdoit("remote", "add", "-d", "r", str(tmp_path / "r"))
+    dvcdoit("push", "f.txt", "h.txt")
+    g_md5 = hashlib.md5(b"g\n").hexdigest()
+    h_md5 = hashlib.md5(b"h\n").hexdigest()
+    for oid in (g_md5, h_md5):  # g: missing everywhere; h: only on the remote (deleted)
+        obj = git_repo / f".dvc/cache/files/md5/{oid[:2]}/{oid[2:]}"
+        obj.chmod(0o644)
+        obj.unlink()
+    ours = json.loads(dvcdoit("status", "-c", "--json").stdout)
+    theirs = json.loads(dvc("status", "-c", "--json").stdout)
+    assert ours == theirs
+    assert ours == {"d": "new", "d/a.txt": "new", "d/b.txt": "new", "g.txt": "missing",
+                    "h.txt": "deleted"}
