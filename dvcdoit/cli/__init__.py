@@ -20,9 +20,21 @@ EXIT_FAILED = 1
 EXIT_USER_ERROR = 3
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Return the top-level parser with every sub-command registered."""
-    from dvcdoit.cli import data
+_FAMILIES = {
+    "data": ("init", "add", "checkout", "commit", "status"),
+    "remote": ("remote",),
+    "transfer": ("push", "pull", "fetch"),
+    "stage": ("run", "stage", "repro", "dag", "migrate"),
+}
+
+
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """Return the top-level parser.
+
+    Only the module of the verb named in ``argv`` is imported (every module for ``--help`` or
+    an unknown verb): start-up time matters for a command run as often as ``status``.
+    """
+    import importlib
 
     parser = argparse.ArgumentParser(
         prog="dvcdoit", description="DVC 3 data versioning and pipelines, run by doit.")
@@ -30,23 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    data.add_parsers(sub)
-    for name in ("remote", "transfer", "stage"):
-        module = _optional(name)
-        if module is not None:
-            module.add_parsers(sub)
+    verb = next((a for a in argv if not a.startswith("-")), None)
+    families = [f for f, verbs in _FAMILIES.items() if verb in verbs] or list(_FAMILIES)
+    for family in families:
+        importlib.import_module(f"dvcdoit.cli.{family}").add_parsers(sub)
     return parser
-
-
-def _optional(name: str):  # type: ignore[no-untyped-def]
-    import importlib
-
-    try:
-        return importlib.import_module(f"dvcdoit.cli.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"dvcdoit.cli.{name}":
-            raise
-        return None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def run(argv: list[str]) -> int:
     """Parse ``argv``, run the handler, and turn errors into one line plus an exit code."""
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
