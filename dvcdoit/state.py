@@ -59,6 +59,9 @@ class StateDB:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute(_SCHEMA)
             conn.execute("CREATE TABLE IF NOT EXISTS complete (oid TEXT PRIMARY KEY) WITHOUT ROWID")
+            conn.execute("CREATE TABLE IF NOT EXISTS dirs (path TEXT NOT NULL, name TEXT NOT NULL, "
+                         "sig TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL, "
+                         "nfiles INTEGER NOT NULL, PRIMARY KEY (path, name)) WITHOUT ROWID")
             self._conn = conn
         return self._conn
 
@@ -97,6 +100,17 @@ class StateDB:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def get_dir(self, path: str, name: str, sig: str) -> tuple[str, int, int] | None:
+        """``(oid, size, nfiles)`` of directory ``path`` if its tree signature is unchanged."""
+        row = self._db().execute("SELECT sig, oid, size, nfiles FROM dirs WHERE path=? AND name=?",
+                                 (path, name)).fetchone()
+        return (row[1], row[2], row[3]) if row and row[0] == sig else None
+
+    def set_dir(self, path: str, name: str, sig: str, oid: str, size: int, nfiles: int) -> None:
+        """Remember the hash of directory ``path`` for tree signature ``sig``."""
+        self._db().execute("INSERT OR REPLACE INTO dirs VALUES (?, ?, ?, ?, ?, ?)",
+                           (path, name, sig, oid, size, nfiles))
 
     def is_complete(self, oid: str) -> bool:
         """True if directory object ``oid`` was verified to have every member in the cache."""

@@ -40,6 +40,12 @@ class Hashed:
     entries: tuple[ManifestEntry, ...] | None = None
 
 
+def _tree_signature(walked: list[tuple[str, os.stat_result]]) -> str:
+    """md5 over every member's (relpath, inode, mtime_ns, size): equal means nothing changed."""
+    rows = sorted(f"{rel}\0{s.st_ino}\0{s.st_mtime_ns}\0{s.st_size}" for rel, s in walked)
+    return md5_bytes("\n".join(rows).encode("utf-8", "surrogateescape"))
+
+
 class Workspace:
     """The repo's working tree seen through the state DB, the cache and ``.dvcignore``."""
 
@@ -174,13 +180,19 @@ class Workspace:
             raise HashingError(msg) from None
         if stat.S_ISDIR(st.st_mode):
             walked = self.ignore.walk_files(path)
+            sig = _tree_signature(walked)
+            if not store:
+                memo = self.state.get_dir(os.fspath(path), name, sig)
+                if memo is not None:  # NOTE: no file changed since the last hash of this tree
+                    return Hashed(HashInfo(name, memo[0]), memo[1], memo[2], False, None)
             base = os.fspath(path) + os.sep
             files = [(base + rel, s) for rel, s in walked]
             values = self._hash_many(files, name, os.fspath(path), progress, store)
-            entries = tuple(ManifestEntry(rel, v) for (rel, _s), v in zip(walked, values, strict=False))
+            entries = tuple(ManifestEntry(rel, v) for (rel, _s), v in zip(walked, values, strict=True))
             oid, _ = dir_hash(entries)
-            return Hashed(HashInfo(name, oid), sum(s.st_size for _r, s in walked), len(entries),
-                          False, entries)
+            size = sum(s.st_size for _r, s in walked)
+            self.state.set_dir(os.fspath(path), name, sig, oid, size, len(entries))
+            return Hashed(HashInfo(name, oid), size, len(entries), False, entries)
         (value,) = self._hash_many([(os.fspath(path), st)], name, None, progress)
         return Hashed(HashInfo(name, value), st.st_size, None, fsutil.is_exec(st.st_mode))
 

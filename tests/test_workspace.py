@@ -10,7 +10,7 @@ import pytest
 
 from dvcdoit.cache import ObjectCache
 from dvcdoit.errors import CheckoutError, DvcDoitError, FormatError, HashingError
-from dvcdoit.hashing import MD5, HashInfo, md5_bytes
+from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, md5_bytes
 from dvcdoit.ignore import DvcIgnore
 from dvcdoit.state import StateDB
 from dvcdoit.workspace import Workspace
@@ -31,21 +31,38 @@ def test_hash_dir_matches_spec_vector(tmp_path: Path) -> None:
     assert (h.hi.value, h.size, h.nfiles) == (DIR_OID, 12, 2)
 
 
+def _sneaky_edit(f: Path) -> None:
+    """Change content, keep size and mtime: only a stored hash can still claim the old md5."""
+    st = os.stat(f)
+    f.write_text(f.read_text().upper())
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
 def test_unchanged_files_are_not_read_again(tmp_path: Path) -> None:
     write_tree(tmp_path, {"data/a.txt": "hello\n"})
-    ws = make_ws(tmp_path)
-    ws.hash(tmp_path / "data")
+    first = make_ws(tmp_path).hash(tmp_path / "data")
     f = tmp_path / "data/a.txt"
-    st = os.stat(f)
-    f.write_text("HELLO\n")  # same size; restore mtime so only the state DB can answer
-    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    _sneaky_edit(f)
+    (tmp_path / "data/b.txt").write_text("new\n")  # the tree changed: no whole-dir shortcut
     os.chmod(f, 0)  # unreadable: a re-read would fail
     try:
         again = make_ws(tmp_path).hash(tmp_path / "data")
     finally:
         os.chmod(f, 0o644)
     assert again.entries is not None
-    assert again.entries[0].md5 == md5_bytes(b"hello\n")
+    assert ManifestEntry("a.txt", md5_bytes(b"hello\n")) in again.entries
+    assert again.hi != first.hi
+
+
+def test_unchanged_tree_is_not_walked_into_the_state_db_again(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/sub/b.txt": "world\n"})
+    first = make_ws(tmp_path).hash(tmp_path / "data")
+    _sneaky_edit(tmp_path / "data/a.txt")
+    memo = make_ws(tmp_path).hash(tmp_path / "data")
+    assert (memo.hi, memo.size, memo.nfiles) == (first.hi, 12, 2)
+    os.utime(tmp_path / "data/a.txt")  # a real change of mtime invalidates the tree signature
+    fresh = make_ws(tmp_path).hash(tmp_path / "data")
+    assert fresh.hi != first.hi
 
 
 def test_broken_symlink_in_dir_is_an_error(tmp_path: Path) -> None:
