@@ -258,7 +258,8 @@ class DvcIgnore:
         top = os.fspath(abs_dir)
         top_rel = Path(os.path.relpath(top, self.root)).as_posix()
         top_rel = "" if top_rel == "." else top_rel
-        chain = self._chain(top_rel)
+        # NOTE: a .dvcignore with only comments (dvc init's) must cost nothing per file
+        chain = [p for p in self._chain(top_rel) if p.file_re is not None or p.dir_re is not None]
         result: list[tuple[str, os.stat_result]] = []
         stack = [(top, "")]
         while stack:
