@@ -65,6 +65,44 @@ def git_ignored(root: Path, relpaths: Sequence[str]) -> set[str]:
     return {p for p in proc.stdout.split("\0") if p}
 
 
+# NOTE: answers of ``git check-ignore`` for files, per repo root, for this process. A repro
+# asks about every stage's outputs once (:func:`prime`) instead of spawning git per stage;
+# only our own appends change the answers meanwhile, and :func:`add` records those.
+_KNOWN: dict[str, dict[str, bool]] = {}
+
+
+def prime(root: Path, out_relpaths: Sequence[str]) -> None:
+    """Ask git once about all of ``out_relpaths`` (whose line is missing) and remember it."""
+    known = _KNOWN.setdefault(os.fspath(root), {})
+    ask = []
+    for out in out_relpaths:
+        path = out.rstrip("/")
+        gi, line = entry_for(path)
+        if path not in known and line not in _lines(_read(Path(root) / gi)):
+            ask.append(path)
+    ignored = git_ignored(root, ask)
+    known.update({p: p in ignored for p in ask})
+
+
+def _ignored(root: Path, paths: Sequence[str]) -> set[str]:
+    """:func:`git_ignored`, answered from :func:`prime`'s memo for paths that are files."""
+    known = _KNOWN.get(os.fspath(root), {})
+    hits = {p for p in paths if p in known and not (Path(root) / p).is_dir()}
+    # NOTE: directories are asked again: a "name/" pattern cannot match a path not yet created
+    return {p for p in hits if known[p]} | git_ignored(root, [p for p in paths if p not in hits])
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def _lines(text: str) -> set[str]:
+    return {x.rstrip("\r") for x in text.split("\n")}
+
+
 def check_untracked(root: Path, out_relpaths: Sequence[str]) -> None:
     """Raise :class:`PathError` if git tracks any of the outputs (or, for a dir, a file in it)."""
     if not out_relpaths or not in_git_work_tree(root):
@@ -93,15 +131,13 @@ def add(root: Path, out_relpaths: Sequence[str]) -> list[str]:
     for out in out_relpaths:
         gi, line = entry_for(out)
         if gi not in texts:
-            try:
-                texts[gi] = (Path(root) / gi).read_bytes().decode("utf-8")
-            except FileNotFoundError:
-                texts[gi] = ""
-        if line not in {x.rstrip("\r") for x in texts[gi].split("\n")}:
+            texts[gi] = _read(Path(root) / gi)
+        if line not in _lines(texts[gi]):
             pending.setdefault(gi, []).append((out.rstrip("/"), line))
     # NOTE: git is asked only about lines still missing (a rerun of a stage spawns no git)
-    ignored = git_ignored(root, [o for lines in pending.values() for o, _ in lines])
+    ignored = _ignored(root, [o for lines in pending.values() for o, _ in lines])
     changed = []
+    known = _KNOWN.get(os.fspath(root))
     for gi, items in pending.items():
         new = list(dict.fromkeys(line for out, line in items if out not in ignored))
         if not new:
@@ -111,6 +147,8 @@ def add(root: Path, out_relpaths: Sequence[str]) -> list[str]:
             text += "\n"
         fsutil.atomic_write(Path(root) / gi, (text + "".join(f"{x}\n" for x in new)).encode("utf-8"))
         changed.append(gi)
+        if known is not None:
+            known.update({out: True for out, _line in items})
     return changed
 
 

@@ -30,7 +30,7 @@ from doit.cmd_base import DodoTaskLoader
 from doit.exceptions import InvalidDodoFile, TaskFailed
 from doit.loader import generate_tasks
 
-from dvcdoit import tasks_remote
+from dvcdoit import gitignore, tasks_remote
 from dvcdoit.errors import DvcDoitError
 from dvcdoit.formats.lock import entry_to_dict
 from dvcdoit.index import Index, open_index
@@ -58,10 +58,17 @@ def _print(msg: str) -> None:
     print(msg, flush=True)
 
 
+_PRIMED: set[str] = set()
+
+
 def stage_action(root: str, name: str) -> dict[str, Any] | TaskFailed:
     """doit action of ``repro:<stage>``: restore or run the stage, return its lock entry."""
     try:
         index = open_index(root)
+        if root not in _PRIMED:  # NOTE: one `git check-ignore` per run, not one per stage
+            _PRIMED.add(root)
+            gitignore.prime(index.project.root, [s.repo_path(o.path) for s in index.stages.values()
+                                                 for o in s.outs if o.cache])
         entry = run(index.project.workspace, index.stages[name], index.locks.get(name),
                     force=os.environ.get(FORCE_ENV) == "1",
                     use_run_cache=os.environ.get(NO_RUN_CACHE_ENV) != "1", log=_print)

@@ -131,3 +131,21 @@ def test_dvc_and_we_agree_on_a_fresh_repo(git_repo: Path, dvc: Runner, tmp_path:
     (git_repo / "n/.gitignore").write_text("# header")
     gitignore.add(git_repo, ["n/[x] #1!.csv"])
     assert (git_repo / "n/.gitignore").read_bytes() == theirs == b"# header\n/\\[x\\] \\#1\\!.csv\n"
+
+
+def test_primed_answers_give_the_same_files(git_repo: Path) -> None:
+    _setup(git_repo)
+    gitignore.prime(git_repo, OUTS)  # NOTE: asked before the outputs' parents changed
+    assert gitignore.add(git_repo, OUTS) == ["gi/.gitignore", "gi2/.gitignore", "sub/.gitignore"]
+    for name in ("gi", "gi2", "gi3", "gi4", "sub"):
+        assert (git_repo / name / ".gitignore").read_bytes() == \
+            (GOLDEN / f"{name}.gitignore").read_bytes(), name
+    assert gitignore.add(git_repo, OUTS) == []
+
+
+def test_primed_answer_for_a_path_that_became_a_directory_is_asked_again(git_repo: Path
+                                                                        ) -> None:
+    write_tree(git_repo, {".gitignore": "out/\n"})
+    gitignore.prime(git_repo, ["out"])  # NOTE: not yet created: git sees a file, not ignored
+    (git_repo / "out").mkdir()
+    assert gitignore.add(git_repo, ["out"]) == []  # "out/" ignores the directory
