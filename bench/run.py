@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import fcntl
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -174,6 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [w for w in only if w not in WORKLOADS]
     if unknown:
         print(f"unknown workload(s): {', '.join(unknown)} (known: {', '.join(WORKLOADS)})")
+        return 2
+    lock = open(Path(tempfile.gettempdir()) / "dvcdoit-bench.lock", "w")  # noqa: SIM115
+    try:  # two benchmarks at once on a 2-core machine skew each other, and share work dirs
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print("bench: another bench/run.py is running on this machine; wait for it to finish")
         return 2
     dvc = dvc_tool(find_or_install_dvc())
     work = args.workdir.resolve()
