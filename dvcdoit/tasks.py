@@ -20,6 +20,7 @@ live in :mod:`dvcdoit.tasks_remote`; their ``task_*`` creators are re-exported h
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -47,8 +48,44 @@ NO_RUN_CACHE_ENV = "DVCDOIT_NO_RUN_CACHE"
 
 
 def doit_config(**overrides: Any) -> dict[str, Any]:
-    """dvcdoit's DOIT_CONFIG (``default_tasks = ["repro"]``) with ``overrides`` applied."""
-    return {"default_tasks": [BASENAME], **overrides}
+    """dvcdoit's DOIT_CONFIG with ``overrides`` applied.
+
+    ``default_tasks = ["repro"]`` (a bare ``doit`` never pushes), and doit's own dep DB goes
+    to ``.dvc/tmp/doit.sqlite3`` (git-ignored, like the rest of ``.dvc/tmp``) with the sqlite3
+    backend, which concurrent doit runs share safely; nothing of doit's lands in the repo root.
+    dvcdoit never needs that DB: stages are checked against ``dvc.lock``.
+    """
+    cfg: dict[str, Any] = {"default_tasks": [BASENAME]}
+    try:
+        tmp = find_root(Path.cwd()) / ".dvc" / "tmp"
+    except DvcDoitError:
+        tmp = None
+    if tmp is not None and not _doit_db_configured():
+        tmp.mkdir(parents=True, exist_ok=True)
+        cfg.update(backend="sqlite3", dep_file=str(tmp / "doit.sqlite3"))
+    return {**cfg, **overrides}
+
+
+def _doit_db_configured() -> bool:
+    """True if ``pyproject.toml`` ``[tool.doit]`` or ``doit.cfg`` here chooses doit's DB.
+
+    NOTE: doit lets DOIT_CONFIG override those files, so our defaults must step aside
+    themselves; a user's own choice of ``dep_file``/``backend`` always wins.
+    """
+    cfg = Path("doit.cfg")
+    if cfg.exists() and any(k in cfg.read_text() for k in ("dep_file", "backend")):
+        return True
+    pyproject = Path("pyproject.toml")
+    if not pyproject.exists():
+        return False
+    if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10 has no tomllib
+        return "tool.doit" in pyproject.read_text()
+    tomllib: Any = importlib.import_module("tomllib")
+    try:
+        doit_cfg = tomllib.loads(pyproject.read_text()).get("tool", {}).get("doit", {})
+    except tomllib.TOMLDecodeError:
+        return False
+    return "dep_file" in doit_cfg or "backend" in doit_cfg
 
 
 DOIT_CONFIG = doit_config()
@@ -231,9 +268,10 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
             super().setup(opt_values)
 
     def load_doit_config(self) -> dict[str, Any]:
-        """The dodo's DOIT_CONFIG with ``default_tasks = ["repro"]`` unless it sets its own."""
+        """The dodo's DOIT_CONFIG, completed with :func:`doit_config`'s defaults."""
         cfg = dict(super().load_doit_config()) if self.namespace else {}
-        cfg.setdefault("default_tasks", [BASENAME])
+        for key, value in doit_config().items():
+            cfg.setdefault(key, value)
         return cfg
 
     def load_tasks(self, cmd: Any, pos_args: list[str]) -> list[Any]:
