@@ -172,20 +172,26 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     _run(jobs, lambda hi: cache.has(hi) or _download(cache, remote, hi, led), dirs)
     bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
     for hi in dirs:
-        if hi in bad:
-            continue
-        try:
-            members = _members(cache, hi, names[hi])
-        except DvcDoitError as exc:
-            led.fail(hi, str(exc))
-            continue
-        for member, name in members.items():
-            names.setdefault(member, name)
+        if hi not in bad:
+            _expand_into(cache, hi, names, led)
     files = [hi for hi in names if not hi.isdir]
     present = cache.has_many(files)
     wanted = [hi for hi in files if hi not in present]
     _run(jobs, lambda hi: _download(cache, remote, hi, led), wanted)
     return led.result()
+
+
+def _expand_into(cache: ObjectCache, dir_hi: HashInfo, names: dict[HashInfo, str],
+                 led: _Ledger) -> list[HashInfo] | None:
+    """Add a directory's members to ``names``; return them, or None (recorded as failed)."""
+    try:
+        members = _members(cache, dir_hi, names[dir_hi])
+    except DvcDoitError as exc:
+        led.fail(dir_hi, str(exc))
+        return None
+    for member, name in members.items():
+        names.setdefault(member, name)
+    return list(members)
 
 
 def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | None = None,
@@ -204,14 +210,9 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
         if not cache.has(hi):
             led.lack(hi)
             continue
-        try:
-            members = _members(cache, hi, names[hi])
-        except DvcDoitError as exc:
-            led.fail(hi, str(exc))
-            continue
-        dir_members[hi] = list(members)
-        for member, name in members.items():
-            names.setdefault(member, name)
+        members = _expand_into(cache, hi, names, led)
+        if members is not None:
+            dir_members[hi] = members
     todo = [hi for hi in names if not hi.isdir and hi not in on_remote]
     on_remote |= _exists(remote, todo)
     todo = [hi for hi in todo if hi not in on_remote]
