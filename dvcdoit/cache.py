@@ -26,7 +26,6 @@ from dvcdoit.hashing import (
     ManifestEntry,
     dir_hash,
     hash_file,
-    hash_stream,
     object_relpath,
     parse_manifest,
 )
@@ -73,15 +72,13 @@ class ObjectCache:
         """:meth:`path_for` as a plain string (no pathlib cost, for per-object hot loops)."""
         return f"{self._root_str}/{object_relpath(hi)}"
 
-    _str_path = path_str
-
     def has(self, hi: HashInfo) -> bool:
         """True if the object exists and is valid.
 
         Fast path: mode exactly 0o444 is trusted without reading. Otherwise the object is
         re-hashed; a corrupt one is deleted, a good one is protected.
         """
-        path = self._str_path(hi)
+        path = self.path_str(hi)
         try:
             st = os.stat(path)
         except OSError:
@@ -104,7 +101,7 @@ class ObjectCache:
         """
         by_dir: dict[str, list[tuple[str, HashInfo]]] = {}
         for hi in his:
-            parent, _, name = self._str_path(hi).rpartition("/")
+            parent, _, name = self.path_str(hi).rpartition("/")
             by_dir.setdefault(parent, []).append((name, hi))
         found: set[HashInfo] = set()
         for parent, items in by_dir.items():
@@ -138,12 +135,10 @@ class ObjectCache:
         fsutil.protect(tmp)
         os.replace(tmp, dest)
 
-    def add_file(self, src: Path, hi: HashInfo, move: bool = False,
-                 trusted_absent: bool = False) -> None:
+    def add_file(self, src: Path, hi: HashInfo, trusted_absent: bool = False) -> None:
         """Store ``src`` (already known to hash to ``hi``) as an object; no-op if present.
 
-        With ``move`` the file is renamed in (same filesystem) instead of copied. Copying
-        tries the cache's link types that do not alias the source (reflink, then copy;
+        Copying tries the cache's link types that do not alias the source (reflink, then copy;
         hardlink when configured), so the workspace file is never altered. ``trusted_absent``
         skips the existence check when the caller just did it.
         """
@@ -153,10 +148,7 @@ class ObjectCache:
         self._parent(dest)
         tmp = Path(fsutil.tmp_name(dest))
         try:
-            if move:
-                os.replace(src, tmp)
-            else:
-                self._copy_in(src, tmp)
+            self._copy_in(src, tmp)
             self._install(tmp, dest)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -225,7 +217,7 @@ class ObjectCache:
         The temp file is created 0o444 directly and renamed into place: one open, one write,
         one rename per object, which is what makes adding 20,000 small files cheap.
         """
-        dest = self._str_path(hi)
+        dest = self.path_str(hi)
         parent = os.path.dirname(dest)
         self._parent_str(parent)
         tmp = f"{parent}/.{uuid.uuid4().hex}.tmp"
@@ -253,47 +245,18 @@ class ObjectCache:
         """Move a downloaded ``tmp`` file into place only if it hashes to ``hi``.
 
         Returns False (and deletes ``tmp``) on mismatch, so a corrupt download never gets a
-        valid object name. Small md5 objects are read whole with one read; a temp file
-        already 0o444 is not chmod'ed again.
+        valid object name. A temp file already 0o444 is not chmod'ed again.
         """
-        mode = 0
-        if hi.isdir or hi.name != MD5:
-            ok = self._verify(tmp, hi)
-        else:
-            ok, mode = self._verify_md5(os.fspath(tmp), hi.value)
-        if not ok:
+        if not self._verify(tmp, hi):
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             return False
-        dest = self._str_path(hi)
+        dest = self.path_str(hi)
         self._parent_str(os.path.dirname(dest))
-        if stat.S_IMODE(mode) != 0o444:
+        if stat.S_IMODE(os.stat(tmp).st_mode) != 0o444:
             fsutil.protect(tmp)
         os.replace(tmp, dest)
         return True
-
-    @staticmethod
-    def _verify_md5(path: str, value: str) -> tuple[bool, int]:
-        """(md5 of ``path`` == ``value``, the file's mode); a missing file is a mismatch."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return False, 0
-        try:
-            st = os.fstat(fd)
-            if st.st_size > _INGEST_CHUNK:
-                with open(fd, "rb", buffering=0, closefd=False) as f:
-                    return hash_stream(f, MD5) == value, st.st_mode
-            h = hashlib.md5()
-            want = st.st_size + 1
-            while True:  # NOTE: a short read of a regular file is its end: one read per object
-                buf = os.read(fd, want)
-                h.update(buf)
-                if len(buf) < want:
-                    break
-            return h.hexdigest() == value, st.st_mode
-        finally:
-            os.close(fd)
 
     def read_manifest(self, hi: HashInfo) -> list[ManifestEntry]:
         """Return the entries of ``.dir`` object ``hi``; unsafe relpaths are refused."""

@@ -206,32 +206,27 @@ class Workspace:
         return Hashed(HashInfo(name, value), st.st_size, None, fsutil.is_exec(st.st_mode))
 
     # ---------------------------------------------------------------- commit
-    def commit(self, path: Path, name: str = MD5, hashed: Hashed | None = None,
-               progress: Progress | None = None) -> Hashed:
+    def commit(self, path: Path, name: str = MD5, progress: Progress | None = None) -> Hashed:
         """Put the data at ``path`` into the cache and link the workspace per ``cache.type``.
 
         A new single file is hashed and copied in one pass. Returns what was committed.
         """
-        if hashed is None and name == MD5 and path.is_file() and not path.is_symlink():
+        if name == MD5 and path.is_file() and not path.is_symlink():
             st = os.stat(path)
             if self.state.get(os.fspath(path), name, Signature.of(st)) is None:
-                if st.st_size <= _SMALL:  # NOTE: ingest's threads + buffers cost ~20 ms
-                    hi, size = HashInfo(name, self._store_one(os.fspath(path), st.st_size,
-                                                              name)), st.st_size
-                else:
-                    hi, size = self.cache.ingest(path)
+                hi = HashInfo(name, self._store_one(os.fspath(path), st.st_size, name))
                 self.state.set_many([(os.fspath(path), name, Signature.of(st), hi.value)])
-                hashed = Hashed(hi, size, None, fsutil.is_exec(st.st_mode))
-        if hashed is None or hashed.entries is not None:
-            hashed = self.hash(path, name, progress, store=True)
+                self._relink(path, hi)
+                return Hashed(hi, st.st_size, None, fsutil.is_exec(st.st_mode))
+        hashed = self.hash(path, name, progress, store=True)
         if hashed.entries is None:
             self.cache.add_file(path, hashed.hi)
             self._relink(path, hashed.hi)
             return hashed
-        members = [(path / e.relpath, HashInfo(name, e.md5)) for e in hashed.entries]
         self.cache.add_manifest(hashed.entries, name)
-        for p, hi in members:
-            self._relink(p, hi)
+        if self._first_kind(path) not in ("copy", "reflink"):  # NOTE: copies need no relinking
+            for e in hashed.entries:
+                self._relink(path / e.relpath, HashInfo(name, e.md5))
         return hashed
 
     def _relink(self, path: Path, hi: HashInfo) -> None:
