@@ -136,24 +136,6 @@ def commit(ws: Workspace, source: Source, force: bool = False) -> bool:
     return fmt.dump(ws.root / source.relpath, new)
 
 
-def checkout(ws: Workspace, source: Source, force: bool = False,
-             progress: Progress | None = None) -> list[tuple[str, str]]:
-    """Restore ``source``'s cached outputs; return ``(status letter, path)`` for changed ones.
-
-    ``A`` means the path was created, ``M`` that it was modified. Outputs without a recorded
-    hash or with ``cache: false`` are skipped.
-    """
-    changed = []
-    for out, rel in zip(source.file.outs, source.out_paths, strict=False):
-        if not out.cache or out.hash is None:
-            continue
-        path = ws.root / rel
-        existed = os.path.lexists(path)
-        if ws.checkout(path, out.hash, out.isexec, force, progress):
-            changed.append(("M" if existed else "A", rel + ("/" if out.hash.isdir else "")))
-    return changed
-
-
 def status(ws: Workspace, source: Source) -> SourceStatus | None:
     """Return what changed for ``source`` in DVC's words, or None when it is up to date."""
     outs = {}

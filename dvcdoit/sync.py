@@ -7,6 +7,7 @@ objects by the remote that should hold them; the verbs then hand each group to
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -171,20 +172,31 @@ def pull(project: Project, index: Index, targets: Sequence[str], remote: str | N
          progress: Progress | None = None) -> SyncResult:
     """``fetch`` then check the outputs out; outputs whose objects did not arrive are reported."""
     fetched = fetch(project, index, targets, remote, jobs, run_cache, progress)
+    changes, failures = checkout(project, index, targets, force)
+    return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures))
+
+
+def checkout(project: Project, index: Index, targets: Sequence[str], force: bool = False,
+             progress: Progress | None = None) -> tuple[list[tuple[str, str]], list[str]]:
+    """Restore every tracked output of ``targets`` from the cache.
+
+    Returns ``(changes, failures)``: ``("A" | "M", path)`` for outputs created or modified,
+    and one message per output that could not be restored (the others still are).
+    """
     changes: list[tuple[str, str]] = []
     failures: list[str] = []
     ws = project.workspace
     for t in tracked(index, targets):
         path = project.root / t.path
-        existed = path.exists()
+        existed = os.path.lexists(path)
         try:
-            if ws.checkout(path, t.hi, t.isexec, force):
+            if ws.checkout(path, t.hi, t.isexec, force, progress):
                 changes.append(("M" if existed else "A", t.path + ("/" if t.hi.isdir else "")))
         except CheckoutError as exc:
             failures.extend(exc.failures)
         except DvcDoitError as exc:  # NOTE: reported per output; the others are restored
             failures.append(str(exc))
-    return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures))
+    return changes, failures
 
 
 def cloud_status(project: Project, index: Index, targets: Sequence[str],

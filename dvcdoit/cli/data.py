@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
-
-from dvcdoit.errors import DvcDoitError
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -106,32 +103,20 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     from dvcdoit.errors import CheckoutError
     from dvcdoit.index import load_index
     from dvcdoit.progress import bar
+    from dvcdoit.report import summary
 
     project = _project()
     targets = _targets(project, args.targets)
-    failures: list[str] = []
-    changed: list[tuple[str, str]] = []
     with project.lock(), bar(None, "Checkout") as progress:
-        ws = project.workspace
-        for t in sync.tracked(load_index(project), targets):
-            path = project.root / t.path
-            existed = os.path.lexists(path)
-            try:
-                if ws.checkout(path, t.hi, t.isexec, args.force, progress):
-                    changed.append(("M" if existed else "A", t.path + ("/" if t.hi.isdir else "")))
-            except CheckoutError as exc:
-                failures += exc.failures
-            except DvcDoitError as exc:
-                failures.append(str(exc))
+        changed, failures = sync.checkout(project, load_index(project), targets, args.force,
+                                          progress)
     for letter, path in changed:
         print(f"{letter}       {path}")
     if failures:
         raise CheckoutError(failures)
     added = sum(1 for c in changed if c[0] == "A")
-    modified = len(changed) - added
-    summary = [f"{n} file{'s' if n != 1 else ''} {w}" for n, w in
-               ((added, "added"), (modified, "modified")) if n]
-    print(" and ".join(summary) if summary else "Everything is up to date.")
+    print(summary([("added", added), ("modified", len(changed) - added)])
+          or "Everything is up to date.")
     return 0
 
 
