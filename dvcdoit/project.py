@@ -139,7 +139,8 @@ class Project:
 
     def hold_lock(self) -> None:
         """Take ``.dvc/tmp/lock`` until this process exits (doit runs: held across all tasks)."""
-        self._acquire()
+        if os.fspath(self.tmp_dir / "lock") not in _HELD:
+            self._acquire()
 
     def resolve(self, user_path: str | os.PathLike[str], cwd: Path | None = None) -> Path:
         """Turn a user path (relative to ``cwd``) into an absolute path inside the repo.

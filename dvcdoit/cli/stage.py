@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import gitignore, overview
+from dvcdoit import fsutil, gitignore, overview
 from dvcdoit.errors import DvcDoitError, StageError
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, write_entries
 from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
@@ -55,7 +55,7 @@ def _validate(project: Project, path: Path, old: bytes | None) -> Index:
         if old is None:
             path.unlink(missing_ok=True)
         else:
-            path.write_bytes(old)
+            fsutil.atomic_write(path, old)  # NOTE: put the user's file back whole
         raise
 
 

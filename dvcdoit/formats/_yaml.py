@@ -311,12 +311,8 @@ def _fast_mapping(d: dict[Any, Any], indent: int, first: str | None, out: list[s
             out.append(f"{lead}{key}:")
             if not _fast_sequence(value, indent, out):
                 return False
-        else:
-            text = _fast_scalar(value)
-            line = f"{lead}{key}: {text}"
-            if text is None or len(line) > _MAX_LINE:
-                return False
-            out.append(line)
+        elif not _fast_line(f"{lead}{key}: ", value, out):
+            return False
     return True
 
 
@@ -327,14 +323,18 @@ def _fast_sequence(items: list[Any], indent: int, out: list[str]) -> bool:
         if isinstance(item, dict):
             if not _fast_mapping(item, indent + 2, " " * indent + "- ", out):
                 return False
-        elif isinstance(item, list):
+        elif isinstance(item, list) or not _fast_line(f"{' ' * indent}- ", item, out):
             return False
-        else:
-            text = _fast_scalar(item)
-            line = f"{' ' * indent}- {text}"
-            if text is None or len(line) > _MAX_LINE:
-                return False
-            out.append(line)
+    return True
+
+
+def _fast_line(prefix: str, value: Any, out: list[str]) -> bool:
+    """Append ``prefix`` + the plain scalar; False when it needs the full emitter."""
+    text = _fast_scalar(value)
+    line = f"{prefix}{text}"
+    if text is None or len(line) > _MAX_LINE:
+        return False
+    out.append(line)
     return True
 
 
