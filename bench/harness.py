@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import platform
+import random
 import shutil
 import statistics
 import subprocess
@@ -252,3 +253,17 @@ def remove_tree(path: Path) -> None:
             if p.is_dir() and not p.is_symlink():
                 p.chmod(0o755)
         shutil.rmtree(path, ignore_errors=True)
+
+
+def make_tree(root: Path, n: int) -> Path:
+    """``n`` files of 1-4 KiB of random bytes, 200 per subdirectory (made once)."""
+    if not root.exists():
+        rng = random.Random(n)
+        tmp = root.with_name(root.name + ".tmp")
+        for k in range(n):
+            d = tmp / f"d{k // 200:03d}"
+            if k % 200 == 0:
+                d.mkdir(parents=True)
+            (d / f"f{k:05d}.bin").write_bytes(rng.randbytes(rng.randint(1024, 4096)))
+        tmp.rename(root)
+    return root

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import socket
 import statistics
@@ -30,6 +29,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from harness import make_tree
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -85,20 +86,6 @@ def run(argv: list[str], cwd: Path) -> float:
         msg = f"`{' '.join(argv)}` in {cwd} exited {proc.returncode}: {tail}"
         raise SystemExit(msg)
     return dt
-
-
-def make_tree(root: Path, n: int) -> Path:
-    """``n`` files of 1-4 KiB of random bytes, 200 per subdirectory (made once)."""
-    if not root.exists():
-        rng = random.Random(n)
-        tmp = root.with_name(root.name + ".tmp")
-        for k in range(n):
-            d = tmp / f"d{k // 200:03d}"
-            if k % 200 == 0:
-                d.mkdir(parents=True)
-            (d / f"f{k:05d}.bin").write_bytes(rng.randbytes(rng.randint(1024, 4096)))
-        tmp.rename(root)
-    return root
 
 
 def make_big(path: Path, mib: int) -> Path:

@@ -8,7 +8,6 @@ work tree is deleted only at the very end. dvcdoit and DVC alternate run by run.
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import statistics
 import sys
@@ -16,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import BenchError, Row, Tool, alternate, run, timed, timed_call
+from harness import BenchError, Row, Tool, alternate, make_tree, run, timed, timed_call
+from pipeline_chain import make_chain
 
 Echo = Callable[[str], None]
 
@@ -92,17 +92,7 @@ class Bench:
 
     def tree(self, nfiles: int) -> Path:
         """A directory of ``nfiles`` files of 1–4 KiB in subdirectories of 200 (made once)."""
-        root = self.work / "src" / f"tree-{nfiles}"
-        if not root.exists():
-            rng = random.Random(nfiles)
-            tmp = root.with_name(root.name + ".tmp")
-            for k in range(nfiles):
-                d = tmp / f"d{k // 200:03d}"
-                if k % 200 == 0:
-                    d.mkdir(parents=True)
-                (d / f"f{k:05d}.bin").write_bytes(rng.randbytes(rng.randint(1024, 4096)))
-            tmp.rename(root)
-        return root
+        return make_tree(self.work / "src" / f"tree-{nfiles}", nfiles)
 
     def new_repo(self, path: Path, tool: Tool) -> Path:
         """A fresh git repo at ``path``, initialised by ``tool``."""
@@ -256,25 +246,8 @@ def w3_status(b: Bench) -> None:
 
 
 # -- W4: a pipeline of N stages ---------------------------------------------------------------
-STEP_PY = """import sys
-src, dst = sys.argv[1], sys.argv[2]
-with open(src) as fd:
-    data = fd.read()
-with open(dst, "w") as fd:
-    fd.write(data + dst + "\\n")
-"""
 
 
-def make_chain(repo: Path, n: int) -> None:
-    """``input.txt`` → s01.txt → … → sNN.txt, each stage a small Python process."""
-    (repo / "step.py").write_text(STEP_PY)
-    (repo / "input.txt").write_text("input\n")
-    lines = ["stages:"]
-    for k in range(1, n + 1):
-        src = "input.txt" if k == 1 else f"s{k - 1:02d}.txt"
-        lines += [f"  s{k:02d}:", f"    cmd: {sys.executable} step.py {src} s{k:02d}.txt",
-                  "    deps:", f"    - {src}", "    - step.py", "    outs:", f"    - s{k:02d}.txt"]
-    (repo / "dvc.yaml").write_text("\n".join(lines) + "\n")
 
 
 def w4_pipeline(b: Bench) -> None:
