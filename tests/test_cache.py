@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dvcdoit import fsutil
 from dvcdoit.cache import ObjectCache
 from dvcdoit.errors import CacheError, FormatError, ObjectMissingError
 from dvcdoit.hashing import LEGACY, MD5, HashInfo, ManifestEntry, md5_bytes
@@ -52,6 +53,28 @@ def test_ingest_hashes_while_copying(tmp_path: Path) -> None:
     assert cache.path_for(hi).read_bytes() == data
     assert _mode(cache.path_for(hi)) == 0o444
     assert not list((tmp_path / "c" / "tmp").iterdir())
+
+
+def test_ingest_refuses_a_file_written_meanwhile(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "big.bin"
+    src.write_bytes(b"x" * 300_000)
+    real_copy = fsutil.copy_new
+
+    def copy_then_write(a: str, b: str, mode: int, try_reflink: bool) -> object:
+        out = real_copy(a, b, mode, try_reflink)
+        with open(a, "ab") as f:  # a writer appends while we hash
+            f.write(b"more")
+        return out
+
+    monkeypatch.setattr(fsutil, "copy_new", copy_then_write)
+    cache = ObjectCache(tmp_path / "c")
+    with pytest.raises(CacheError) as exc:
+        cache.ingest(src)
+    assert str(exc.value) == (f"{src}: the file changed while it was being added; "
+                              "add it again once nothing writes to it")
+    assert not list((tmp_path / "c" / "tmp").iterdir())
+    assert not (tmp_path / "c" / "files").exists()
 
 
 def test_corrupt_unprotected_object_is_deleted(tmp_path: Path) -> None:
