@@ -24,6 +24,7 @@ def bar(total: int | None, desc: str, unit: str = "file",
         return
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # NOTE: no monitor thread, so fanout may still fork
     with tqdm(total=total, desc=desc, unit=unit, file=stream, leave=False,
               unit_scale=unit == "B") as t:
         yield t.update

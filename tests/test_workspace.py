@@ -10,6 +10,7 @@ import pytest
 
 from dvcdoit.cache import ObjectCache
 from dvcdoit.errors import CheckoutError, DvcDoitError, FormatError, HashingError
+from dvcdoit.fanout import MIN_ITEMS
 from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, md5_bytes
 from dvcdoit.ignore import DvcIgnore
 from dvcdoit.state import StateDB
@@ -94,6 +95,35 @@ def test_commit_and_checkout_roundtrip_copy(tmp_path: Path) -> None:
     assert stat.S_IMODE(os.stat(tmp_path / "f.bin").st_mode) & 0o200  # copies are writable
     assert ws.status(tmp_path / "data", hd.hi) is None
     assert not ws.checkout(tmp_path / "data", hd.hi)  # nothing to do
+
+
+def test_commit_of_many_files_in_forked_workers(tmp_path: Path) -> None:
+    """Over fanout.MIN_ITEMS files: stored by several processes, recorded here all the same."""
+    files = {f"data/d{k % 7}/f{k}.txt": f"content {k}\n" * (k % 5) for k in range(2 * MIN_ITEMS)}
+    write_tree(tmp_path, files)
+    (tmp_path / ".dvc/cache/files/md5/00").mkdir(parents=True)  # a listed, empty object dir
+    ws = make_ws(tmp_path)
+    seen: list[int] = []
+    hd = ws.commit(tmp_path / "data", progress=seen.append)
+    assert sum(seen) == len(files)
+    expected = sorted((rel.removeprefix("data/"), md5_bytes(text.encode()))
+                      for rel, text in files.items())
+    assert hd.entries is not None
+    assert sorted((e.relpath, e.md5) for e in hd.entries) == expected
+    for _rel, md5 in expected:
+        obj = ws.cache.path_for(HashInfo(MD5, md5))
+        assert md5_bytes(obj.read_bytes()) == md5
+        assert stat.S_IMODE(obj.stat().st_mode) == 0o444
+    assert not list((tmp_path / ".dvc/cache").rglob("*.tmp"))
+    assert sorted((e.relpath, e.md5) for e in ws.cache.read_manifest(hd.hi)) == expected
+    fresh = make_ws(tmp_path)  # the state DB has every file: nothing is read again
+    for rel in files:
+        os.chmod(tmp_path / rel, 0)
+    try:
+        assert fresh.hash(tmp_path / "data").hi == hd.hi
+    finally:
+        for rel in files:
+            os.chmod(tmp_path / rel, 0o644)
 
 
 @pytest.mark.parametrize("kind", ["hardlink", "symlink"])

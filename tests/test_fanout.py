@@ -1,0 +1,132 @@
+"""fanout.fork_map: forked workers for many small jobs, with errors and progress brought home."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+from dvcdoit import fanout
+from dvcdoit.errors import DvcDoitError, FormatError, HashingError
+
+needs_two = pytest.mark.skipif(fanout.workers() < 2, reason="forks only with 2+ usable cores")
+
+
+def _children() -> set[int]:
+    """Child processes of this one that fork_map left behind (others, e.g. servers, excluded)."""
+    pid = os.getpid()
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        return {int(c) for c in f.read().split()} - _OTHERS
+
+
+_OTHERS: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _known_children() -> None:
+    pid = os.getpid()
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        _OTHERS.update(int(c) for c in f.read().split())
+
+
+def _tag(x: int) -> tuple[int, int]:
+    return x * x, os.getpid()
+
+
+@needs_two
+def test_results_in_order_from_several_processes() -> None:
+    items = list(range(3000))
+    out = fanout.fork_map(_tag, items)
+    assert [v for v, _ in out] == [x * x for x in items]
+    pids = {pid for _, pid in out}
+    assert os.getpid() in pids
+    assert len(pids) == min(4, fanout.workers())
+
+
+def test_few_items_stay_in_this_process() -> None:
+    out = fanout.fork_map(_tag, list(range(10)))
+    assert {pid for _, pid in out} == {os.getpid()}
+
+
+@needs_two
+def test_limit_one_means_no_fork() -> None:
+    out = fanout.fork_map(_tag, list(range(3000)), limit=1)
+    assert {pid for _, pid in out} == {os.getpid()}
+
+
+def test_no_fork_while_another_thread_runs() -> None:
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert fanout.workers() == 1
+        out = fanout.fork_map(_tag, list(range(3000)))
+        assert {pid for _, pid in out} == {os.getpid()}
+    finally:
+        stop.set()
+        t.join()
+
+
+@needs_two
+def test_progress_counts_every_item() -> None:
+    seen: list[int] = []
+    fanout.fork_map(_tag, list(range(2500)), seen.append)
+    assert sum(seen) == 2500
+    assert max(seen) > 1  # a child's slice arrives in one report
+
+
+def _fail_late(x: int) -> int:
+    if x == 2900:
+        msg = f"'data/f{x}' vanished while it was being hashed"
+        raise HashingError(msg)
+    return x
+
+
+@needs_two
+def test_a_childs_error_is_raised_here_with_its_class_and_words() -> None:
+    with pytest.raises(HashingError, match=r"^'data/f2900' vanished while it was being hashed$"):
+        fanout.fork_map(_fail_late, list(range(3000)))
+    assert _children() == set()  # every child was reaped
+
+
+def _bad_format(x: int) -> int:
+    if x == 2999:
+        file, problem = "data.dvc", "outs[0].md5: not a hex digest"
+        raise FormatError(file, problem)
+    return x
+
+
+@needs_two
+def test_an_error_that_cannot_be_rebuilt_keeps_its_message() -> None:
+    with pytest.raises(DvcDoitError, match=r"^data.dvc: outs\[0\].md5: not a hex digest$"):
+        fanout.fork_map(_bad_format, list(range(3000)))
+
+
+def _die(x: int) -> int:
+    if x == 2999:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+@needs_two
+def test_a_killed_child_is_an_error_not_missing_results() -> None:
+    with pytest.raises(DvcDoitError) as exc:
+        fanout.fork_map(_die, list(range(3000)))
+    assert str(exc.value) == ("a worker process was killed by signal 9 before it finished "
+                              "its files; run again")
+
+
+def _fail_first(x: int) -> int:
+    if x == 0:
+        msg = "first slice failed"
+        raise DvcDoitError(msg)
+    return x
+
+
+@needs_two
+def test_this_processs_error_waits_for_the_children() -> None:
+    with pytest.raises(DvcDoitError, match="first slice failed"):
+        fanout.fork_map(_fail_first, list(range(3000)))
+    assert _children() == set()
