@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from dvcdoit import fanout
 from dvcdoit.cache import ObjectCache
 from dvcdoit.errors import DvcDoitError
 from dvcdoit.hashing import HashInfo, object_relpath
@@ -74,8 +75,20 @@ def _members(cache: ObjectCache, dir_hi: HashInfo, out: str) -> dict[HashInfo, s
     return {HashInfo(dir_hi.name, e.md5): f"{out}/{e.relpath}" for e in cache.read_manifest(dir_hi)}
 
 
-def _run(jobs: int | None, fn: Callable[[HashInfo], object], his: Iterable[HashInfo]) -> None:
-    """Apply ``fn`` to every object on ``jobs`` threads, handing them out in small chunks.
+Outcome = tuple[str, str]
+"""What became of one object: ``(kind, reason)``, kind ``ok``, ``fail``, ``lack`` or ``skip``."""
+_OK: Outcome = ("ok", "")
+_LACK: Outcome = ("lack", "")
+_SKIP: Outcome = ("skip", "")
+
+
+def _run(remote: Remote, jobs: int | None, fn: Callable[[HashInfo], Outcome],
+         his: Iterable[HashInfo], led: _Ledger) -> None:
+    """Apply ``fn`` to every object and record each outcome in ``led``.
+
+    A forkable remote's transfers run in forked processes (:func:`fanout.fork_map`): local
+    copies are syscall-bound, and threads only convoy on the GIL there. Network transfers
+    run on ``jobs`` threads, handed out in chunks.
 
     NOTE: one future per object costs more in lock traffic than copying a small file
     (2.6 M futex calls for 20,000 objects), so threads take chunks of up to 32 objects.
@@ -84,15 +97,20 @@ def _run(jobs: int | None, fn: Callable[[HashInfo], object], his: Iterable[HashI
     if not todo:
         return
     workers = max(1, min(jobs or default_jobs(), len(todo)))
+    if remote.forkable:
+        outcomes = fanout.fork_map(fn, todo, led.progress, limit=workers)
+        for hi, outcome in zip(todo, outcomes, strict=True):
+            led.record(hi, outcome, counted=True)
+        return
     if workers == 1:
         for hi in todo:
-            fn(hi)
+            led.record(hi, fn(hi))
         return
     size = max(1, min(32, len(todo) // (workers * 8)))
 
     def work(chunk: list[HashInfo]) -> None:
         for hi in chunk:
-            fn(hi)
+            led.record(hi, fn(hi))
 
     with ThreadPoolExecutor(workers) as pool:
         for _ in pool.map(work, [todo[k:k + size] for k in range(0, len(todo), size)]):
@@ -109,36 +127,33 @@ class _Ledger:
         self.failed: list[tuple[str, HashInfo, str]] = []
         self.missing: list[Item] = []
 
-    def ok(self, hi: HashInfo) -> None:
-        self.done.append((self.names[hi], hi))
-        if self.progress is not None:
+    def record(self, hi: HashInfo, outcome: Outcome, counted: bool = False) -> None:
+        """Keep ``outcome``; advance the progress by one unless the caller ``counted`` it."""
+        kind, reason = outcome
+        if kind == "ok":
+            self.done.append((self.names[hi], hi))
+        elif kind == "fail":
+            self.failed.append((self.names[hi], hi, reason))
+        elif kind == "lack":
+            self.missing.append((self.names[hi], hi))
+        if self.progress is not None and not counted:
             self.progress(1)
-
-    def fail(self, hi: HashInfo, reason: str) -> None:
-        self.failed.append((self.names[hi], hi, reason))
-        if self.progress is not None:
-            self.progress(1)
-
-    def lack(self, hi: HashInfo) -> None:
-        self.missing.append((self.names[hi], hi))
 
     def result(self) -> TransferResult:
         return TransferResult(tuple(self.done), tuple(self.failed), tuple(self.missing))
 
 
-def _download(cache: ObjectCache, remote: Remote, hi: HashInfo, led: _Ledger) -> bool:
-    """Download ``hi`` through a verified temp file; record the outcome; True if it is now cached."""
+def _download(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
+    """Download ``hi`` through a verified temp file into the cache."""
     tmp = cache.tmp_path()
     try:
         remote.download(object_relpath(hi), tmp)
     except RemoteObjectMissing:
-        led.lack(hi)
         _discard(tmp)
-        return False
+        return _LACK
     except DvcDoitError as exc:
-        led.fail(hi, str(exc))
         _discard(tmp)
-        return False
+        return ("fail", str(exc))
     except BaseException:
         _discard(tmp)
         raise
@@ -148,10 +163,8 @@ def _download(cache: ObjectCache, remote: Remote, hi: HashInfo, led: _Ledger) ->
         _discard(tmp)
         raise
     if not ok:
-        led.fail(hi, f"corrupt on remote {remote.url}: content does not match {hi.value}")
-        return False
-    led.ok(hi)
-    return True
+        return ("fail", f"corrupt on remote {remote.url}: content does not match {hi.value}")
+    return _OK
 
 
 def _discard(tmp: Path) -> None:
@@ -169,7 +182,8 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     names = _dedupe(items)
     led = _Ledger(names, progress)
     dirs = [hi for hi in names if hi.isdir]
-    _run(jobs, lambda hi: cache.has(hi) or _download(cache, remote, hi, led), dirs)
+    _run(remote, jobs, lambda hi: _SKIP if cache.has(hi) else _download(cache, remote, hi),
+         dirs, led)
     bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
     for hi in dirs:
         if hi not in bad:
@@ -177,7 +191,7 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     files = [hi for hi in names if not hi.isdir]
     present = cache.has_many(files)
     wanted = [hi for hi in files if hi not in present]
-    _run(jobs, lambda hi: _download(cache, remote, hi, led), wanted)
+    _run(remote, jobs, lambda hi: _download(cache, remote, hi), wanted, led)
     return led.result()
 
 
@@ -187,7 +201,7 @@ def _expand_into(cache: ObjectCache, dir_hi: HashInfo, names: dict[HashInfo, str
     try:
         members = _members(cache, dir_hi, names[dir_hi])
     except DvcDoitError as exc:
-        led.fail(dir_hi, str(exc))
+        led.record(dir_hi, ("fail", str(exc)))
         return None
     for member, name in members.items():
         names.setdefault(member, name)
@@ -208,7 +222,7 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
     dir_members: dict[HashInfo, list[HashInfo]] = {}
     for hi in [h for h in names if h.isdir and h not in on_remote]:
         if not cache.has(hi):
-            led.lack(hi)
+            led.record(hi, _LACK)
             continue
         members = _expand_into(cache, hi, names, led)
         if members is not None:
@@ -216,13 +230,13 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
     todo = [hi for hi in names if not hi.isdir and hi not in on_remote]
     on_remote |= _exists(remote, todo)
     todo = [hi for hi in todo if hi not in on_remote]
-    _run(jobs, lambda hi: _upload(cache, remote, hi, led), todo)
+    _run(remote, jobs, lambda hi: _upload(cache, remote, hi), todo, led)
     bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
     complete = [d for d, ms in dir_members.items() if not any(m in bad for m in ms)]
     for d in dir_members:
         if d not in complete:
-            led.fail(d, "not uploaded because some of its files are missing or failed")
-    _run(jobs, lambda hi: _upload(cache, remote, hi, led), complete)
+            led.record(d, ("fail", "not uploaded because some of its files are missing or failed"))
+    _run(remote, jobs, lambda hi: _upload(cache, remote, hi), complete, led)
     return led.result()
 
 
@@ -231,16 +245,14 @@ def _exists(remote: Remote, his: Iterable[HashInfo]) -> set[HashInfo]:
     return {by_rel[rel] for rel in remote.exists_many(by_rel)} if by_rel else set()
 
 
-def _upload(cache: ObjectCache, remote: Remote, hi: HashInfo, led: _Ledger) -> None:
+def _upload(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
     if not cache.has(hi):
-        led.lack(hi)
-        return
+        return _LACK
     try:
         remote.upload(cache.path_for(hi), object_relpath(hi))
     except DvcDoitError as exc:
-        led.fail(hi, str(exc))
-        return
-    led.ok(hi)
+        return ("fail", str(exc))
+    return _OK
 
 
 def status(cache: ObjectCache, remote: Remote, items: Sequence[Item],
@@ -255,7 +267,7 @@ def status(cache: ObjectCache, remote: Remote, items: Sequence[Item],
     scratch = _Ledger(dict(names), None)
     for hi in [h for h in names if h.isdir]:
         if not cache.has(hi):
-            _download(cache, remote, hi, scratch)
+            scratch.record(hi, _download(cache, remote, hi))
         with contextlib.suppress(DvcDoitError):
             for member, name in _members(cache, hi, names[hi]).items():
                 names.setdefault(member, name)
@@ -279,15 +291,14 @@ def push_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
     todo = {HashInfo(RUNS_NAME, rel): rel for rel in local if rel not in there}
     led = _Ledger(todo, progress)
 
-    def up(hi: HashInfo) -> None:
+    def up(hi: HashInfo) -> Outcome:
         try:
             remote.upload(cache.root / hi.value, hi.value)
         except DvcDoitError as exc:
-            led.fail(hi, str(exc))
-            return
-        led.ok(hi)
+            return ("fail", str(exc))
+        return _OK
 
-    _run(jobs, up, todo)
+    _run(remote, jobs, up, todo, led)
     return led.result()
 
 
@@ -308,26 +319,24 @@ def fetch_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
             todo[HashInfo(RUNS_NAME, rel)] = rel
     led = _Ledger(todo, progress)
 
-    def down(hi: HashInfo) -> None:
+    def down(hi: HashInfo) -> Outcome:
         tmp = cache.tmp_path()
         try:
             remote.download(hi.value, tmp)
             _, _, key, value = hi.value.split("/")
             if verify is not None and not verify(tmp, key, value):
-                led.fail(hi, f"corrupt run-cache entry on remote {remote.url}")
-                return
+                return ("fail", f"corrupt run-cache entry on remote {remote.url}")
             dest = cache.root / hi.value
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(tmp, dest)
         except DvcDoitError as exc:
-            led.fail(hi, str(exc))
-            return
+            return ("fail", str(exc))
         finally:
             with contextlib.suppress(OSError):
                 tmp.unlink()
-        led.ok(hi)
+        return _OK
 
-    _run(jobs, down, todo)
+    _run(remote, jobs, down, todo, led)
     return led.result()
 
 

@@ -26,6 +26,7 @@ from dvcdoit.state import Signature, StateDB
 Progress = Callable[[int], None]
 _SMALL = 8 * 1024 * 1024  # NOTE: files up to this size are read whole when hashed + stored
 _PARALLEL_MIN = 1 << 20  # NOTE: smaller files are hashed serially (see _run_batched)
+StateRow = tuple[str, str, Signature, str]
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -361,25 +362,21 @@ class Workspace:
 
         NOTE: the fast path of ``pull``: each parent directory is made (safely) once, each
         file is created writable through a temp name with one in-kernel copy and renamed into
-        place, and the state DB gets one batch of rows, on a few threads in large batches.
+        place (in forked workers, see :mod:`fanout`), and the state DB gets one batch of rows.
         """
         base = os.fspath(top)
         for parent in sorted({e.relpath.rpartition("/")[0] for e in entries} - {""}):
             self._safe_parent(top, top / parent / "_")
         reflink = self._first_kind(top) == "reflink"
-        prefix = f".{os.getpid()}-{id(entries):x}-"
-        rows: list[tuple[str, str, Signature, str]] = []
-        failures: list[str] = []
-
-        def one(k: int) -> None:
+        prefix = f".{id(entries):x}-"
+        def one(k: int) -> StateRow | str:
             e = entries[k]
             hi = HashInfo(name, e.md5)
             dest = f"{base}/{e.relpath}"
             if not self.cache.has(hi):
-                failures.append(f"'{self.rel(dest)}': object {hi.value} is missing from the "
-                                "cache; run pull")
-                return
-            tmp = f"{dest.rpartition('/')[0]}/{prefix}{k}.tmp"
+                return (f"'{self.rel(dest)}': object {hi.value} is missing from the cache; "
+                        "run pull")
+            tmp = f"{dest.rpartition('/')[0]}/{prefix}{os.getpid()}-{k}.tmp"
             _, st = fsutil.copy_new(self.cache.path_str(hi), tmp, 0o666, reflink)
             try:
                 os.replace(tmp, dest)
@@ -387,29 +384,13 @@ class Workspace:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-            rows.append((dest, name, Signature.of(st), hi.value))
-            if progress:
-                progress(1)
+            return (dest, name, Signature.of(st), hi.value)
 
-        n = len(entries)
-        workers = min(self.jobs, n // 64)
-        # NOTE: contiguous runs of the (sorted) manifest, so threads mostly write to different
-        # directories instead of contending for one directory's lock
-        size = -(-n // (max(1, workers) * 4))
-        try:
-            if workers < 2:
-                for k in range(n):
-                    one(k)
-            else:
-                def chunk(r: range) -> None:
-                    for k in r:
-                        one(k)
-
-                with ThreadPoolExecutor(workers) as pool:
-                    list(pool.map(chunk, [range(k, min(n, k + size)) for k in range(0, n, size)]))
-        finally:
-            self.state.set_many(rows)
-        return failures
+        # NOTE: contiguous runs of the (sorted) manifest go to each process, so they mostly
+        # write to different directories instead of contending for one directory's lock
+        done = fanout.fork_map(one, range(len(entries)), progress, limit=self.jobs)
+        self.state.set_many([r for r in done if not isinstance(r, str)])
+        return [r for r in done if isinstance(r, str)]
 
     def _matches(self, path: Path, hi: HashInfo) -> bool:
         try:

@@ -21,6 +21,7 @@ class MemoryRemote:
     def __init__(self, url: str = "memory://remote") -> None:
         self.url = url
         self.jobs: int | None = None
+        self.forkable = False  # NOTE: objects live in this process's memory
         self.objects: dict[str, bytes] = {}
         self.fail_uploads: set[str] = set()
         self.fail_downloads: set[str] = set()

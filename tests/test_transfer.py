@@ -184,3 +184,45 @@ def test_run_cache_round_trip(tmp_path: Path, cache: ObjectCache) -> None:
     rejected = fetch_runs(ObjectCache(tmp_path / "f2"), remote, verify=lambda p, k, v: False)
     assert len(rejected.failed) == 1
     assert not (tmp_path / "f2" / "runs").exists()
+
+
+def _big_dir(cache: ObjectCache, n: int) -> tuple[HashInfo, list[HashInfo]]:
+    members = [_add(cache, f"file {k}\n".encode()) for k in range(n)]
+    hi = cache.add_manifest([ManifestEntry(f"f{k:05d}", m.value) for k, m in enumerate(members)])
+    return hi, members
+
+
+def test_local_push_and_fetch_of_many_objects_in_forked_workers(tmp_path: Path,
+                                                                 cache: ObjectCache) -> None:
+    """Over fanout.MIN_ITEMS objects on a local remote: outcomes come home from the workers."""
+    from dvcdoit.fanout import MIN_ITEMS
+    from dvcdoit.remotes.local import LocalRemote
+
+    n = 2 * MIN_ITEMS
+    dir_hi, members = _big_dir(cache, n)
+    os.chmod(cache.path_for(members[-1]), 0o644)  # unprotected and corrupt: never pushed
+    cache.path_for(members[-1]).write_bytes(b"rot")
+    remote = LocalRemote(tmp_path / "remote")
+    seen: list[int] = []
+    res = push(cache, remote, [("data", dir_hi)], progress=seen.append)
+    assert len(res.transferred) == n - 1
+    assert res.missing == ((f"data/f{n - 1:05d}", members[-1]),)
+    assert [f[0] for f in res.failed] == ["data"]  # manifest withheld: a member is missing
+    assert sum(seen) == n + 1  # every member handled, and the withheld manifest
+    assert not (tmp_path / "remote" / object_relpath(dir_hi)).exists()
+
+    remote_obj = tmp_path / "remote" / object_relpath(members[5])
+    os.chmod(remote_obj, 0o644)
+    remote_obj.write_bytes(b"tampered")  # corrupt on the remote
+    (tmp_path / "remote" / object_relpath(dir_hi)).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "remote" / object_relpath(dir_hi)).write_bytes(
+        cache.path_for(dir_hi).read_bytes())
+    clone = ObjectCache(tmp_path / "clone")
+    got = fetch(clone, remote, [("data", dir_hi)])
+    assert len(got.transferred) == n - 2 + 1  # all but the corrupt and the absent, plus .dir
+    assert [(f[0], f[1]) for f in got.failed] == [("data/f00005", members[5])]
+    assert "corrupt on remote" in got.failed[0][2]
+    assert got.missing == ((f"data/f{n - 1:05d}", members[-1]),)
+    assert not clone.has(members[5])
+    assert all(clone.has(m) for m in members[:5] + members[6:-1])
+    assert not list((tmp_path / "clone").rglob("*.tmp"))

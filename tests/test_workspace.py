@@ -126,6 +126,32 @@ def test_commit_of_many_files_in_forked_workers(tmp_path: Path) -> None:
             os.chmod(tmp_path / rel, 0o644)
 
 
+def test_checkout_of_many_new_files_in_forked_workers(tmp_path: Path) -> None:
+    files = {f"data/d{k % 7}/f{k}.txt": f"content {k}\n" for k in range(2 * MIN_ITEMS)}
+    write_tree(tmp_path, files)
+    ws = make_ws(tmp_path)
+    hd = ws.commit(tmp_path / "data")
+    lost = HashInfo(MD5, md5_bytes(b"content 1234\n"))
+    os.chmod(ws.cache.path_for(lost), 0o644)
+    os.unlink(ws.cache.path_for(lost))
+    import shutil
+
+    shutil.rmtree(tmp_path / "data")
+    fresh = make_ws(tmp_path)
+    seen: list[int] = []
+    with pytest.raises(CheckoutError) as exc:
+        fresh.checkout(tmp_path / "data", hd.hi, progress=seen.append)
+    assert str(exc.value) == (f"checkout failed for: 'data/d2/f1234.txt': object {lost.value} "
+                              "is missing from the cache; run pull")
+    assert sum(seen) == len(files)
+    for rel, text in files.items():
+        if rel != "data/d2/f1234.txt":
+            assert (tmp_path / rel).read_text() == text
+    assert not (tmp_path / "data/d2/f1234.txt").exists()
+    assert not list((tmp_path / "data").rglob("*.tmp"))
+    assert fresh.status(tmp_path / "data", hd.hi) == "not in cache"
+
+
 @pytest.mark.parametrize("kind", ["hardlink", "symlink"])
 def test_linked_workspace_is_never_writable(tmp_path: Path, kind: str) -> None:
     write_tree(tmp_path, {"f.txt": "data\n"})

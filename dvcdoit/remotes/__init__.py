@@ -30,6 +30,11 @@ class Remote(Protocol):
     jobs: int | None
     """Preferred parallelism from the remote's config (``jobs``), or None."""
 
+    forkable: bool
+    """True when transfers may run in forked processes: every effect lands in a filesystem and
+    the client holds no connection or thread. Such transfers are syscall-bound work, which
+    processes spread over cores and threads do not; network backends say False."""
+
     def exists_many(self, relpaths: Iterable[str]) -> set[str]:
         """Return the subset of ``relpaths`` present on the remote, checked in batches."""
         ...

@@ -17,6 +17,8 @@ from dvcdoit.remotes import RemoteObjectMissing
 class LocalRemote:
     """Objects are files below ``root``; each upload is a temp file created 0o444, then a rename."""
 
+    forkable = True
+
     def __init__(self, root: Path, jobs: int | None = None) -> None:
         self.root = root
         self.url = str(root)
@@ -54,7 +56,7 @@ class LocalRemote:
             self._reflink = False
 
     def _tmp(self, parent: str) -> str:
-        return f"{parent}/{self._tmp_prefix}{next(self._seq)}.tmp"
+        return f"{parent}/{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
 
     def upload(self, local_path: Path, relpath: str) -> None:
         """Copy ``local_path`` to ``relpath`` through a temp file created read-only, then rename.

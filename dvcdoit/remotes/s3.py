@@ -56,6 +56,8 @@ def _code(exc: botocore.exceptions.ClientError) -> str:
 class S3Remote:
     """Objects under ``s3://bucket/prefix``; thread-safe (one boto3 client shared by all threads)."""
 
+    forkable = False
+
     def __init__(self, bucket: str, prefix: str, client: Any, *, jobs: int | None = None,
                  extra_args: Mapping[str, str] | None = None, url: str = "") -> None:
         self.bucket = bucket
