@@ -13,9 +13,7 @@ import hashlib
 import itertools
 import os
 import stat
-import uuid
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from dvcdoit import fsutil
@@ -48,7 +46,7 @@ class ObjectCache:
         self._root_str = os.fspath(root)
         self._tmp_dir: Path | None = None
         self._manifests: dict[tuple[str, int, int, int], list[ManifestEntry]] = {}
-        self._tmp_prefix = f".{uuid.uuid4().hex[:12]}-"
+        self._tmp_prefix = f".{os.urandom(6).hex()}-"
         self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
     @property
@@ -185,6 +183,8 @@ class ObjectCache:
         tmp = self.tmp_path()
         before = os.stat(src)
         try:
+            from concurrent.futures import ThreadPoolExecutor  # NOTE: start-up time
+
             with ThreadPoolExecutor(1) as pool:
                 copying = pool.submit(fsutil.copy_new, os.fspath(src), os.fspath(tmp), 0o444,
                                       self._reflink_ok is not False)

@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
-import signal
 import sys
 import threading
 from collections.abc import Callable, Sequence
@@ -89,6 +87,9 @@ def _run_one(fn: Callable[[T], R], item: T, done: Callable[[int], None] | None) 
 
 def _spawn(fn: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
     global _FORKED
+    import pickle  # NOTE: imported when used (here and below): start-up of status
+    import signal
+
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid:
@@ -113,6 +114,8 @@ def _spawn(fn: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
 
 
 def _pickled_error(exc: Exception) -> bytes:
+    import pickle
+
     try:
         data = pickle.dumps(exc, pickle.HIGHEST_PROTOCOL)
         pickle.loads(data)  # NOTE: some exceptions pickle but cannot be rebuilt
@@ -122,6 +125,8 @@ def _pickled_error(exc: Exception) -> bytes:
 
 
 def _collect(pid: int, fd: int) -> list[Any] | BaseException:
+    import pickle
+
     with os.fdopen(fd, "rb") as src:
         data = src.read()
     _, status = os.waitpid(pid, 0)
@@ -134,6 +139,8 @@ def _collect(pid: int, fd: int) -> list[Any] | BaseException:
 
 
 def _kill(pid: int, fd: int) -> None:
+    import signal
+
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     with contextlib.suppress(ChildProcessError):

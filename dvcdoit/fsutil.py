@@ -5,10 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import stat
-import tempfile
-import uuid
 from pathlib import Path
 
 LINK_TYPES = ("reflink", "hardlink", "symlink", "copy")
@@ -17,7 +14,7 @@ _FICLONE = 0x40049409  # Linux ioctl number for reflink (btrfs, xfs, ...)
 
 def tmp_name(path: str | os.PathLike[str]) -> str:
     """Return a unique temp file name in the same directory as ``path`` (``.<uuid>.tmp``)."""
-    return os.path.join(os.path.dirname(os.fspath(path)), f".{uuid.uuid4().hex}.tmp")
+    return os.path.join(os.path.dirname(os.fspath(path)), f".{os.urandom(16).hex()}.tmp")
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
@@ -27,6 +24,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = N
     """
     path = os.fspath(path)
     parent = os.path.dirname(path) or "."
+    import tempfile  # NOTE: imported when used, like shutil below: start-up time
+
     fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=parent)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -75,6 +74,8 @@ def remove(path: str | os.PathLike[str]) -> None:
                 os.chmod(target, 0o644)
             func(target)
 
+        import shutil
+
         shutil.rmtree(p, onerror=_onerror)
 
 
@@ -95,6 +96,8 @@ def reflink(src: str, dst: str) -> None:
 
 def copyfile(src: str, dst: str) -> None:
     """Copy file content (uses ``copy_file_range``/``sendfile`` where the kernel offers them)."""
+    import shutil
+
     shutil.copyfile(src, dst)
 
 

@@ -10,12 +10,15 @@ file if nothing is left. Outputs that git tracks are refused (one ``git ls-files
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dvcdoit import fsutil
 from dvcdoit.errors import PathError
+
+if TYPE_CHECKING:
+    import subprocess
 
 GITIGNORE = ".gitignore"
 _SPECIAL = "\\[]!*#?"
@@ -43,6 +46,8 @@ def in_git_work_tree(root: Path) -> bool:
 
 
 def _git(root: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    import subprocess  # NOTE: imported when used: start-up of status
+
     try:
         return subprocess.run(["git", *args], cwd=root, input=stdin, capture_output=True,
                               text=True, check=False)

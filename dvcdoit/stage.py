@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,6 +234,8 @@ def _execute(ws: Workspace, stage: StageDef, log: Log) -> None:
     cwd = ws.root / stage.wdir
     for line in stage.commands:
         log(f"> {line}")
+        import subprocess  # NOTE: imported when used: start-up of status
+
         rc = subprocess.call(shell_command(line), cwd=cwd, env=env)
         if rc != 0:
             msg = f"failed to run: {line}, exited with {rc}"

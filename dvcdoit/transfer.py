@@ -19,7 +19,6 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,6 +110,8 @@ def _run(remote: Remote, jobs: int | None, fn: Callable[[HashInfo], Outcome],
     def work(chunk: list[HashInfo]) -> None:
         for hi in chunk:
             led.record(hi, fn(hi))
+
+    from concurrent.futures import ThreadPoolExecutor  # NOTE: start-up time of status
 
     with ThreadPoolExecutor(workers) as pool:
         for _ in pool.map(work, [todo[k:k + size] for k in range(0, len(todo), size)]):

@@ -11,7 +11,6 @@ import contextlib
 import os
 import stat
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -171,6 +170,8 @@ class Workspace:
                 b = loads.index(min(loads))
                 batches[b].append(k)
                 loads[b] += sizes[k]
+            from concurrent.futures import ThreadPoolExecutor  # NOTE: start-up time
+
             with ThreadPoolExecutor(nb) as pool:
                 for f in [pool.submit(run, batch) for batch in batches]:
                     f.result()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,7 +25,7 @@ class LocalRemote:
         self._root = os.fspath(root)
         self._dirs_made: set[str] = set()
         self._reflink = True  # NOTE: cleared after the first refusal, to save a syscall per file
-        self._tmp_prefix = f".{uuid.uuid4().hex[:12]}-"
+        self._tmp_prefix = f".{os.urandom(6).hex()}-"
         self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
     def _path(self, relpath: str) -> Path:
