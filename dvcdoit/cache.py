@@ -24,7 +24,6 @@ from dvcdoit.hashing import (
     ManifestEntry,
     dir_hash,
     hash_file,
-    md5_stream,
     object_relpath,
     parse_manifest,
 )
@@ -172,27 +171,17 @@ class ObjectCache:
         fsutil.copyfile(str(src), str(tmp))
 
     def ingest(self, src: Path) -> tuple[HashInfo, int]:
-        """Hash ``src`` with plain md5 while the kernel copies it into the cache.
+        """Copy ``src`` into the cache and name the object by the md5 of the bytes copied.
 
-        Returns ``(hash, size)``. The copy (a reflink where the filesystem can, else
-        ``copy_file_range``) runs on a second thread while this one hashes, and both read the
-        same page-cache pages, so adding a large new file costs about one md5 pass. The source
-        is stat-ed before and after: a file that changed meanwhile is refused, never stored
-        under a name that is not its hash.
+        Returns ``(hash, size)``. The kernel copies while this thread hashes the copy as it
+        lands (:func:`fsutil.copy_hashed`), so adding a large new file costs about one md5
+        pass, and the object always matches its name. The source is stat-ed before and after:
+        a file that changed meanwhile is refused, so the hash recorded for it is its own.
         """
-        tmp = self.tmp_path()
+        tmp = os.fspath(self.tmp_path())
         before = os.stat(src)
         try:
-            from concurrent.futures import ThreadPoolExecutor  # NOTE: start-up time
-
-            with ThreadPoolExecutor(1) as pool:
-                copying = pool.submit(fsutil.copy_new, os.fspath(src), os.fspath(tmp), 0o444,
-                                      self._reflink_ok is not False)
-                with open(src, "rb", buffering=0) as fin:
-                    digest = md5_stream(fin)
-                cloned, copied = copying.result()
-            if self._reflink_ok is None:
-                self._reflink_ok = cloned
+            digest, copied = fsutil.copy_hashed(os.fspath(src), tmp, 0o444)
             after = os.stat(src)
             if _changed(before, after) or copied.st_size != before.st_size:
                 msg = (f"{src}: the file changed while it was being added; "
@@ -204,7 +193,7 @@ class ObjectCache:
                 os.unlink(tmp)
             else:
                 self._parent(dest)
-                self._install(tmp, dest)
+                self._install(Path(tmp), dest)
             return hi, before.st_size
         except BaseException:
             with contextlib.suppress(OSError):
@@ -270,13 +259,19 @@ class ObjectCache:
         self._parent(dest)
         fsutil.atomic_write(dest, data, mode=0o444)
 
-    def add_verified(self, tmp: Path, hi: HashInfo) -> bool:
+    def add_verified(self, tmp: Path, hi: HashInfo, md5: str | None = None) -> bool:
         """Move a downloaded ``tmp`` file into place only if it hashes to ``hi``.
 
         Returns False (and deletes ``tmp``) on mismatch, so a corrupt download never gets a
-        valid object name. A temp file already 0o444 is not chmod'ed again.
+        valid object name. ``md5`` is the digest of ``tmp``'s bytes when the download computed
+        it on the way (a plain md5 file object is then not read again). A temp file already
+        0o444 is not chmod'ed again.
         """
-        if not self._verify(tmp, hi):
+        if md5 is not None and hi.name == MD5 and not hi.isdir:
+            ok = md5 == hi.value
+        else:
+            ok = self._verify(tmp, hi)
+        if not ok:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             return False

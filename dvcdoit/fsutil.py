@@ -7,6 +7,7 @@ import errno
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 LINK_TYPES = ("reflink", "hardlink", "symlink", "copy")
 _FICLONE = 0x40049409  # Linux ioctl number for reflink (btrfs, xfs, ...)
@@ -139,6 +140,93 @@ def copy_new(src: str, dst: str, mode: int = 0o666, try_reflink: bool = False) -
                 os.close(fout)
     finally:
         os.close(fin)
+
+
+_STEP = 16 << 20  # NOTE: the copier publishes progress every 16 MiB
+_HASH_CHUNK = 128 << 10
+
+
+def copy_hashed(src: str, dst: str, mode: int = 0o666) -> tuple[str, os.stat_result]:
+    """Create ``dst`` (must not exist) with ``src``'s bytes; return (md5 of ``dst``, its stat).
+
+    The kernel copies (``copy_file_range``) on a second thread while this one hashes what has
+    landed in ``dst`` so far, trailing the copier: the digest is of the bytes written, not
+    of the source, and a large copy costs about one md5 pass. ``dst`` is removed again if
+    anything fails.
+    """
+    import hashlib
+    import threading
+
+    fin = os.open(src, os.O_RDONLY)
+    try:
+        size = os.fstat(fin).st_size
+        fout = os.open(dst, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except BaseException:
+        os.close(fin)
+        raise
+    cond = threading.Condition()
+    state: dict[str, Any] = {"landed": 0, "finished": False, "error": None}
+
+    def copier() -> None:
+        try:
+            done = 0
+            while done < size:
+                step = min(_STEP, size - done)
+                _copy_fd(fin, fout, step)
+                done += step
+                with cond:
+                    state["landed"] = done
+                    cond.notify()
+        except BaseException as exc:  # noqa: BLE001 - raised in the hashing thread
+            state["error"] = exc
+        finally:
+            with cond:
+                state["finished"] = True
+                cond.notify()
+
+    h = hashlib.md5()
+    thread = threading.Thread(target=copier, name="dvcdoit-copy", daemon=True)
+    try:
+        rfd = os.open(dst, os.O_RDONLY)
+        thread.start()
+        try:
+            buf = bytearray(_HASH_CHUNK)
+            view = memoryview(buf)
+            pos = 0
+            while True:
+                with cond:
+                    while state["landed"] <= pos and not state["finished"]:
+                        cond.wait()
+                    landed, finished = state["landed"], state["finished"]
+                short = False
+                while pos < landed:
+                    n = os.preadv(rfd, [view[:min(_HASH_CHUNK, landed - pos)]], pos)
+                    if not n:  # NOTE: the source shrank meanwhile; the size check below says so
+                        short = True
+                        break
+                    h.update(view[:n])
+                    pos += n
+                if finished and (short or pos >= landed):
+                    break
+        finally:
+            thread.join()
+            os.close(rfd)
+        if state["error"] is not None:
+            raise state["error"]
+        st = os.fstat(fout)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(dst)
+        raise
+    finally:
+        os.close(fout)
+        os.close(fin)
+    if st.st_size != size:
+        with contextlib.suppress(OSError):
+            os.unlink(dst)
+        msg = f"{src}: copied {st.st_size} of {size} bytes (the file changed meanwhile)"
+        raise OSError(errno.EIO, msg)
+    return h.hexdigest(), st
 
 
 def _copy_fd(fin: int, fout: int, size: int) -> None:

@@ -148,7 +148,7 @@ def _download(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
     """Download ``hi`` through a verified temp file into the cache."""
     tmp = cache.tmp_path()
     try:
-        remote.download(object_relpath(hi), tmp)
+        md5 = remote.download(object_relpath(hi), tmp)
     except RemoteObjectMissing:
         _discard(tmp)
         return _LACK
@@ -159,7 +159,7 @@ def _download(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
         _discard(tmp)
         raise
     try:
-        ok = cache.add_verified(tmp, hi)  # NOTE: it renamed tmp into place, or removed it
+        ok = cache.add_verified(tmp, hi, md5)  # NOTE: it renamed tmp into place, or removed it
     except BaseException:
         _discard(tmp)
         raise

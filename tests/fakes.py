@@ -47,7 +47,7 @@ class MemoryRemote:
             self.objects[relpath] = data
             self.log.append(relpath)
 
-    def download(self, relpath: str, dest: Path) -> None:
+    def download(self, relpath: str, dest: Path) -> str | None:
         self._count("download")
         if relpath in self.fail_downloads:
             msg = f"remote {self.url}: download {relpath} failed: injected"
@@ -58,6 +58,7 @@ class MemoryRemote:
             msg = f"remote {self.url}: {relpath} does not exist"
             raise RemoteObjectMissing(msg) from None
         dest.write_bytes(data)
+        return None
 
     def walk(self, prefix: str) -> list[str]:
         self._count("walk")

@@ -59,15 +59,15 @@ def test_ingest_refuses_a_file_written_meanwhile(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     src = tmp_path / "big.bin"
     src.write_bytes(b"x" * 300_000)
-    real_copy = fsutil.copy_new
+    real_copy = fsutil.copy_hashed
 
-    def copy_then_write(a: str, b: str, mode: int, try_reflink: bool) -> object:
-        out = real_copy(a, b, mode, try_reflink)
+    def copy_then_write(a: str, b: str, mode: int) -> object:
+        out = real_copy(a, b, mode)
         with open(a, "ab") as f:  # a writer appends while we hash
             f.write(b"more")
         return out
 
-    monkeypatch.setattr(fsutil, "copy_new", copy_then_write)
+    monkeypatch.setattr(fsutil, "copy_hashed", copy_then_write)
     cache = ObjectCache(tmp_path / "c")
     with pytest.raises(CacheError) as exc:
         cache.ingest(src)

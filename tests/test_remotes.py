@@ -15,7 +15,7 @@ from dvcdoit.cache import ObjectCache
 from dvcdoit.errors import ConfigError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.config import RemoteConfig
-from dvcdoit.hashing import MD5, HashInfo
+from dvcdoit.hashing import MD5, HashInfo, md5_bytes
 from dvcdoit.remotes import Remote, RemoteObjectMissing, open_remote
 from dvcdoit.remotes.local import LocalRemote
 from dvcdoit.transfer import fetch, push, status
@@ -152,3 +152,24 @@ def test_our_push_then_dvc_pull(dvc: Runner, git_repo: Path, tmp_path: Path) -> 
     dvc("pull", "-q")
     assert (git_repo / "data/sub/b.txt").read_text() == "world\n"
     assert (git_repo / "nf.txt").read_text() == "nf\n"
+
+
+def test_large_local_download_is_hashed_on_the_way_and_verified(tmp_path: Path) -> None:
+    data = os.urandom(9 << 20)
+    cache = ObjectCache(tmp_path / "cache")
+    hi = HashInfo(MD5, md5_bytes(data))
+    cache.add_bytes(data, hi)
+    remote = LocalRemote(tmp_path / "rem")
+    assert push(cache, remote, [("big.bin", hi)]).ok
+    rel = tmp_path / "rem" / "files/md5" / hi.value[:2] / hi.value[2:]
+    assert remote.download(f"files/md5/{hi.value[:2]}/{hi.value[2:]}", tmp_path / "dl") == hi.value
+    os.chmod(rel, 0o644)
+    with open(rel, "r+b") as f:  # flip one byte in the middle: same size, wrong content
+        f.seek(5 << 20)
+        f.write(bytes([data[5 << 20] ^ 0xFF]))
+    clone = ObjectCache(tmp_path / "clone")
+    res = fetch(clone, remote, [("big.bin", hi)])
+    assert [(n, h) for n, h, _ in res.failed] == [("big.bin", hi)]
+    assert "corrupt on remote" in res.failed[0][2]
+    assert not clone.has(hi)
+    assert not [p for p in (tmp_path / "clone").rglob("*") if p.is_file()]

@@ -43,10 +43,12 @@ class Remote(Protocol):
         """Store the file ``local_path`` at ``relpath`` so it appears complete or not at all."""
         ...
 
-    def download(self, relpath: str, dest: Path) -> None:
+    def download(self, relpath: str, dest: Path) -> str | None:
         """Write the object at ``relpath`` to ``dest`` (a temp path the caller verifies).
 
-        Raises :class:`RemoteObjectMissing` if there is no such object.
+        Returns the md5 of the bytes written to ``dest`` when the backend computed it on the
+        way (the caller then need not read ``dest`` again), else None. Raises
+        :class:`RemoteObjectMissing` if there is no such object.
         """
         ...
 

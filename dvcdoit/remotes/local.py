@@ -12,6 +12,8 @@ from dvcdoit import fsutil
 from dvcdoit.errors import RemoteError
 from dvcdoit.remotes import RemoteObjectMissing
 
+_HASH_ON_THE_WAY = 8 << 20  # NOTE: below this a second thread costs more than a re-read
+
 
 class LocalRemote:
     """Objects are files below ``root``; each upload is a temp file created 0o444, then a rename."""
@@ -78,10 +80,18 @@ class LocalRemote:
             msg = f"remote {self.url}: cannot upload {relpath}: {exc.strerror or exc}"
             raise RemoteError(msg) from None
 
-    def download(self, relpath: str, dest: Path) -> None:
-        """Copy the object to ``dest``; :class:`RemoteObjectMissing` if it is not there."""
+    def download(self, relpath: str, dest: Path) -> str | None:
+        """Copy the object to ``dest``; :class:`RemoteObjectMissing` if it is not there.
+
+        A large object is hashed as it lands (:func:`fsutil.copy_hashed`) and its md5
+        returned: pulling 1 GiB then costs one md5 pass instead of a copy and a re-read.
+        """
+        src = f"{self._root}/{relpath}"
         try:
-            self._copy(f"{self._root}/{relpath}", os.fspath(dest), 0o444)
+            if os.stat(src).st_size >= _HASH_ON_THE_WAY:
+                return fsutil.copy_hashed(src, os.fspath(dest), 0o444)[0]
+            self._copy(src, os.fspath(dest), 0o444)
+            return None
         except FileNotFoundError:
             msg = f"remote {self.url}: {relpath} does not exist"
             raise RemoteObjectMissing(msg) from None

@@ -12,10 +12,10 @@ and are never put in messages.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import posixpath
 import random
-import shutil
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -238,24 +238,29 @@ class S3Remote:
             msg = f"remote {self.url}: upload {relpath} failed"
             raise RemoteError(msg) from None
 
-    def download(self, relpath: str, dest: Path) -> None:
-        """One GetObject streamed to ``dest``; objects over the threshold use parallel ranged GETs."""
+    def download(self, relpath: str, dest: Path) -> str | None:
+        """One GetObject streamed to ``dest`` and hashed on the way (its md5 is returned);
+        objects over the threshold use parallel ranged GETs (None: the caller hashes them)."""
         key = self._key(relpath)
         sse = {k: v for k, v in self.extra_args.items() if k.startswith("SSECustomer")}
 
-        def get() -> None:
+        def get() -> str | None:
             resp = self.client.get_object(Bucket=self.bucket, Key=key, **sse)
             body = resp["Body"]
             with contextlib.closing(body):
                 if int(resp.get("ContentLength") or 0) >= MULTIPART_THRESHOLD:
                     self.client.download_file(self.bucket, key, str(dest), ExtraArgs=sse or None,
                                               Config=self.transfer_config)
-                    return
+                    return None
+                h = hashlib.md5()
                 with open(dest, "wb") as f:
-                    shutil.copyfileobj(body, f, _STREAM_CHUNK)
+                    while chunk := body.read(_STREAM_CHUNK):
+                        f.write(chunk)
+                        h.update(chunk)
+                return h.hexdigest()
 
         try:
-            self._retry(get, "download", relpath)
+            return self._retry(get, "download", relpath)
         except botocore.exceptions.ClientError as exc:
             if _code(exc) in ("404", "NoSuchKey", "NotFound"):
                 msg = f"remote {self.url}: {relpath} does not exist"
