@@ -41,6 +41,25 @@ class Hashed:
     entries: tuple[ManifestEntry, ...] | None = None
 
 
+def _read_small(path: str, size: int) -> bytes:
+    """The bytes of a file expected to hold ``size`` bytes: one open, one read, one close.
+
+    NOTE: no file object, and a short read ends it (a regular file reads short only at its
+    end), so a small file costs three syscalls; a file that grew meanwhile is read to its end.
+    """
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.read(fd, size + 1)
+        if len(data) > size:
+            parts = [data]
+            while more := os.read(fd, _SMALL):
+                parts.append(more)
+            data = b"".join(parts)
+    finally:
+        os.close(fd)
+    return data
+
+
 def _tree_signature(walked: list[tuple[str, os.stat_result]]) -> str:
     """md5 over every member's (relpath, inode, mtime_ns, size): equal means nothing changed."""
     rows = sorted(f"{rel}\0{s.st_ino}\0{s.st_mtime_ns}\0{s.st_size}" for rel, s in walked)
@@ -92,8 +111,13 @@ class Workspace:
         def one(i: int) -> str:
             path = files[i][0]
             try:
-                value = self._store_one(path, files[i][1].st_size, name) if store \
-                    else hash_file(path, name)
+                size = files[i][1].st_size
+                if store:
+                    value = self._store_one(path, size, name)
+                elif name == MD5 and size <= _SMALL:
+                    value = md5_bytes(_read_small(path, size))
+                else:
+                    value = hash_file(path, name)
             except FileNotFoundError:
                 msg = f"'{self.rel(path)}' vanished while it was being hashed"
                 raise HashingError(msg) from None
@@ -126,16 +150,7 @@ class Workspace:
             hi = HashInfo(name, hash_file(path, name))
             self.cache.add_file(Path(path), hi)
             return hi.value
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            data = os.read(fd, size + 1)
-            while len(data) <= size:  # NOTE: one read for a file that did not grow meanwhile
-                more = os.read(fd, _SMALL)
-                if not more:
-                    break
-                data += more
-        finally:
-            os.close(fd)
+        data = _read_small(path, size)
         hi = HashInfo(MD5, md5_bytes(data))
         self.cache.add_content(data, hi)
         return hi.value

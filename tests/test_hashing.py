@@ -128,6 +128,14 @@ def test_manifest_round_trip(files: dict[str, str]) -> None:
     assert data.isascii()
 
 
+@given(st.dictionaries(st.text(min_size=1, max_size=12), _md5, max_size=20))
+def test_manifest_bytes_are_json_dumps_of_sorted_dicts(files: dict[str, str]) -> None:
+    """The row-by-row writer equals DVC's ``json.dumps(sorted dicts, sort_keys=True)``."""
+    entries = [ManifestEntry(r, m) for r, m in files.items()]
+    rows = [{"md5": m, "relpath": r} for r, m in sorted(files.items())]
+    assert manifest_bytes(entries) == json.dumps(rows, sort_keys=True).encode()
+
+
 def _manifest(*relpaths: str) -> bytes:
     return json.dumps([{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": r}
                        for r in relpaths]).encode()
