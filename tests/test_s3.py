@@ -135,6 +135,7 @@ def test_multipart_upload_and_ranged_download(s3_proxy: FaultProxy, s3_bucket: s
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     mib = 1024 * 1024
     monkeypatch.setattr(s3mod, "MULTIPART_THRESHOLD", 5 * mib)
+    monkeypatch.setattr(s3mod, "DOWNLOAD_PART", 5 * mib)
     remote = _remote(s3_proxy.url, s3_bucket)
     remote.transfer_config = TransferConfig(multipart_threshold=5 * mib, multipart_chunksize=5 * mib,
                                             max_concurrency=4)
@@ -148,7 +149,35 @@ def test_multipart_upload_and_ranged_download(s3_proxy: FaultProxy, s3_bucket: s
     s3_proxy.reset_counts()
     assert fetch(fresh, remote, [("big", hi)]).ok
     assert fresh.has(hi)
-    assert s3_proxy.counts.get("GET", 0) >= 3  # ranged GETs in parallel
+    assert fresh.path_for(hi).read_bytes() == data
+    assert s3_proxy.counts == {"GET": 3}  # the first part from the first GET, then 2 ranges
+
+
+def test_ranged_download_hashes_parts_in_order_retries_and_refuses_corruption(
+        s3_proxy: FaultProxy, s3_bucket: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    mib = 1024 * 1024
+    monkeypatch.setattr(s3mod, "MULTIPART_THRESHOLD", 5 * mib)
+    monkeypatch.setattr(s3mod, "DOWNLOAD_PART", 2 * mib)
+    remote = _remote(s3_proxy.url, s3_bucket)
+    data = bytes((i * 7) % 251 for i in range(256)) * (11 * mib // 256 + 3)  # 6 parts, last short
+    hi = HashInfo(MD5, md5_bytes(data))
+    rel = object_relpath(hi)
+    remote.client.put_object(Bucket=s3_bucket, Key=f"some/path/{rel}", Body=data)
+    s3_proxy.reset_counts()
+    s3_proxy.fail_next(1, method="GET")  # a 500 on the way is retried
+    assert remote.download(rel, tmp_path / "dl") == hi.value
+    assert (tmp_path / "dl").read_bytes() == data
+    assert s3_proxy.counts.get("GET") == 1 + 6  # the failed one, then the first part + 5 ranges
+
+    bad = bytearray(data)
+    bad[9 * mib] ^= 0xFF  # same size, one byte off in the fifth part
+    remote.client.put_object(Bucket=s3_bucket, Key=f"some/path/{rel}", Body=bytes(bad))
+    fresh = ObjectCache(tmp_path / "fresh")
+    res = fetch(fresh, remote, [("big", hi)])
+    assert [(n, h) for n, h, _ in res.failed] == [("big", hi)]
+    assert "corrupt on remote" in res.failed[0][2]
+    assert not fresh.has(hi)
 
 
 def _out_hashes(dvcfile: Path) -> list[Item]:
