@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from dvcdoit.fanout import MIN_ITEMS
 from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, md5_bytes
 from dvcdoit.ignore import DvcIgnore
 from dvcdoit.state import StateDB
-from dvcdoit.workspace import Workspace
+from dvcdoit.workspace import Hashed, Workspace
 from tests.conftest import write_tree
 
 DIR_OID = "5369cb520f35f5d77e793cf181884a27.dir"
@@ -126,17 +127,22 @@ def test_commit_of_many_files_in_forked_workers(tmp_path: Path) -> None:
             os.chmod(tmp_path / rel, 0o644)
 
 
-def test_checkout_of_many_new_files_in_forked_workers(tmp_path: Path) -> None:
-    files = {f"data/d{k % 7}/f{k}.txt": f"content {k}\n" for k in range(2 * MIN_ITEMS)}
-    write_tree(tmp_path, files)
-    ws = make_ws(tmp_path)
-    hd = ws.commit(tmp_path / "data")
-    lost = HashInfo(MD5, md5_bytes(b"content 1234\n"))
+def _commit_lose_and_delete(root: Path, files: dict[str, str],
+                            lost_text: str) -> tuple[Hashed, HashInfo]:
+    """Commit ``data/``, delete the cache object of ``lost_text``, then delete ``data/``."""
+    write_tree(root, files)
+    ws = make_ws(root)
+    hd = ws.commit(root / "data")
+    lost = HashInfo(MD5, md5_bytes(lost_text.encode()))
     os.chmod(ws.cache.path_for(lost), 0o644)
     os.unlink(ws.cache.path_for(lost))
-    import shutil
+    shutil.rmtree(root / "data")
+    return hd, lost
 
-    shutil.rmtree(tmp_path / "data")
+
+def test_checkout_of_many_new_files_in_forked_workers(tmp_path: Path) -> None:
+    files = {f"data/d{k % 7}/f{k}.txt": f"content {k}\n" for k in range(2 * MIN_ITEMS)}
+    hd, lost = _commit_lose_and_delete(tmp_path, files, "content 1234\n")
     fresh = make_ws(tmp_path)
     seen: list[int] = []
     with pytest.raises(CheckoutError) as exc:
@@ -179,15 +185,9 @@ def test_checkout_removes_extra_files_only_when_saved(tmp_path: Path) -> None:
 
 
 def test_missing_object_names_path_and_restores_others(tmp_path: Path) -> None:
-    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/b.txt": "world\n"})
+    h, _ = _commit_lose_and_delete(tmp_path, {"data/a.txt": "hello\n", "data/b.txt": "world\n"},
+                                   "hello\n")
     ws = make_ws(tmp_path)
-    h = ws.commit(tmp_path / "data")
-    lost = HashInfo(MD5, md5_bytes(b"hello\n"))
-    os.chmod(ws.cache.path_for(lost), 0o644)
-    os.unlink(ws.cache.path_for(lost))
-    import shutil
-
-    shutil.rmtree(tmp_path / "data")
     with pytest.raises(CheckoutError) as err:
         ws.checkout(tmp_path / "data", h.hi)
     assert str(err.value) == ("checkout failed for: 'data/a.txt': object "
