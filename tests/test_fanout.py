@@ -130,3 +130,13 @@ def test_this_processs_error_waits_for_the_children() -> None:
     with pytest.raises(DvcDoitError, match="first slice failed"):
         fanout.fork_map(_fail_first, list(range(3000)))
     assert _children() == set()
+
+
+def test_no_fork_off_linux_or_inside_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fanout.sys, "platform", "darwin")
+    assert fanout.workers() == 1
+    monkeypatch.undo()
+    monkeypatch.setattr(fanout, "_FORKED", True)
+    assert fanout.workers() == 1
+    out = fanout.fork_map(_tag, list(range(3000)))
+    assert {pid for _, pid in out} == {os.getpid()}
