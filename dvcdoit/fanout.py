@@ -53,28 +53,37 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], done: Callable[[int], Non
         return [_run_one(fn, x, done) for x in items]
     size = -(-len(items) // n)
     slices = [items[k:k + size] for k in range(0, len(items), size)]
-    pending = [(_spawn(fn, part), len(part)) for part in slices[1:]]
+    # NOTE: each slice's worker: (pid, fd) of a child, or None for this process (the first
+    # slice, and any slice whose fork failed: out of processes, it is done here instead)
+    plan: list[tuple[int, int] | None] = [None]
     try:
-        first: list[Any] | BaseException
-        try:
-            first = [_run_one(fn, x, done) for x in slices[0]]
-        except Exception as exc:  # noqa: BLE001 - re-raised below, after the children end
-            first = exc
-        parts: list[list[Any] | BaseException] = [first]
-        while pending:
-            (pid, fd), count = pending[0]
-            parts.append(_collect(pid, fd))
-            pending.pop(0)
+        for part in slices[1:]:
+            try:
+                plan.append(_spawn(fn, part))
+            except OSError:
+                plan.append(None)
+        parts: list[list[Any] | BaseException] = []
+        for k, child in enumerate(plan):
+            if child is None:
+                try:
+                    parts.append([_run_one(fn, x, done) for x in slices[k]])
+                except Exception as exc:  # noqa: BLE001 - raised below, after the children end
+                    parts.append(exc)
+                continue
+            result = _collect(*child)
+            plan[k] = None  # NOTE: collected: nothing left to kill
+            parts.append(result)
             if done and not isinstance(parts[-1], BaseException):
-                done(count)
+                done(len(slices[k]))
     finally:
-        for (pid, fd), _count in pending:  # NOTE: only when this process was interrupted
-            _kill(pid, fd)
+        for child in plan:  # NOTE: only when this process was interrupted
+            if child is not None:
+                _kill(*child)
     out: list[R] = []
-    for part in parts:
-        if isinstance(part, BaseException):
-            raise part
-        out.extend(part)
+    for result in parts:
+        if isinstance(result, BaseException):
+            raise result
+        out.extend(result)
     return out
 
 

@@ -140,3 +140,17 @@ def test_no_fork_off_linux_or_inside_a_worker(monkeypatch: pytest.MonkeyPatch) -
     assert fanout.workers() == 1
     out = fanout.fork_map(_tag, list(range(3000)))
     assert {pid for _, pid in out} == {os.getpid()}
+
+
+@needs_two
+def test_a_failed_fork_is_done_here_instead(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(fanout.os, "fork", no_fork)
+    seen: list[int] = []
+    out = fanout.fork_map(_tag, list(range(3000)), seen.append)
+    assert [v for v, _ in out] == [x * x for x in range(3000)]
+    assert {pid for _, pid in out} == {os.getpid()}
+    assert sum(seen) == 3000
+    assert _children() == set()
