@@ -262,6 +262,7 @@ class Workspace:
             self.cache.add_file(path, hashed.hi)
             self._relink(path, hashed.hi)
             return hashed
+        self.state.mark_complete(self._complete_key(hashed.hi))  # NOTE: every member was stored
         if self._first_kind(path) not in ("copy", "reflink"):  # NOTE: copies need no relinking
             for e in hashed.entries:
                 self._relink(path / e.relpath, HashInfo(name, e.md5))
@@ -383,6 +384,7 @@ class Workspace:
             failures += self._checkout_new(path, hi.name, fast, progress)
             changed = True
         if failures:
+            self.state.forget_complete(self._complete_key(hi))
             raise CheckoutError(failures)
         return changed
 
@@ -486,6 +488,9 @@ class Workspace:
             return "deleted"
         return None if now.hi == recorded else "modified"
 
+    def _complete_key(self, hi: HashInfo) -> str:
+        return f"{self.cache.root}:{hi.value}"
+
     def in_cache(self, hi: HashInfo) -> bool:
         """True if ``hi`` (and, for a directory, every member) is in the cache.
 
@@ -496,7 +501,7 @@ class Workspace:
             return False
         if not hi.isdir:
             return True
-        key = f"{self.cache.root}:{hi.value}"
+        key = self._complete_key(hi)
         if self.state.is_complete(key):
             return True
         try:

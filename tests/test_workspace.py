@@ -233,3 +233,19 @@ def test_status_words(tmp_path: Path) -> None:
     (tmp_path / "f.txt").unlink()
     assert ws.status(tmp_path / "f.txt", h.hi) == "deleted"
     assert ws.status(tmp_path / "f.txt", HashInfo(MD5, "0" * 32)) == "not in cache"
+
+
+def test_commit_remembers_a_complete_directory_and_a_failed_checkout_forgets(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/b.txt": "world\n"})
+    ws = make_ws(tmp_path)
+    hd = ws.commit(tmp_path / "data")
+    key = f"{ws.cache.root}:{hd.hi.value}"
+    assert ws.state.is_complete(key)  # the first status stats no member
+    lost = ws.cache.path_for(HashInfo(MD5, md5_bytes(b"hello\n")))
+    os.chmod(lost, 0o644)
+    os.unlink(lost)
+    shutil.rmtree(tmp_path / "data")
+    with pytest.raises(CheckoutError):
+        ws.checkout(tmp_path / "data", hd.hi)
+    assert not ws.state.is_complete(key)
+    assert ws.status(tmp_path / "data", hd.hi) == "not in cache"
