@@ -146,13 +146,29 @@ _STEP = 16 << 20  # NOTE: the copier publishes progress every 16 MiB
 _HASH_CHUNK = 128 << 10
 
 
+def hash_range(h: Any, fd: int, pos: int, end: int) -> int:
+    """Feed bytes ``[pos, end)`` of open file ``fd`` to hash object ``h``, in 128 KiB reads.
+
+    Returns where it stopped: ``end``, or earlier if the file ends first.
+    """
+    view = memoryview(bytearray(_HASH_CHUNK))
+    while pos < end:
+        n = os.preadv(fd, [view[:min(_HASH_CHUNK, end - pos)]], pos)
+        if not n:
+            break
+        h.update(view[:n])
+        pos += n
+    return pos
+
+
 def copy_hashed(src: str, dst: str, mode: int = 0o666) -> tuple[str, os.stat_result]:
     """Create ``dst`` (must not exist) with ``src``'s bytes; return (md5 of ``dst``, its stat).
 
     The kernel copies (``copy_file_range``) on a second thread while this one hashes what has
     landed in ``dst`` so far, trailing the copier: the digest is of the bytes written, not
-    of the source, and a large copy costs about one md5 pass. ``dst`` is removed again if
-    anything fails.
+    of the source, and a large copy costs about one md5 pass. A source that shrinks meanwhile
+    gives a shorter ``dst`` (the returned stat says so; callers compare sizes). ``dst`` is
+    removed again if anything fails.
     """
     import hashlib
     import threading
@@ -190,23 +206,14 @@ def copy_hashed(src: str, dst: str, mode: int = 0o666) -> tuple[str, os.stat_res
         rfd = os.open(dst, os.O_RDONLY)
         thread.start()
         try:
-            buf = bytearray(_HASH_CHUNK)
-            view = memoryview(buf)
             pos = 0
             while True:
                 with cond:
                     while state["landed"] <= pos and not state["finished"]:
                         cond.wait()
                     landed, finished = state["landed"], state["finished"]
-                short = False
-                while pos < landed:
-                    n = os.preadv(rfd, [view[:min(_HASH_CHUNK, landed - pos)]], pos)
-                    if not n:  # NOTE: the source shrank meanwhile; the size check below says so
-                        short = True
-                        break
-                    h.update(view[:n])
-                    pos += n
-                if finished and (short or pos >= landed):
+                pos = hash_range(h, rfd, pos, landed)
+                if finished:  # NOTE: a source that shrank ends short of `landed`
                     break
         finally:
             thread.join()
@@ -221,11 +228,6 @@ def copy_hashed(src: str, dst: str, mode: int = 0o666) -> tuple[str, os.stat_res
     finally:
         os.close(fout)
         os.close(fin)
-    if st.st_size != size:
-        with contextlib.suppress(OSError):
-            os.unlink(dst)
-        msg = f"{src}: copied {st.st_size} of {size} bytes (the file changed meanwhile)"
-        raise OSError(errno.EIO, msg)
     return h.hexdigest(), st
 
 

@@ -401,6 +401,7 @@ class Workspace:
             self._safe_parent(top, top / parent / "_")
         reflink = self._first_kind(top) == "reflink"
         prefix = f".{id(entries):x}-"
+
         def one(k: int) -> StateRow | str:
             e = entries[k]
             hi = HashInfo(name, e.md5)

@@ -77,6 +77,25 @@ def test_ingest_refuses_a_file_written_meanwhile(tmp_path: Path,
     assert not (tmp_path / "c" / "files").exists()
 
 
+def test_ingest_refuses_a_file_cut_short_meanwhile(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    src = tmp_path / "big.bin"
+    src.write_bytes(b"x" * 300_000)
+    real_copy = fsutil.copy_hashed
+
+    def truncate_then_copy(a: str, b: str, mode: int) -> object:
+        os.truncate(a, 1000)  # a writer cuts the file as the copy starts
+        return real_copy(a, b, mode)
+
+    monkeypatch.setattr(fsutil, "copy_hashed", truncate_then_copy)
+    cache = ObjectCache(tmp_path / "c")
+    with pytest.raises(CacheError) as exc:
+        cache.ingest(src)
+    assert str(exc.value) == (f"{src}: the file changed while it was being added; "
+                              "add it again once nothing writes to it")
+    assert not list((tmp_path / "c" / "tmp").iterdir())
+
+
 def test_corrupt_unprotected_object_is_deleted(tmp_path: Path) -> None:
     cache = ObjectCache(tmp_path / "c")
     hi = HashInfo(MD5, md5_bytes(b"good"))

@@ -52,3 +52,24 @@ def test_copy_hashed_removes_its_copy_when_the_copy_fails(tmp_path: Path,
     with pytest.raises(OSError, match="No space left"):
         fsutil.copy_hashed(str(tmp_path / "src"), str(tmp_path / "dst"))
     assert not (tmp_path / "dst").exists()
+
+
+def test_copy_hashed_of_a_source_that_shrinks_meanwhile_is_short(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    data = os.urandom(40 << 20)
+    src = tmp_path / "src"
+    src.write_bytes(data)
+    real = fsutil._copy_fd
+    calls = []
+
+    def copy_then_truncate(fin: int, fout: int, size: int) -> None:
+        real(fin, fout, size)
+        calls.append(size)
+        if len(calls) == 1:
+            os.truncate(src, 20 << 20)  # a writer cuts the file after the first 16 MiB
+
+    monkeypatch.setattr(fsutil, "_copy_fd", copy_then_truncate)
+    digest, st = fsutil.copy_hashed(str(src), str(tmp_path / "dst"))
+    assert st.st_size == 20 << 20
+    assert digest == md5_bytes(data[:20 << 20])
+    assert (tmp_path / "dst").read_bytes() == data[:20 << 20]

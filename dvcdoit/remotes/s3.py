@@ -29,6 +29,7 @@ import botocore.exceptions
 import botocore.session
 from boto3.s3.transfer import TransferConfig
 
+from dvcdoit import fsutil
 from dvcdoit.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig, parse_bool
 from dvcdoit.remotes import RemoteObjectMissing
@@ -36,7 +37,6 @@ from dvcdoit.remotes import RemoteObjectMissing
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 32 * 1024 * 1024
 DOWNLOAD_PART = 64 * 1024 * 1024  # NOTE: ranged GETs of a large object (see _download_parts)
-_HASH_CHUNK = 128 * 1024
 HEAD_BATCH_LIMIT = 2  # NOTE: a prefix with more objects to check than this is listed instead
 _STREAM_CHUNK = 1024 * 1024
 _RETRIES = 5
@@ -264,21 +264,15 @@ class S3Remote:
             write(first, 0)
             h.update(first)
             del first
-            buf = bytearray(_HASH_CHUNK)
-            view = memoryview(buf)
             with ThreadPoolExecutor(max(4, self.jobs or 8)) as pool:
                 futures = [pool.submit(part, k) for k in range(1, nparts)]
                 try:
                     for k, future in enumerate(futures, start=1):
                         future.result()
-                        pos, end = k * DOWNLOAD_PART, min(size, (k + 1) * DOWNLOAD_PART)
-                        while pos < end:
-                            n = os.preadv(fd, [view[:min(_HASH_CHUNK, end - pos)]], pos)
-                            if not n:
-                                msg = f"part {k}: the file ended at {pos}"
-                                raise ConnectionError(msg)
-                            h.update(view[:n])
-                            pos += n
+                        start, end = k * DOWNLOAD_PART, min(size, (k + 1) * DOWNLOAD_PART)
+                        if (pos := fsutil.hash_range(h, fd, start, end)) < end:
+                            msg = f"part {k}: the file ended at {pos}"
+                            raise ConnectionError(msg)
                 finally:
                     for future in futures:
                         future.cancel()
