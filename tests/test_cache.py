@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,19 +56,31 @@ def test_ingest_hashes_while_copying(tmp_path: Path) -> None:
     assert not list((tmp_path / "c" / "tmp").iterdir())
 
 
-def test_ingest_refuses_a_file_written_meanwhile(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def _append_after(a: str) -> None:
+    with open(a, "ab") as f:  # a writer appends while we hash
+        f.write(b"more")
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    (None, _append_after),
+    (lambda a: os.truncate(a, 1000), None),  # a writer cuts the file as the copy starts
+], ids=["grown", "cut-short"])
+def test_ingest_refuses_a_file_changed_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        before: Callable[[str], None] | None, after: Callable[[str], None] | None) -> None:
     src = tmp_path / "big.bin"
     src.write_bytes(b"x" * 300_000)
     real_copy = fsutil.copy_hashed
 
-    def copy_then_write(a: str, b: str, mode: int) -> object:
+    def copy_while_writing(a: str, b: str, mode: int) -> object:
+        if before:
+            before(a)
         out = real_copy(a, b, mode)
-        with open(a, "ab") as f:  # a writer appends while we hash
-            f.write(b"more")
+        if after:
+            after(a)
         return out
 
-    monkeypatch.setattr(fsutil, "copy_hashed", copy_then_write)
+    monkeypatch.setattr(fsutil, "copy_hashed", copy_while_writing)
     cache = ObjectCache(tmp_path / "c")
     with pytest.raises(CacheError) as exc:
         cache.ingest(src)
@@ -75,25 +88,6 @@ def test_ingest_refuses_a_file_written_meanwhile(tmp_path: Path,
                               "add it again once nothing writes to it")
     assert not list((tmp_path / "c" / "tmp").iterdir())
     assert not (tmp_path / "c" / "files").exists()
-
-
-def test_ingest_refuses_a_file_cut_short_meanwhile(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    src = tmp_path / "big.bin"
-    src.write_bytes(b"x" * 300_000)
-    real_copy = fsutil.copy_hashed
-
-    def truncate_then_copy(a: str, b: str, mode: int) -> object:
-        os.truncate(a, 1000)  # a writer cuts the file as the copy starts
-        return real_copy(a, b, mode)
-
-    monkeypatch.setattr(fsutil, "copy_hashed", truncate_then_copy)
-    cache = ObjectCache(tmp_path / "c")
-    with pytest.raises(CacheError) as exc:
-        cache.ingest(src)
-    assert str(exc.value) == (f"{src}: the file changed while it was being added; "
-                              "add it again once nothing writes to it")
-    assert not list((tmp_path / "c" / "tmp").iterdir())
 
 
 def test_corrupt_unprotected_object_is_deleted(tmp_path: Path) -> None:
