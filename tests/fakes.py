@@ -6,12 +6,12 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from dvcdoit.errors import RemoteError
-from dvcdoit.remotes import RemoteObjectMissing
+from dvcdoit.core.errors import RemoteError
+from dvcdoit.storage.remotes import RemoteObjectMissing
 
 
 class MemoryRemote:
-    """A :class:`dvcdoit.remotes.Remote` keeping objects in a dict; counts calls, injects faults.
+    """A :class:`dvcdoit.storage.remotes.Remote` keeping objects in a dict; counts calls, injects faults.
 
     ``fail_uploads``/``fail_downloads`` hold relpaths whose transfer raises ``RemoteError``;
     ``calls`` counts ``exists_many``/``upload``/``download``/``walk`` calls, ``log`` records

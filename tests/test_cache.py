@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dvcdoit import fsutil
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import CacheError, FormatError, ObjectMissingError
-from dvcdoit.hashing import LEGACY, MD5, HashInfo, ManifestEntry, md5_bytes
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import CacheError, FormatError, ObjectMissingError
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, ManifestEntry, md5_bytes
+from dvcdoit.storage.cache import ObjectCache
 
 
 def _mode(p: Path) -> int:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dvcdoit.cli.remote import render_cloud_status, render_transfer, summary, transfer_exit_code
-from dvcdoit.hashing import MD5, HashInfo
-from dvcdoit.transfer import TransferResult
+from dvcdoit.core.hashing import MD5, HashInfo
+from dvcdoit.storage.transfer import TransferResult
 
 A = HashInfo(MD5, "b1946ac92492d2347c6235b4d2611184")
 B = HashInfo(MD5, "591785b794601e212b260e25925636fd")

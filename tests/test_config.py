@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit.errors import ConfigError
+from dvcdoit.core.errors import ConfigError
 from dvcdoit.formats import _ini
 from dvcdoit.formats.config import (
     add_remote,

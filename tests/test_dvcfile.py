@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dvcdoit.errors import FormatError, PathError
+from dvcdoit.core.errors import FormatError, PathError
+from dvcdoit.core.hashing import HashInfo
 from dvcdoit.formats import _yaml
 from dvcdoit.formats import dvcfile as df
-from dvcdoit.hashing import HashInfo
 
 GOLDEN = Path(__file__).parent / "golden"
 EXPECTED: dict[str, Any] = json.loads((GOLDEN / "expected.json").read_text())

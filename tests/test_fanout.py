@@ -8,8 +8,8 @@ import threading
 
 import pytest
 
-from dvcdoit import fanout
-from dvcdoit.errors import DvcDoitError, FormatError, HashingError
+from dvcdoit.core import fanout
+from dvcdoit.core.errors import DvcDoitError, FormatError, HashingError
 
 needs_two = pytest.mark.skipif(fanout.workers() < 2, reason="forks only with 2+ usable cores")
 

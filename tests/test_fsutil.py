@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit import fsutil
-from dvcdoit.hashing import md5_bytes
+from dvcdoit.core import fsutil
+from dvcdoit.core.hashing import md5_bytes
 
 
 @pytest.mark.parametrize("size", [0, 1, (16 << 20) * 2 + 12345])

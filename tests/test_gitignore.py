@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit import gitignore
-from dvcdoit.errors import PathError
+from dvcdoit.core.errors import PathError
+from dvcdoit.repo import gitignore
 from tests.conftest import Runner, write_tree
 
 GOLDEN = Path(__file__).parent / "golden" / "gitignore"

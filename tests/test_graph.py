@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dvcdoit.errors import GraphError
+from dvcdoit.core.errors import GraphError
 from dvcdoit.formats.pipeline import Out, ParamsDep, StageDef
-from dvcdoit.graph import Node, StageGraph, node_for
+from dvcdoit.pipeline.graph import Node, StageGraph, node_for
 
 
 def test_edges_and_order() -> None:

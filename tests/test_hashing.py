@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dvcdoit.errors import FormatError
-from dvcdoit.hashing import (
+from dvcdoit.core.errors import FormatError
+from dvcdoit.core.hashing import (
     HashInfo,
     ManifestEntry,
     dir_hash,

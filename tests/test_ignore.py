@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from dvcdoit.errors import FormatError, HashingError, PathError
-from dvcdoit.hashing import ManifestEntry, dir_hash, hash_file
-from dvcdoit.ignore import DvcIgnore, translate
+from dvcdoit.core.errors import FormatError, HashingError, PathError
+from dvcdoit.core.hashing import ManifestEntry, dir_hash, hash_file
+from dvcdoit.repo.ignore import DvcIgnore, translate
 from tests.conftest import Runner, _find_dvc, write_tree
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import (
     LockEntry,
@@ -18,7 +19,6 @@ from dvcdoit.formats.lock import (
     parse_lock,
     write_entries,
 )
-from dvcdoit.hashing import LEGACY, MD5, HashInfo
 
 GOLDEN = Path(__file__).parent / "golden" / "pipeline"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 from dvcdoit.formats.params import MISSING, lookup, parse_params, select
 
 

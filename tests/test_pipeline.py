@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from dvcdoit.errors import FormatError, StageError
+from dvcdoit.core.errors import FormatError, StageError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import load_lock
 from dvcdoit.formats.pipeline import (

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from dvcdoit.progress import bar
+from dvcdoit.core.progress import bar
 
 
 def test_no_bar_when_not_a_tty(monkeypatch: pytest.MonkeyPatch) -> None:

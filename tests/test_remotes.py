@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import ConfigError
+from dvcdoit.core.errors import ConfigError
+from dvcdoit.core.hashing import MD5, HashInfo, md5_bytes
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.config import RemoteConfig
-from dvcdoit.hashing import MD5, HashInfo, md5_bytes
-from dvcdoit.remotes import Remote, RemoteObjectMissing, open_remote
-from dvcdoit.remotes.local import LocalRemote
-from dvcdoit.transfer import fetch, push, status
+from dvcdoit.storage.cache import ObjectCache
+from dvcdoit.storage.remotes import Remote, RemoteObjectMissing, open_remote
+from dvcdoit.storage.remotes.local import LocalRemote
+from dvcdoit.storage.transfer import fetch, push, status
 from tests.conftest import Runner, write_tree
 
 
@@ -50,7 +50,7 @@ def test_open_remote_dispatch(tmp_path: Path) -> None:
 
 def test_local_remote_does_not_import_boto3(tmp_path: Path) -> None:
     code = ("import sys; from dvcdoit.formats.config import RemoteConfig; "
-            "from dvcdoit.remotes import open_remote; "
+            "from dvcdoit.storage.remotes import open_remote; "
             f"open_remote(RemoteConfig('r', {str(tmp_path)!r})); "
             "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
@@ -59,10 +59,10 @@ def test_local_remote_does_not_import_boto3(tmp_path: Path) -> None:
 _PUSH_SCRIPT = textwrap.dedent("""
     import os, sys, signal
     from pathlib import Path
-    from dvcdoit.cache import ObjectCache
-    from dvcdoit.hashing import HashInfo
-    from dvcdoit.remotes.local import LocalRemote
-    from dvcdoit.transfer import push
+    from dvcdoit.storage.cache import ObjectCache
+    from dvcdoit.core.hashing import HashInfo
+    from dvcdoit.storage.remotes.local import LocalRemote
+    from dvcdoit.storage.transfer import push
     cache = ObjectCache(Path(sys.argv[1]))
     remote = LocalRemote(Path(sys.argv[2]))
     orig = remote.upload
@@ -85,7 +85,7 @@ _PUSH_SCRIPT = textwrap.dedent("""
 def test_push_killed_halfway_then_rerun(tmp_path: Path) -> None:
     cache = ObjectCache(tmp_path / "cache")
     entries = []
-    from dvcdoit.hashing import ManifestEntry, md5_bytes
+    from dvcdoit.core.hashing import ManifestEntry, md5_bytes
     for i in range(20):
         data = f"file {i}\n".encode()
         hi = HashInfo(MD5, md5_bytes(data))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dvcdoit import runcache
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
 from dvcdoit.formats.lock import LockEntry, LockItem
-from dvcdoit.hashing import LEGACY, MD5, HashInfo
+from dvcdoit.storage import runcache
 
 VECTOR = LockEntry(
     cmd='cat crlf.txt d/x.txt > model.bin; echo "{\\"acc\\": 0.5}" > m.json',

@@ -10,15 +10,15 @@ import boto3
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import RemoteError
+from dvcdoit.core.errors import RemoteError
+from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, md5_bytes, object_relpath
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.config import RemoteConfig
-from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, md5_bytes, object_relpath
-from dvcdoit.remotes import RemoteObjectMissing, open_remote
-from dvcdoit.remotes import s3 as s3mod
-from dvcdoit.remotes.s3 import S3Remote
-from dvcdoit.transfer import Item, fetch, push, status
+from dvcdoit.storage.cache import ObjectCache
+from dvcdoit.storage.remotes import RemoteObjectMissing, open_remote
+from dvcdoit.storage.remotes import s3 as s3mod
+from dvcdoit.storage.remotes.s3 import S3Remote
+from dvcdoit.storage.transfer import Item, fetch, push, status
 from tests.conftest import Runner, write_tree
 from tests.s3server import FaultProxy
 

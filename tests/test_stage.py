@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dvcdoit.report import render_status
-from dvcdoit.stage import StageStatus, shell_command
+from dvcdoit.pipeline.stage import StageStatus, shell_command
+from dvcdoit.verbs.report import render_status
 
 
 def test_render_matches_dvc_format() -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import LockEntry, LockItem
 from dvcdoit.formats.pipeline import Out, StageDef
@@ -16,7 +17,6 @@ from dvcdoit.formats.stagefile import (
     load_stagefile,
     parse_stagefile,
 )
-from dvcdoit.hashing import LEGACY, MD5, HashInfo
 
 DVC2 = """\
 md5: 48de5ecc67ca489d0324b0c4704d257d

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dvcdoit.state import Signature, StateDB
+from dvcdoit.core.state import Signature, StateDB
 
 
 def test_get_set_and_invalidation(tmp_path: Path) -> None:

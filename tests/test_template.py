@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 from dvcdoit.formats.template import Resolver, to_str
 
 

@@ -8,9 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit.cache import ObjectCache
-from dvcdoit.hashing import LEGACY, MD5, HashInfo, ManifestEntry, md5_bytes, object_relpath
-from dvcdoit.transfer import Item, TransferResult, fetch, fetch_runs, push, push_runs, status
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, ManifestEntry, md5_bytes, object_relpath
+from dvcdoit.storage.cache import ObjectCache
+from dvcdoit.storage.transfer import (
+    Item,
+    TransferResult,
+    fetch,
+    fetch_runs,
+    push,
+    push_runs,
+    status,
+)
 from tests.fakes import MemoryRemote
 
 HELLO = HashInfo(MD5, "b1946ac92492d2347c6235b4d2611184")
@@ -195,8 +203,8 @@ def _big_dir(cache: ObjectCache, n: int) -> tuple[HashInfo, list[HashInfo]]:
 def test_local_push_and_fetch_of_many_objects_in_forked_workers(tmp_path: Path,
                                                                  cache: ObjectCache) -> None:
     """Over fanout.MIN_ITEMS objects on a local remote: outcomes come home from the workers."""
-    from dvcdoit.fanout import MIN_ITEMS
-    from dvcdoit.remotes.local import LocalRemote
+    from dvcdoit.core.fanout import MIN_ITEMS
+    from dvcdoit.storage.remotes.local import LocalRemote
 
     n = 2 * MIN_ITEMS
     dir_hi, members = _big_dir(cache, n)

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import CheckoutError, DvcDoitError, FormatError, HashingError
-from dvcdoit.fanout import MIN_ITEMS
-from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, md5_bytes
-from dvcdoit.ignore import DvcIgnore
-from dvcdoit.state import StateDB
-from dvcdoit.workspace import Hashed, Workspace
+from dvcdoit.core.errors import CheckoutError, DvcDoitError, FormatError, HashingError
+from dvcdoit.core.fanout import MIN_ITEMS
+from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, md5_bytes
+from dvcdoit.core.state import StateDB
+from dvcdoit.repo.ignore import DvcIgnore
+from dvcdoit.repo.workspace import Hashed, Workspace
+from dvcdoit.storage.cache import ObjectCache
 from tests.conftest import write_tree
 
 DIR_OID = "5369cb520f35f5d77e793cf181884a27.dir"

@@ -1,7 +1,7 @@
 """The ``dvcdoit`` command line: argv → calls → printed output and exit code.
 
 This package is the only place that prints, parses ``sys.argv`` or exits. A
-:class:`~dvcdoit.errors.DvcDoitError` becomes one ``ERROR: …`` line on stderr and exit
+:class:`~dvcdoit.core.errors.DvcDoitError` becomes one ``ERROR: …`` line on stderr and exit
 code 3 (doit's "user error"); a failed stage or transfer exits 1; anything else is a bug
 and shows its traceback.
 """
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from dvcdoit import __version__
-from dvcdoit.errors import DvcDoitError
+from dvcdoit.core.errors import DvcDoitError
 
 EXIT_OK = 0
 EXIT_FAILED = 1

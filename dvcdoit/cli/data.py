@@ -40,7 +40,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def _project() -> Any:
-    from dvcdoit.project import Project
+    from dvcdoit.repo.project import Project
 
     return Project.find()
 
@@ -51,7 +51,7 @@ def _targets(project: Any, targets: list[str]) -> list[str]:
 
 def cmd_init(args: argparse.Namespace) -> int:
     """``dvcdoit init``."""
-    from dvcdoit.project import init
+    from dvcdoit.repo.project import init
 
     init(Path.cwd(), force=args.force)
     print("Initialized DVC repository.\n")
@@ -61,7 +61,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def stage_owners(project: Any) -> dict[str, str]:
     """Repo-relative outputs of pipeline stages → stage name."""
-    from dvcdoit.index import load_index
+    from dvcdoit.pipeline.index import load_index
 
     index = load_index(project)
     return {stage.repo_path(o.path): name for name, stage in index.stages.items()
@@ -70,8 +70,8 @@ def stage_owners(project: Any) -> dict[str, str]:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """``dvcdoit add PATH…``."""
-    from dvcdoit import sources
-    from dvcdoit.progress import bar
+    from dvcdoit.core.progress import bar
+    from dvcdoit.repo import sources
 
     project = _project()
     paths = [project.resolve(p) for p in args.paths]
@@ -99,11 +99,11 @@ def _gitignores(project: Any, paths: list[Path]) -> set[str]:
 
 def cmd_checkout(args: argparse.Namespace) -> int:
     """``dvcdoit checkout [TARGET…]``: restore data sources and stage outputs from the cache."""
-    from dvcdoit import sync
-    from dvcdoit.errors import CheckoutError
-    from dvcdoit.index import load_index
-    from dvcdoit.progress import bar
-    from dvcdoit.report import summary
+    from dvcdoit.core.errors import CheckoutError
+    from dvcdoit.core.progress import bar
+    from dvcdoit.pipeline.index import load_index
+    from dvcdoit.verbs import cloud as sync
+    from dvcdoit.verbs.report import summary
 
     project = _project()
     targets = _targets(project, args.targets)
@@ -122,8 +122,9 @@ def cmd_checkout(args: argparse.Namespace) -> int:
 
 def cmd_commit(args: argparse.Namespace) -> int:
     """``dvcdoit commit [TARGET…]``: record changed data sources and stages without running."""
-    from dvcdoit import sources, stage
-    from dvcdoit.index import load_index
+    from dvcdoit.pipeline import stage
+    from dvcdoit.pipeline.index import load_index
+    from dvcdoit.repo import sources
 
     project = _project()
     targets = _targets(project, args.targets)
@@ -143,9 +144,9 @@ def cmd_commit(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``dvcdoit status [TARGET…] [--json] [-c]``: stages first (pipeline order), then data."""
-    from dvcdoit.index import load_index
-    from dvcdoit.overview import status_blocks
-    from dvcdoit.report import render_status
+    from dvcdoit.pipeline.index import load_index
+    from dvcdoit.pipeline.status import status_blocks
+    from dvcdoit.verbs.report import render_status
 
     project = _project()
     targets = _targets(project, args.targets)

@@ -11,9 +11,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from dvcdoit.errors import NotARepoError
+from dvcdoit.core.errors import NotARepoError
 from dvcdoit.formats import config as cfg
-from dvcdoit.report import (  # noqa: F401 - re-exported for callers of the CLI layer
+from dvcdoit.verbs.report import (  # noqa: F401 - re-exported for callers of the CLI layer
     render_cloud_status,
     render_transfer,
     summary,
@@ -26,7 +26,7 @@ def _level(args: argparse.Namespace) -> str | None:
 
 
 def _dvc_dir(args: argparse.Namespace) -> Path:
-    from dvcdoit.project import find_root
+    from dvcdoit.repo.project import find_root
 
     try:
         return find_root(Path.cwd()) / ".dvc"

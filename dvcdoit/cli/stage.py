@@ -9,14 +9,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil, gitignore, overview
-from dvcdoit.errors import DvcDoitError, StageError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import DvcDoitError, StageError
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, write_entries
 from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
 from dvcdoit.formats.stagefile import dump_stagefile
-from dvcdoit.index import Index, forget, load_index, open_index
-from dvcdoit.project import Project
-from dvcdoit.stage import record, run
+from dvcdoit.pipeline import status as overview
+from dvcdoit.pipeline.index import Index, forget, load_index, open_index
+from dvcdoit.pipeline.stage import record, run
+from dvcdoit.repo import gitignore
+from dvcdoit.repo.project import Project
 
 
 def _params(specs: list[str]) -> tuple[ParamsDep, ...]:
@@ -119,7 +121,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
             return 0
     from doit.doit_cmd import DoitMain
 
-    from dvcdoit.tasks import FORCE_ENV, DvcDoitLoader
+    from dvcdoit.tasks.loader import FORCE_ENV, DvcDoitLoader
 
     if args.force:
         os.environ[FORCE_ENV] = "1"
@@ -147,7 +149,7 @@ def _all_up_to_date(index: Index, targets: list[str], single: bool) -> list[str]
     without importing and setting up doit (about a third of a no-op run). Any change falls
     through to doit, which checks again (cheap: the state DB remembers the hashes).
     """
-    from dvcdoit.uptodate import SourceUpToDate, StageUpToDate
+    from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate
 
     root = str(index.project.root)
     order: list[str] = []

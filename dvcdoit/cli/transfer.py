@@ -6,8 +6,8 @@ import argparse
 from typing import Any
 
 from dvcdoit.cli.remote import emit
-from dvcdoit.progress import bar
-from dvcdoit.report import render_cloud_status, sync_lines
+from dvcdoit.core.progress import bar
+from dvcdoit.verbs.report import render_cloud_status, sync_lines
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,8 +29,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def cmd_transfer(args: argparse.Namespace) -> int:
     """Handler of push/pull/fetch."""
-    from dvcdoit import sync
     from dvcdoit.cli.data import _project, _targets
+    from dvcdoit.verbs import cloud as sync
 
     project = _project()
     with bar(None, args.verb) as progress:
@@ -44,8 +44,8 @@ def cmd_transfer(args: argparse.Namespace) -> int:
 def cloud_lines(project: Any, targets: list[str], remote: str | None, jobs: int | None,
                 as_json: bool) -> list[str]:
     """Lines of ``status -c`` for ``project``."""
-    from dvcdoit import sync
-    from dvcdoit.index import load_index
+    from dvcdoit.pipeline.index import load_index
+    from dvcdoit.verbs import cloud as sync
 
     name, status = sync.cloud_status(project, load_index(project), targets, remote, jobs)
     return render_cloud_status(status, name, as_json, indent=remote is None)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from dvcdoit.errors import ConfigError
+from dvcdoit.core.errors import ConfigError
 
 Value = str | tuple[str, ...]
 Sections = dict[str, dict[str, Value]]

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 
 try:
     from yaml import CSafeLoader as _BaseLoader

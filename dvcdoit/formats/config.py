@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from dvcdoit import fsutil
-from dvcdoit.errors import ConfigError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import ConfigError
 from dvcdoit.formats import _ini
 
 LEVELS = ("system", "global", "repo", "local")

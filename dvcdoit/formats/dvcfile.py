@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil
-from dvcdoit.errors import FormatError, PathError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import FormatError, PathError
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
 from dvcdoit.formats import _yaml
-from dvcdoit.hashing import LEGACY, MD5, HashInfo
 
 _MD5_RE = re.compile(r"^[0-9a-f]{32}(?:\.dir)?$")
 

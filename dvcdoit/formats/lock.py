@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil
-from dvcdoit.errors import FormatError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import FormatError
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE
 from dvcdoit.formats.template import field_error
-from dvcdoit.hashing import LEGACY, MD5, HashInfo
 
 LOCK_FILE = "dvc.lock"
 SCHEMA = "2.0"

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 from dvcdoit.formats import _yaml
 
 DEFAULT_PARAMS_FILE = "params.yaml"

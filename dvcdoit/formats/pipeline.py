@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil
-from dvcdoit.errors import FormatError, StageError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import FormatError, StageError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE, load_params
 from dvcdoit.formats.template import ReadFile, Resolver, field_error

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil
-from dvcdoit.errors import FormatError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import FormatError
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, strip_keys
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import LockEntry, LockItem
 from dvcdoit.formats.pipeline import Out, StageDef
 from dvcdoit.formats.template import field_error
-from dvcdoit.hashing import LEGACY, MD5, HashInfo, strip_keys
 
 _MD5_EXCLUDE = frozenset({"desc", "type", "labels", "meta", "locked", "frozen", "metric",
                           "persist", "isexec", "size", "nfiles", "checkpoint"})

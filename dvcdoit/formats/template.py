@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE
 
 ReadFile = Callable[[str], Any]

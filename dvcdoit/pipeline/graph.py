@@ -13,7 +13,7 @@ import posixpath
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dvcdoit.errors import GraphError
+from dvcdoit.core.errors import GraphError
 from dvcdoit.formats.pipeline import StageDef
 
 

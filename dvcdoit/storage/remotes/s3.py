@@ -29,10 +29,10 @@ import botocore.exceptions
 import botocore.session
 from boto3.s3.transfer import TransferConfig
 
-from dvcdoit import fsutil
-from dvcdoit.errors import ConfigError, RemoteError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig, parse_bool
-from dvcdoit.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes import RemoteObjectMissing
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 32 * 1024 * 1024

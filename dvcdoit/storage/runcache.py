@@ -15,11 +15,11 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil
-from dvcdoit.errors import DvcDoitError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.hashing import strip_keys
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import LockEntry, entry_to_dict, parse_entry
-from dvcdoit.hashing import strip_keys
 
 _DROP = frozenset({"size", "nfiles"})
 

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from dvcdoit.errors import DvcDoitError
+from dvcdoit.core.errors import DvcDoitError
 
 T = TypeVar("T")
 R = TypeVar("R")

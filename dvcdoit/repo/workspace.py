@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from dvcdoit import fanout, fsutil
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import CheckoutError, DvcDoitError, HashingError, ObjectMissingError
-from dvcdoit.hashing import MD5, HashInfo, ManifestEntry, dir_hash, hash_file, md5_bytes
-from dvcdoit.ignore import DvcIgnore
-from dvcdoit.state import Signature, StateDB
+from dvcdoit.core import fanout, fsutil
+from dvcdoit.core.errors import CheckoutError, DvcDoitError, HashingError, ObjectMissingError
+from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, dir_hash, hash_file, md5_bytes
+from dvcdoit.core.state import Signature, StateDB
+from dvcdoit.repo.ignore import DvcIgnore
+from dvcdoit.storage.cache import ObjectCache
 
 Progress = Callable[[int], None]
 _SMALL = 8 * 1024 * 1024  # NOTE: files up to this size are read whole when hashed + stored

@@ -3,7 +3,7 @@
 Each is a task with params (``doit push -r myremote -j 8 --run-cache data.xml.dvc``; the
 leftover words are targets) that always runs when named and never runs on a bare ``doit``
 (``DOIT_CONFIG`` sets ``default_tasks = ["repro"]``). They call the same functions as the
-``dvcdoit`` command line (:mod:`dvcdoit.sync`, :mod:`dvcdoit.overview`) and print the same
+``dvcdoit`` command line (:mod:`dvcdoit.verbs.cloud`, :mod:`dvcdoit.pipeline.status`) and print the same
 DVC-worded lines.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 
 from doit.exceptions import TaskFailed
 
-from dvcdoit.errors import DvcDoitError
-from dvcdoit.index import load_index
-from dvcdoit.overview import status_blocks
-from dvcdoit.progress import bar
-from dvcdoit.project import Project
-from dvcdoit.report import render_cloud_status, render_status, sync_lines
+from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.progress import bar
+from dvcdoit.pipeline.index import load_index
+from dvcdoit.pipeline.status import status_blocks
+from dvcdoit.repo.project import Project
+from dvcdoit.verbs.report import render_cloud_status, render_status, sync_lines
 
 _REMOTE = {"name": "remote", "short": "r", "long": "remote", "type": str, "default": "",
            "help": "remote name (default: core.remote)"}
@@ -40,7 +40,9 @@ def _emit(lines: list[str]) -> None:
 def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
                     targets: list[str]) -> bool | TaskFailed:
     """Action of ``push``/``pull``/``fetch``: run the verb, print DVC's summary lines."""
-    from dvcdoit import sync  # NOTE: lazy: `doit repro` need not import transfer code
+    from dvcdoit.verbs import (
+        cloud as sync,  # NOTE: lazy: `doit repro` need not import transfer code
+    )
 
     try:
         project = Project.find()
@@ -57,7 +59,9 @@ def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
 def status_action(cloud: bool, remote: str, jobs: int, as_json: bool,
                   targets: list[str]) -> bool | TaskFailed:
     """Action of ``status``: stage and data status, or with ``-c`` the remote comparison."""
-    from dvcdoit import sync  # NOTE: lazy: `doit repro` need not import transfer code
+    from dvcdoit.verbs import (
+        cloud as sync,  # NOTE: lazy: `doit repro` need not import transfer code
+    )
 
     try:
         project = Project.find()

@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
-from dvcdoit import fsutil
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import NotARepoError, PathError, RepoLockedError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import NotARepoError, PathError, RepoLockedError
+from dvcdoit.core.state import StateDB
 from dvcdoit.formats.config import Config, load_config
-from dvcdoit.ignore import DvcIgnore
-from dvcdoit.state import StateDB
-from dvcdoit.workspace import Workspace
+from dvcdoit.repo.ignore import DvcIgnore
+from dvcdoit.repo.workspace import Workspace
+from dvcdoit.storage.cache import ObjectCache
 
 DVC_DIR = ".dvc"
 DVCIGNORE_TEXT = (

@@ -14,15 +14,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.dvcfile import is_stage_file
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, load_lock
 from dvcdoit.formats.pipeline import PIPELINE_FILE, StageDef, load_pipeline
 from dvcdoit.formats.stagefile import SingleStage, parse_stagefile
-from dvcdoit.graph import Node, StageGraph, node_for
-from dvcdoit.project import Project
-from dvcdoit.sources import Source, load_sources
+from dvcdoit.pipeline.graph import Node, StageGraph, node_for
+from dvcdoit.repo.project import Project
+from dvcdoit.repo.sources import Source, load_sources
 
 
 @dataclass

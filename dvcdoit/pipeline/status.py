@@ -1,6 +1,6 @@
 """What changed in the repo: stage and data-source status, as DVC's ``status --json`` blocks.
 
-Shared by ``dvcdoit status`` and ``doit status``; rendering is :mod:`dvcdoit.report`'s job.
+Shared by ``dvcdoit status`` and ``doit status``; rendering is :mod:`dvcdoit.verbs.report`'s job.
 """
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dvcdoit import sources
-from dvcdoit.errors import PathError
-from dvcdoit.index import Index
-from dvcdoit.stage import StageStatus, status
+from dvcdoit.core.errors import PathError
+from dvcdoit.pipeline.index import Index
+from dvcdoit.pipeline.stage import StageStatus, status
+from dvcdoit.repo import sources
 
 Blocks = dict[str, list[Any]]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any, BinaryIO
 
-from dvcdoit.errors import FormatError
+from dvcdoit.core.errors import FormatError
 
 MD5 = "md5"
 LEGACY = "md5-dos2unix"

@@ -16,9 +16,9 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from dvcdoit import fsutil
-from dvcdoit.errors import CacheError, FormatError, ObjectMissingError
-from dvcdoit.hashing import (
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import CacheError, FormatError, ObjectMissingError
+from dvcdoit.core.hashing import (
     MD5,
     HashInfo,
     ManifestEntry,

@@ -14,9 +14,9 @@ from collections.abc import Callable
 from typing import Any
 
 from dvcdoit.formats.lock import parse_entry
-from dvcdoit.index import Index, open_index
-from dvcdoit.sources import status as source_status
-from dvcdoit.stage import record, status
+from dvcdoit.pipeline.index import Index, open_index
+from dvcdoit.pipeline.stage import record, status
+from dvcdoit.repo.sources import status as source_status
 
 
 class StageUpToDate:

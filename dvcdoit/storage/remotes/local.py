@@ -8,9 +8,9 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from dvcdoit import fsutil
-from dvcdoit.errors import RemoteError
-from dvcdoit.remotes import RemoteObjectMissing
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import RemoteError
+from dvcdoit.storage.remotes import RemoteObjectMissing
 
 _HASH_ON_THE_WAY = 8 << 20  # NOTE: below this a second thread costs more than a re-read
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from dvcdoit.errors import ConfigError, RemoteError
+from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig
 
 
@@ -61,11 +61,11 @@ def open_remote(cfg: RemoteConfig) -> Remote:
     """Return the backend for ``cfg``: a local directory, or S3 (``s3://bucket/prefix``)."""
     scheme = cfg.scheme
     if scheme == "":
-        from dvcdoit.remotes.local import LocalRemote
+        from dvcdoit.storage.remotes.local import LocalRemote
 
         return LocalRemote(Path(cfg.url), jobs=cfg.jobs)
     if scheme == "s3":
-        from dvcdoit.remotes.s3 import S3Remote
+        from dvcdoit.storage.remotes.s3 import S3Remote
 
         return S3Remote.from_config(cfg)
     msg = (f"remote '{cfg.name}': url scheme '{scheme}://' is not supported yet; "

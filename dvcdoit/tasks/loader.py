@@ -11,11 +11,11 @@ Use it either way:
   whose dep is (inside) a user task's target depend on that task, and refuses user tasks
   named like ours.
 
-Stage deps are not doit ``file_dep``s: :class:`dvcdoit.uptodate.StageUpToDate` checks them
+Stage deps are not doit ``file_dep``s: :class:`dvcdoit.tasks.uptodate.StageUpToDate` checks them
 against ``dvc.lock``. Actions are module-level functions with picklable args (``doit -n``
 works in process mode, also with ``forkserver``); the lock entry travels back as the
 action's value and is written by the main process. The other verbs (push/pull/fetch/status)
-live in :mod:`dvcdoit.tasks_remote`; their ``task_*`` creators are re-exported here.
+live in :mod:`dvcdoit.tasks.remote`; their ``task_*`` creators are re-exported here.
 """
 
 from __future__ import annotations
@@ -31,16 +31,17 @@ from doit.cmd_base import DodoTaskLoader
 from doit.exceptions import InvalidDodoFile, TaskFailed
 from doit.loader import generate_tasks
 
-from dvcdoit import gitignore, tasks_remote
-from dvcdoit.errors import DvcDoitError
+from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.formats.lock import entry_to_dict
-from dvcdoit.index import Index, open_index
-from dvcdoit.project import find_root
-from dvcdoit.sources import commit as source_commit
-from dvcdoit.sources import status as source_status
-from dvcdoit.stage import run
-from dvcdoit.tasks_remote import TASK_NAMES
-from dvcdoit.uptodate import SourceUpToDate, StageUpToDate
+from dvcdoit.pipeline.index import Index, open_index
+from dvcdoit.pipeline.stage import run
+from dvcdoit.repo import gitignore
+from dvcdoit.repo.project import find_root
+from dvcdoit.repo.sources import commit as source_commit
+from dvcdoit.repo.sources import status as source_status
+from dvcdoit.tasks import remote as tasks_remote
+from dvcdoit.tasks.remote import TASK_NAMES
+from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate
 
 BASENAME = "repro"
 FORCE_ENV = "DVCDOIT_FORCE"
@@ -208,7 +209,7 @@ def _star_importer() -> dict[str, Any] | None:
     ours = {id(f) for f in _creators().values()}
     for mod in list(sys.modules.values()):
         ns = getattr(mod, "__dict__", None)
-        if not isinstance(ns, dict) or ns.get("__name__") == __name__:
+        if not isinstance(ns, dict) or ns.get("__name__") in (__name__, "dvcdoit.tasks"):
             continue
         if any(id(ns.get(attr)) in ours for attr in _OURS):
             return ns

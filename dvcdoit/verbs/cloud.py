@@ -2,7 +2,7 @@
 
 ``used`` walks the data sources and the stages' lock entries (spec §12.2) and groups the
 objects by the remote that should hold them; the verbs then hand each group to
-:mod:`dvcdoit.transfer`. Everything returns data; rendering is the caller's job.
+:mod:`dvcdoit.storage.transfer`. Everything returns data; rendering is the caller's job.
 """
 
 from __future__ import annotations
@@ -11,15 +11,15 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dvcdoit import runcache, transfer
-from dvcdoit import sources as srcs
-from dvcdoit.errors import CheckoutError, ConfigError, DvcDoitError, PathError
-from dvcdoit.hashing import HashInfo
-from dvcdoit.index import Index
-from dvcdoit.project import Project
-from dvcdoit.remotes import Remote, open_remote
-from dvcdoit.stage import run_cache_entry
-from dvcdoit.transfer import Item, TransferResult
+from dvcdoit.core.errors import CheckoutError, ConfigError, DvcDoitError, PathError
+from dvcdoit.core.hashing import HashInfo
+from dvcdoit.pipeline.index import Index
+from dvcdoit.pipeline.stage import run_cache_entry
+from dvcdoit.repo import sources as srcs
+from dvcdoit.repo.project import Project
+from dvcdoit.storage import runcache, transfer
+from dvcdoit.storage.remotes import Remote, open_remote
+from dvcdoit.storage.transfer import Item, TransferResult
 
 Progress = Callable[[int], None]
 
@@ -216,7 +216,7 @@ def run(project: Project, verb: str, targets: Sequence[str], remote: str | None 
         jobs: int | None = None, run_cache: bool = False, force: bool = False,
         progress: Progress | None = None) -> SyncResult:
     """Run ``push``, ``fetch`` or ``pull`` on the whole repo under ``.dvc/tmp/lock``."""
-    from dvcdoit.index import load_index
+    from dvcdoit.pipeline.index import load_index
 
     with project.lock():
         index = load_index(project)

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dvcdoit import fsutil
-from dvcdoit.errors import PathError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import PathError
 
 if TYPE_CHECKING:
     import subprocess

@@ -1,4 +1,4 @@
-"""Move objects between an :class:`~dvcdoit.cache.ObjectCache` and a :class:`~dvcdoit.remotes.Remote`.
+"""Move objects between an :class:`~dvcdoit.storage.cache.ObjectCache` and a :class:`~dvcdoit.storage.remotes.Remote`.
 
 ``push``, ``fetch`` and ``status`` take ``(display_name, HashInfo)`` items (outputs of ``.dvc``
 files and lock entries) and expand ``.dir`` objects into their members, named
@@ -22,11 +22,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvcdoit import fanout
-from dvcdoit.cache import ObjectCache
-from dvcdoit.errors import DvcDoitError
-from dvcdoit.hashing import HashInfo, object_relpath
-from dvcdoit.remotes import Remote, RemoteObjectMissing
+from dvcdoit.core import fanout
+from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.hashing import HashInfo, object_relpath
+from dvcdoit.storage.cache import ObjectCache
+from dvcdoit.storage.remotes import Remote, RemoteObjectMissing
 
 Item = tuple[str, HashInfo]
 Progress = Callable[[int], None]

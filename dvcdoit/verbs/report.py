@@ -10,11 +10,11 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from dvcdoit.errors import CheckoutError
+from dvcdoit.core.errors import CheckoutError
 
 if TYPE_CHECKING:  # NOTE: types only; importing sync/transfer costs start-up of every command
-    from dvcdoit.sync import SyncResult
-    from dvcdoit.transfer import TransferResult
+    from dvcdoit.storage.transfer import TransferResult
+    from dvcdoit.verbs.cloud import SyncResult
 
 STATUS_LEN = 20
 _VERB_DONE = {"push": "pushed", "fetch": "fetched", "pull": "fetched"}

@@ -18,14 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dvcdoit import fsutil, gitignore, runcache
-from dvcdoit.errors import DvcDoitError, HashingError, StageError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import DvcDoitError, HashingError, StageError
+from dvcdoit.core.hashing import LEGACY, MD5
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, LockItem, write_entries
 from dvcdoit.formats.params import MISSING, load_params, lookup
 from dvcdoit.formats.pipeline import StageDef
 from dvcdoit.formats.stagefile import dump_stagefile
-from dvcdoit.hashing import LEGACY, MD5
-from dvcdoit.workspace import Workspace
+from dvcdoit.repo import gitignore
+from dvcdoit.repo.workspace import Workspace
+from dvcdoit.storage import runcache
 
 Log = Callable[[str], None]
 

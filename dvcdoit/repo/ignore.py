@@ -21,7 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvcdoit.errors import FormatError, HashingError, PathError
+from dvcdoit.core.errors import FormatError, HashingError, PathError
 
 IGNORE_FILE = ".dvcignore"
 _ALWAYS = ".git"  # ignored as a file or a dir

@@ -1,6 +1,6 @@
 """Data sources: the ``.dvc`` files ``add`` writes, and their commit, checkout and status.
 
-Each verb takes a :class:`~dvcdoit.project.Project`-like set of collaborators (workspace,
+Each verb takes a :class:`~dvcdoit.repo.project.Project`-like set of collaborators (workspace,
 root) and returns data; the CLI renders it.
 """
 
@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dvcdoit import fsutil, gitignore
-from dvcdoit.errors import DvcDoitError, FormatError, PathError
+from dvcdoit.core import fsutil
+from dvcdoit.core.errors import DvcDoitError, FormatError, PathError
+from dvcdoit.core.hashing import LEGACY, MD5
 from dvcdoit.formats import dvcfile as fmt
-from dvcdoit.hashing import LEGACY, MD5
-from dvcdoit.workspace import Workspace
+from dvcdoit.repo import gitignore
+from dvcdoit.repo.workspace import Workspace
 
 Progress = Callable[[int], None]
 
