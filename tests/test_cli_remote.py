@@ -1,10 +1,11 @@
-"""cli.remote renderers: DVC's exact wording for push/fetch/pull summaries and status -c."""
+"""verbs.report renderers: DVC's exact wording for push/fetch/pull summaries and status -c."""
 
 from __future__ import annotations
 
-from dvcdoit.cli.remote import render_cloud_status, render_transfer, summary, transfer_exit_code
 from dvcdoit.core.hashing import MD5, HashInfo
 from dvcdoit.storage.transfer import TransferResult
+from dvcdoit.verbs.cloud import SyncResult
+from dvcdoit.verbs.report import render_cloud_status, render_transfer, summary, sync_lines
 
 A = HashInfo(MD5, "b1946ac92492d2347c6235b4d2611184")
 B = HashInfo(MD5, "591785b794601e212b260e25925636fd")
@@ -21,7 +22,7 @@ def test_render_transfer() -> None:
     assert render_transfer(TransferResult(), "push") == ["Everything is up to date."]
     ok = TransferResult(transferred=(("a", A), ("b", B)))
     assert render_transfer(ok, "push") == ["2 files pushed"]
-    assert transfer_exit_code(ok) == 0
+    assert sync_lines("push", SyncResult(ok))[1] == 0
     bad = TransferResult(transferred=(("a", A),), failed=(("b", B, "boom"),), missing=(("c", A),))
     assert render_transfer(bad, "fetch") == [
         "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:",
@@ -30,7 +31,7 @@ def test_render_transfer() -> None:
         "1 file fetched",
         "ERROR: failed to fetch data from the cloud - 2 files failed to download",
     ]
-    assert transfer_exit_code(bad) == 1
+    assert sync_lines("fetch", SyncResult(bad))[1] == 1
 
 
 def test_render_cloud_status() -> None:

@@ -14,7 +14,6 @@ from dvcdoit.formats.pipeline import Out, StageDef
 from dvcdoit.formats.stagefile import (
     compute_stage_md5,
     dump_stagefile,
-    load_stagefile,
     parse_stagefile,
 )
 
@@ -86,7 +85,7 @@ def test_write_then_read(tmp_path: Path) -> None:
     assert text.startswith("md5: ")
     assert "- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  hash: md5\n  path: m.json\n" \
            "  cache: false\n  metric: true\n" in text
-    ss = load_stagefile(tmp_path, "prepare.dvc")
+    ss = parse_stagefile(_yaml.load_file(str(tmp_path / "prepare.dvc"), "prepare.dvc"), "prepare.dvc")
     assert not ss.changed_checksum
     assert ss.stage == stage.__class__(**{**stage.__dict__, "wdir_def": ".",
                                           "outs": ss.stage.outs})

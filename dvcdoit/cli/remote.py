@@ -13,12 +13,6 @@ from pathlib import Path
 
 from dvcdoit.core.errors import NotARepoError
 from dvcdoit.formats import config as cfg
-from dvcdoit.verbs.report import (  # noqa: F401 - re-exported for callers of the CLI layer
-    render_cloud_status,
-    render_transfer,
-    summary,
-    transfer_exit_code,
-)
 
 
 def _level(args: argparse.Namespace) -> str | None:

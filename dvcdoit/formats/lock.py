@@ -172,13 +172,6 @@ def load_lock(path: Path, source: str | None = None) -> dict[str, LockEntry]:
     return parse_lock(_yaml.loads(text, source or path.name), source or path.name)
 
 
-def dumps_lock(entries: Mapping[str, LockEntry]) -> str:
-    """Serialise entries in the given order, as DVC writes ``dvc.lock``."""
-    return _yaml.dumps(
-        {"schema": SCHEMA, "stages": {n: entry_to_dict(e) for n, e in entries.items()}}
-    )
-
-
 @dataclass
 class _Written:
     """What this process last wrote to a lock file: the whole text and each stage's part."""

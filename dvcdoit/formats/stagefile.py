@@ -123,11 +123,6 @@ def parse_stagefile(data: Any, file: str) -> SingleStage:
     return SingleStage(stage, lock, md5, compute_stage_md5(data))
 
 
-def load_stagefile(root: Path, file: str) -> SingleStage:
-    """Read and parse the stage file ``root/file``."""
-    return parse_stagefile(_yaml.load_file(str(root / file), file), file)
-
-
 def _item_dict(item: LockItem | None, path: str) -> dict[str, Any]:
     d: dict[str, Any] = {}
     if item is not None and item.hash is not None:

@@ -46,7 +46,6 @@ class StageStatus:
     changed_command: bool = False
     changed_checksum: bool = False
     always_changed: bool = False
-    frozen: bool = False
 
     @property
     def changed(self) -> bool:
@@ -166,7 +165,7 @@ def status(ws: Workspace, stage: StageDef, lock: LockEntry | None,
             outs[stage.repo_path(out.path)] = word
     cmd_changed = lock is not None and not stage.single and lock.cmd != stage.cmd
     return StageStatus(stage.addressing, deps, outs, cmd_changed, changed_checksum,
-                       always and not stage.frozen, stage.frozen)
+                       always and not stage.frozen)
 
 
 def _restorable(stage: StageDef) -> bool:

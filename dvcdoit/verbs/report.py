@@ -55,11 +55,6 @@ def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str
     return lines
 
 
-def transfer_exit_code(result: TransferResult, runs: TransferResult | None = None) -> int:
-    """1 when any object failed or was missing, else 0."""
-    return 0 if result.ok and (runs is None or runs.ok) else 1
-
-
 def render_cloud_status(status: Mapping[str, str], remote_name: str, as_json: bool = False,
                         indent: bool = True) -> list[str]:
     """Lines for ``status -c`` (``indent``) or ``status -r NAME`` (no indent), or ``--json``."""
