@@ -8,6 +8,7 @@ from pathlib import Path
 from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
 from dvcdoit.formats.lock import LockEntry, LockItem
 from dvcdoit.storage import runcache
+from dvcdoit.storage.cache import ObjectCache
 
 VECTOR = LockEntry(
     cmd='cat crlf.txt d/x.txt > model.bin; echo "{\\"acc\\": 0.5}" > m.json',
@@ -27,20 +28,38 @@ def test_vector() -> None:
 
 
 def test_save_and_load_newest(tmp_path: Path) -> None:
+    rc = runcache.RunCache(ObjectCache(tmp_path))
     runs = tmp_path / "runs"
     key = runcache.run_key(VECTOR)
-    assert runcache.load_newest(runs, key) is None
-    first = runcache.save(runs, VECTOR)
+    assert rc.load_newest(key) is None
+    first = rc.save(VECTOR)
     assert first == runs / key[:2] / key / runcache.run_value(VECTOR)
     other = LockEntry(VECTOR.cmd, VECTOR.deps, VECTOR.params,
                       (LockItem("m.json", HashInfo(MD5, "0" * 32), 1), VECTOR.outs[1]))
-    second = runcache.save(runs, other)
+    second = rc.save(other)
     assert runcache.run_key(other) == key and second != first
     os.utime(first, ns=(1, 1))
-    assert runcache.load_newest(runs, key) == other
+    assert rc.load_newest(key) == other
     os.utime(second, ns=(0, 0))
-    assert runcache.load_newest(runs, key) == VECTOR
-    assert runcache.save(runs, VECTOR) == first  # identical entry: not rewritten
+    assert rc.load_newest(key) == VECTOR
+    assert rc.find(LockEntry(VECTOR.cmd, VECTOR.deps, VECTOR.params,
+                             tuple(LockItem(o.path, None) for o in VECTOR.outs))) == VECTOR
+    assert rc.save(VECTOR) == first  # identical entry: not rewritten
     first.write_text("not: [valid")
     os.utime(first, ns=(5, 5))
-    assert runcache.load_newest(runs, key) is None
+    assert rc.load_newest(key) is None
+
+
+def test_entry_names(tmp_path: Path) -> None:
+    rc = runcache.RunCache(ObjectCache(tmp_path))
+    assert rc.names() == []
+    path = rc.save(VECTOR)
+    (path.parent / "stray.txt").write_text("x")
+    key, value = runcache.run_key(VECTOR), runcache.run_value(VECTOR)
+    name = f"runs/{key[:2]}/{key}/{value}"
+    assert rc.names() == [name]
+    assert rc.path_of(name) == path
+    assert runcache.parse_name(name) == (key, value)
+    assert runcache.parse_name(f"runs/zz/{key}/{value}") is None
+    assert runcache.parse_name(f"runs/ab/{key}/{value}") is None  # key does not start with ab
+    assert runcache.parse_name("files/md5/ab/cdef") is None

@@ -178,7 +178,7 @@ def test_status_fetches_missing_manifest(tmp_path: Path, cache: ObjectCache) -> 
 def test_run_cache_round_trip(tmp_path: Path, cache: ObjectCache) -> None:
     remote = MemoryRemote()
     key, value = "1d" + "a" * 62, "b" * 64
-    entry = cache.runs_dir / key[:2] / key / value
+    entry = cache.root / "runs" / key[:2] / key / value
     entry.parent.mkdir(parents=True)
     entry.write_text("cmd: x\n")
     assert len(push_runs(cache, remote).transferred) == 1
@@ -188,7 +188,7 @@ def test_run_cache_round_trip(tmp_path: Path, cache: ObjectCache) -> None:
     fresh = ObjectCache(tmp_path / "fresh")
     res = fetch_runs(fresh, remote)
     assert [h.value for _, h in res.transferred] == [f"runs/1d/{key}/{value}"]
-    assert (fresh.runs_dir / key[:2] / key / value).read_text() == "cmd: x\n"
+    assert (fresh.root / "runs" / key[:2] / key / value).read_text() == "cmd: x\n"
     rejected = fetch_runs(ObjectCache(tmp_path / "f2"), remote, verify=lambda p, k, v: False)
     assert len(rejected.failed) == 1
     assert not (tmp_path / "f2" / "runs").exists()

@@ -27,7 +27,7 @@ from dvcdoit.formats.pipeline import StageDef
 from dvcdoit.formats.stagefile import dump_stagefile
 from dvcdoit.repo import gitignore
 from dvcdoit.repo.workspace import Workspace
-from dvcdoit.storage import runcache
+from dvcdoit.storage.runcache import RunCache
 
 Log = Callable[[str], None]
 
@@ -273,9 +273,9 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
             ) and _same(params, lock.params)
             restored = _try_restore(ws, stage, lock) if same else False
             if not restored and use_run_cache:
-                key = runcache.run_key(LockEntry(current.cmd, deps, params,
-                                                 tuple(LockItem(o.path, None) for o in stage.outs)))
-                restored = _try_restore(ws, stage, runcache.load_newest(ws.cache.runs_dir, key))
+                found = RunCache(ws.cache).find(LockEntry(
+                    current.cmd, deps, params, tuple(LockItem(o.path, None) for o in stage.outs)))
+                restored = _try_restore(ws, stage, found)
         if restored:
             log(f"Stage '{stage.addressing}' is cached - skipping run, checking out outputs")
         else:
@@ -289,7 +289,7 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
             if not out.cache and item.hash is not None:  # NOTE: metrics/plots with cache: false
                 ws.cache.add_file(ws.root / stage.repo_path(out.path), item.hash)
         with contextlib.suppress(OSError, DvcDoitError):  # NOTE: the run-cache is optional
-            runcache.save(ws.cache.runs_dir, entry)
+            RunCache(ws.cache).save(entry)
     return entry
 
 
@@ -329,6 +329,5 @@ def run_cache_entry(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> L
         params = read_params(ws.root, stage)
     except DvcDoitError:
         return None
-    key = runcache.run_key(LockEntry(stage.cmd, deps, params,
-                                     tuple(LockItem(o.path, None) for o in stage.outs)))
-    return runcache.load_newest(ws.cache.runs_dir, key)
+    return RunCache(ws.cache).find(LockEntry(stage.cmd, deps, params,
+                                             tuple(LockItem(o.path, None) for o in stage.outs)))

@@ -48,11 +48,6 @@ class ObjectCache:
         self._tmp_prefix = f".{os.urandom(6).hex()}-"
         self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
-    @property
-    def runs_dir(self) -> Path:
-        """Root of the run-cache (``<cache>/runs``)."""
-        return self.root / "runs"
-
     def path_for(self, hi: HashInfo) -> Path:
         """Return where object ``hi`` lives (whether or not it exists)."""
         return self.root / object_relpath(hi)

@@ -3,7 +3,8 @@
 ``value`` is the sha256 of ``json.dumps(entry, sort_keys=True)`` where every ``size`` and
 ``nfiles`` key is dropped (recursively); ``key`` is the same with ``outs`` replaced by the list
 of out paths, so it depends only on cmd, deps and params. Restoring takes the single newest
-file (by mtime) in the key directory, as DVC does.
+file (by mtime) in the key directory, as DVC does. This module is the one place that knows
+that layout: the stages and the transfers use :class:`RunCache` and entry names.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.core.hashing import strip_keys
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import LockEntry, entry_to_dict, parse_entry
+from dvcdoit.storage.cache import ObjectCache
 
 _DROP = frozenset({"size", "nfiles"})
 
@@ -42,39 +45,87 @@ def run_value(entry: LockEntry) -> str:
     return _sha256(entry_to_dict(entry))
 
 
-def entry_path(runs_dir: Path, entry: LockEntry) -> Path:
-    """Where ``entry`` is (or would be) stored."""
-    key = run_key(entry)
-    return runs_dir / key[:2] / key / run_value(entry)
+_NAME = re.compile(r"^runs/([0-9a-f]{2})/([0-9a-f]{64})/([0-9a-f]{64})$")
+PREFIX = "runs/"
+"""Where run-cache entries live below a cache or a remote root: entry names start with it."""
 
 
-def save(runs_dir: Path, entry: LockEntry) -> Path:
-    """Store ``entry`` atomically; an identical existing entry is left as it is."""
-    path = entry_path(runs_dir, entry)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fsutil.atomic_write_text(path, _yaml.dumps(entry_to_dict(entry)))
-    return path
-
-
-def load_newest(runs_dir: Path, key: str) -> LockEntry | None:
-    """The newest entry stored under ``key`` (None if none, or if it is unreadable)."""
-    key_dir = runs_dir / key[:2] / key
-    newest: tuple[int, str] | None = None
-    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(key_dir) as it:
-        for e in it:
-            if e.name.startswith(".") or not e.is_file():
-                continue  # NOTE: skip temp files of a concurrent writer
-            cand = (e.stat().st_mtime_ns, e.name)
-            if newest is None or cand > newest:
-                newest = cand
-    if newest is None:
+def parse_name(name: str) -> tuple[str, str] | None:
+    """``(key, value)`` of an entry name ``runs/<key[:2]>/<key>/<value>``; None if it is not one."""
+    m = _NAME.match(name)
+    if m is None or not m.group(2).startswith(m.group(1)):
         return None
-    path = key_dir / newest[1]
-    try:
-        return parse_entry(_yaml.loads(path.read_bytes(), str(path)), str(path))
-    except (OSError, DvcDoitError):
-        return None  # NOTE: a damaged run-cache entry only means "not restorable"
+    return m.group(2), m.group(3)
+
+
+class RunCache:
+    """The run-cache inside an object cache: ``<cache>/runs/<key[:2]>/<key>/<value>``.
+
+    Entries are named by their path below the cache root (``runs/…``), which is also their
+    relpath on a remote, so a transfer moves them by name without knowing the layout.
+    """
+
+    def __init__(self, cache: ObjectCache) -> None:
+        self.root = cache.root
+        self.dir = cache.root / "runs"
+
+    def entry_path(self, entry: LockEntry) -> Path:
+        """Where ``entry`` is (or would be) stored."""
+        key = run_key(entry)
+        return self.dir / key[:2] / key / run_value(entry)
+
+    def save(self, entry: LockEntry) -> Path:
+        """Store ``entry`` atomically; an identical existing entry is left as it is."""
+        path = self.entry_path(entry)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fsutil.atomic_write_text(path, _yaml.dumps(entry_to_dict(entry)))
+        return path
+
+    def find(self, entry: LockEntry) -> LockEntry | None:
+        """The newest entry stored under ``entry``'s key (its out hashes do not matter)."""
+        return self.load_newest(run_key(entry))
+
+    def load_newest(self, key: str) -> LockEntry | None:
+        """The newest entry stored under ``key`` (None if none, or if it is unreadable)."""
+        key_dir = self.dir / key[:2] / key
+        newest: tuple[int, str] | None = None
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(key_dir) as it:
+            for e in it:
+                if e.name.startswith(".") or not e.is_file():
+                    continue  # NOTE: skip temp files of a concurrent writer
+                cand = (e.stat().st_mtime_ns, e.name)
+                if newest is None or cand > newest:
+                    newest = cand
+        if newest is None:
+            return None
+        path = key_dir / newest[1]
+        try:
+            return parse_entry(_yaml.loads(path.read_bytes(), str(path)), str(path))
+        except (OSError, DvcDoitError):
+            return None  # NOTE: a damaged run-cache entry only means "not restorable"
+
+    def names(self) -> list[str]:
+        """The names (``runs/…``) of every stored entry, sorted; stray files are skipped."""
+        out: list[str] = []
+        if not self.dir.is_dir():
+            return out
+        for dirpath, _dirs, files in os.walk(self.dir):
+            for name in files:
+                rel = PREFIX + Path(os.path.relpath(os.path.join(dirpath, name), self.dir)).as_posix()
+                if _NAME.match(rel):
+                    out.append(rel)
+        return sorted(out)
+
+    def path_of(self, name: str) -> Path:
+        """Where the entry called ``name`` (``runs/…``) is stored."""
+        return self.root / name
+
+    def place(self, tmp: Path, name: str) -> None:
+        """Rename the downloaded file ``tmp`` into place as entry ``name``."""
+        dest = self.path_of(name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
 
 
 def verify_file(path: Path, key: str, value: str) -> bool:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,14 +24,15 @@ from pathlib import Path
 from dvcdoit.core import fanout
 from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.core.hashing import HashInfo, object_relpath
+from dvcdoit.storage import runcache
 from dvcdoit.storage.cache import ObjectCache
 from dvcdoit.storage.remotes import Remote, RemoteObjectMissing
+from dvcdoit.storage.runcache import RunCache
 
 Item = tuple[str, HashInfo]
 Progress = Callable[[int], None]
 RUNS_NAME = "run-cache"
-"""``HashInfo.name`` used for run-cache entries in results (value = ``runs/…`` relpath)."""
-_RUN_PATH = re.compile(r"^runs/([0-9a-f]{2})/([0-9a-f]{64})/([0-9a-f]{64})$")
+"""``HashInfo.name`` used for run-cache entries in results (value = the entry's name, ``runs/…``)."""
 
 
 @dataclass(frozen=True)
@@ -286,15 +286,15 @@ def status(cache: ObjectCache, remote: Remote, items: Sequence[Item],
 
 def push_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
               progress: Progress | None = None) -> TransferResult:
-    """Upload run-cache entries (``runs/<2>/<key>/<value>``) that the remote lacks."""
-    local = _local_runs(cache.runs_dir)
-    there = set(remote.walk("runs/"))
-    todo = {HashInfo(RUNS_NAME, rel): rel for rel in local if rel not in there}
+    """Upload the run-cache entries (:class:`~dvcdoit.storage.runcache.RunCache`) the remote lacks."""
+    runs = RunCache(cache)
+    there = set(remote.walk(runcache.PREFIX))
+    todo = {HashInfo(RUNS_NAME, name): name for name in runs.names() if name not in there}
     led = _Ledger(todo, progress)
 
     def up(hi: HashInfo) -> Outcome:
         try:
-            remote.upload(cache.root / hi.value, hi.value)
+            remote.upload(runs.path_of(hi.value), hi.value)
         except DvcDoitError as exc:
             return ("fail", str(exc))
         return _OK
@@ -308,28 +308,26 @@ def fetch_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
                verify: Callable[[Path, str, str], bool] | None = None) -> TransferResult:
     """Download run-cache entries the cache lacks; each lands via a temp file and a rename.
 
-    Remote names that are not ``runs/<2 hex>/<64 hex>/<64 hex>`` are ignored. ``verify(tmp,
-    key, value)``, when given, must return True for the entry to be kept (e.g. recompute the
-    value digest from the YAML); rejected entries are reported as failed.
+    Remote names that are not entry names (:func:`runcache.parse_name`) are ignored.
+    ``verify(tmp, key, value)``, when given, must return True for the entry to be kept (e.g.
+    recompute the value digest from the YAML); rejected entries are reported as failed.
     """
-    local = set(_local_runs(cache.runs_dir))
+    runs = RunCache(cache)
+    local = set(runs.names())
     todo: dict[HashInfo, str] = {}
-    for rel in remote.walk("runs/"):
-        m = _RUN_PATH.match(rel)
-        if m and m.group(2).startswith(m.group(1)) and rel not in local:
-            todo[HashInfo(RUNS_NAME, rel)] = rel
+    for name in remote.walk(runcache.PREFIX):
+        if runcache.parse_name(name) is not None and name not in local:
+            todo[HashInfo(RUNS_NAME, name)] = name
     led = _Ledger(todo, progress)
 
     def down(hi: HashInfo) -> Outcome:
         tmp = cache.tmp_path()
         try:
             remote.download(hi.value, tmp)
-            _, _, key, value = hi.value.split("/")
+            key, value = runcache.parse_name(hi.value) or ("", "")
             if verify is not None and not verify(tmp, key, value):
                 return ("fail", f"corrupt run-cache entry on remote {remote.url}")
-            dest = cache.root / hi.value
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp, dest)
+            runs.place(tmp, hi.value)
         except DvcDoitError as exc:
             return ("fail", str(exc))
         finally:
@@ -339,15 +337,3 @@ def fetch_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
 
     _run(remote, jobs, down, todo, led)
     return led.result()
-
-
-def _local_runs(runs_dir: Path) -> list[str]:
-    out: list[str] = []
-    if not runs_dir.is_dir():
-        return out
-    for dirpath, _dirs, files in os.walk(runs_dir):
-        for name in files:
-            rel = "runs/" + Path(os.path.relpath(os.path.join(dirpath, name), runs_dir)).as_posix()
-            if _RUN_PATH.match(rel):
-                out.append(rel)
-    return sorted(out)
