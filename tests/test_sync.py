@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from dvcdoit.repo.project import Project
+from dvcdoit.storage.transfer import upload_jobs
+from dvcdoit.verbs.cloud import open_named
 from tests.conftest import Runner, write_tree
 
 DVC_YAML = """stages:
@@ -146,3 +149,13 @@ def test_status_cloud_agrees_with_dvc(git_repo: Path, dvcdoit: Runner, dvc: Runn
     assert ours == theirs
     assert ours == {"d": "new", "d/a.txt": "new", "d/b.txt": "new", "g.txt": "missing",
                     "h.txt": "deleted"}
+
+
+def test_remote_modify_jobs_reaches_the_remote(tmp_path: Path, dvcdoit: Runner) -> None:
+    """``remote modify NAME jobs N`` sets the remote's default parallelism for push (-j wins)."""
+    a = _repo(tmp_path / "a", dvcdoit, tmp_path / "m", tmp_path / "remote")
+    assert open_named(Project(a), None)[1].jobs is None
+    dvcdoit("remote", "modify", "shared", "jobs", "2", cwd=a)
+    name, remote = open_named(Project(a), None)
+    assert (name, remote.jobs) == ("shared", 2)
+    assert upload_jobs(remote, None) == 2 and upload_jobs(remote, 5) == 5

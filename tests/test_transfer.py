@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
 
 from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, ManifestEntry, md5_bytes, object_relpath
+from dvcdoit.formats.lock import LockEntry
 from dvcdoit.storage.cache import ObjectCache
+from dvcdoit.storage.runcache import RunCache
 from dvcdoit.storage.transfer import (
     Item,
     TransferResult,
@@ -234,3 +237,51 @@ def test_local_push_and_fetch_of_many_objects_in_forked_workers(tmp_path: Path,
     assert not clone.has(members[5])
     assert all(clone.has(m) for m in members[:5] + members[6:-1])
     assert not list((tmp_path / "clone").rglob("*.tmp"))
+
+
+class _ThreadRemote(MemoryRemote):
+    """A MemoryRemote that records which threads uploaded and downloaded."""
+
+    def __init__(self, jobs: int | None) -> None:
+        super().__init__()
+        self.jobs = jobs
+        self.threads: set[int] = set()
+
+    def upload(self, local_path: Path, relpath: str) -> None:
+        self.threads.add(threading.get_ident())
+        super().upload(local_path, relpath)
+
+    def download(self, relpath: str, dest: Path) -> str | None:
+        self.threads.add(threading.get_ident())
+        return super().download(relpath, dest)
+
+
+@pytest.mark.parametrize(("remote_jobs", "jobs", "in_main_only"), [
+    (1, None, True),     # remote.NAME.jobs = 1 and no -j: one upload at a time, here
+    (1, 4, False),       # -j wins over the remote's setting
+    (None, None, False),  # neither: DVC's default, 4 x cores
+])
+def test_push_parallelism_follows_remote_jobs(tmp_path: Path, cache: ObjectCache,
+                                              remote_jobs: int | None, jobs: int | None,
+                                              in_main_only: bool) -> None:
+    items: list[Item] = [(f"f{k}", _add(cache, f"file {k}\n".encode())) for k in range(64)]
+    remote = _ThreadRemote(remote_jobs)
+    assert len(push(cache, remote, items, jobs=jobs).transferred) == 64
+    assert (remote.threads == {threading.get_ident()}) is in_main_only
+    runs = RunCache(cache)
+    for k in range(8):
+        runs.save(LockEntry(f"cmd {k}", (), {}, ()))
+    remote.threads.clear()
+    assert len(push_runs(cache, remote, jobs).transferred) == 8
+    assert (remote.threads == {threading.get_ident()}) is in_main_only
+
+
+def test_fetch_keeps_default_parallelism_whatever_remote_jobs(tmp_path: Path,
+                                                              cache: ObjectCache) -> None:
+    """DVC applies remote.NAME.jobs where the remote is the destination: not to downloads."""
+    items: list[Item] = [(f"f{k}", _add(cache, f"file {k}\n".encode())) for k in range(64)]
+    remote = _ThreadRemote(1)
+    push(cache, remote, items)
+    remote.threads.clear()
+    assert len(fetch(ObjectCache(tmp_path / "fresh"), remote, items).transferred) == 64
+    assert remote.threads - {threading.get_ident()}

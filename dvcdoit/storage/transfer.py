@@ -63,6 +63,16 @@ def default_jobs() -> int:
     return 4 * (os.cpu_count() or 1)
 
 
+def upload_jobs(remote: Remote, jobs: int | None) -> int | None:
+    """Parallel uploads to ``remote``: ``jobs`` (``-j``), else the remote's ``jobs`` setting.
+
+    NOTE: as DVC 3.67.1 (dvc_data/hashfile/transfer.py: ``jobs = jobs or dest.fs.jobs``, the
+    destination's ``remote.NAME.jobs``): it applies where the remote is the destination, so to
+    push; a fetch downloads into the cache and keeps the default (None: :func:`default_jobs`).
+    """
+    return jobs or remote.jobs
+
+
 def _dedupe(items: Iterable[Item]) -> dict[HashInfo, str]:
     names: dict[HashInfo, str] = {}
     for name, hi in items:
@@ -215,8 +225,10 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
 
     Existence is checked in two batched rounds: first the top-level objects (a ``.dir``
     already on the remote means the whole directory is there), then the members of the
-    directories that are not.
+    directories that are not. Without ``jobs``, the remote's own ``jobs`` (see
+    :func:`upload_jobs`) sets how many uploads run at once.
     """
+    jobs = upload_jobs(remote, jobs)
     names = _dedupe(items)
     led = _Ledger(names, progress)
     on_remote = _exists(remote, names)
@@ -287,6 +299,7 @@ def status(cache: ObjectCache, remote: Remote, items: Sequence[Item],
 def push_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
               progress: Progress | None = None) -> TransferResult:
     """Upload the run-cache entries (:class:`~dvcdoit.storage.runcache.RunCache`) the remote lacks."""
+    jobs = upload_jobs(remote, jobs)
     runs = RunCache(cache)
     there = set(remote.walk(runcache.PREFIX))
     todo = {HashInfo(RUNS_NAME, name): name for name in runs.names() if name not in there}
