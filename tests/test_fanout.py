@@ -154,3 +154,29 @@ def test_a_failed_fork_is_done_here_instead(monkeypatch: pytest.MonkeyPatch) -> 
     assert {pid for _, pid in out} == {os.getpid()}
     assert sum(seen) == 3000
     assert _children() == set()
+
+
+def _where(x: int) -> tuple[int, int, int]:
+    return x, os.getpid(), threading.get_ident()
+
+
+@needs_two
+def test_map_by_size_big_files_on_threads_small_ones_forked() -> None:
+    """Large files go to threads (balanced by size), small ones to forked children."""
+    big, small = fanout.THREAD_MIN_SIZE, 10
+    sizes = [big * 3, big, big * 2, *([small] * (2 * fanout.MIN_ITEMS))]
+    items = list(range(len(sizes)))
+    seen: list[int] = []
+    out = fanout.map_by_size(_where, items, sizes, seen.append, limit=2)
+    assert [x for x, _, _ in out] == items
+    assert sum(seen) == len(items)
+    main = threading.get_ident()
+    assert all(pid == os.getpid() and tid != main for _, pid, tid in out[:3])
+    assert len({pid for _, pid, _ in out[3:]}) == 2
+    assert not _children()
+
+
+def test_map_by_size_serial_with_limit_one() -> None:
+    sizes = [fanout.THREAD_MIN_SIZE * 2] * 3 + [1] * 5
+    out = fanout.map_by_size(_where, list(range(8)), sizes, limit=1)
+    assert out == [(k, os.getpid(), threading.get_ident()) for k in range(8)]

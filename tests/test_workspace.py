@@ -13,8 +13,9 @@ from dvcdoit.core.errors import CheckoutError, DvcDoitError, FormatError, Hashin
 from dvcdoit.core.fanout import MIN_ITEMS
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, md5_bytes
 from dvcdoit.core.state import StateDB
+from dvcdoit.repo.hasher import Hashed, Members
 from dvcdoit.repo.ignore import DvcIgnore
-from dvcdoit.repo.workspace import Hashed, Workspace
+from dvcdoit.repo.workspace import Workspace
 from dvcdoit.storage.cache import ObjectCache
 from tests.conftest import write_tree
 
@@ -51,7 +52,7 @@ def test_unchanged_files_are_not_read_again(tmp_path: Path) -> None:
         again = make_ws(tmp_path).hash(tmp_path / "data")
     finally:
         os.chmod(f, 0o644)
-    assert again.entries is not None
+    assert again.members is Members.LISTED
     assert ManifestEntry("a.txt", md5_bytes(b"hello\n")) in again.entries
     assert again.hi != first.hi
 
@@ -62,9 +63,22 @@ def test_unchanged_tree_is_not_walked_into_the_state_db_again(tmp_path: Path) ->
     _sneaky_edit(tmp_path / "data/a.txt")
     memo = make_ws(tmp_path).hash(tmp_path / "data")
     assert (memo.hi, memo.size, memo.nfiles) == (first.hi, 12, 2)
+    assert (first.members, memo.members, memo.entries) == (Members.LISTED, Members.UNLISTED, ())
     os.utime(tmp_path / "data/a.txt")  # a real change of mtime invalidates the tree signature
     fresh = make_ws(tmp_path).hash(tmp_path / "data")
     assert fresh.hi != first.hi
+
+
+def test_hash_is_a_query_that_never_writes_the_cache(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"data/a.txt": "hello\n", "data/sub/b.txt": "world\n", "f.bin": "zz"})
+    ws = make_ws(tmp_path)
+    hf = ws.hash(tmp_path / "f.bin")
+    assert (hf.members, hf.entries, hf.nfiles) == (Members.NONE, (), None)
+    assert ws.hash(tmp_path / "data").members is Members.LISTED
+    assert not (tmp_path / ".dvc/cache").exists() or not [
+        p for p in (tmp_path / ".dvc/cache").rglob("*") if p.is_file()]
+    hd = ws.commit(tmp_path / "data")  # a commit after a hash still stores every member
+    assert hd.hi.value == DIR_OID and ws.in_cache(hd.hi)
 
 
 def test_broken_symlink_in_dir_is_an_error(tmp_path: Path) -> None:
@@ -109,7 +123,7 @@ def test_commit_of_many_files_in_forked_workers(tmp_path: Path) -> None:
     assert sum(seen) == len(files)
     expected = sorted((rel.removeprefix("data/"), md5_bytes(text.encode()))
                       for rel, text in files.items())
-    assert hd.entries is not None
+    assert hd.members is Members.LISTED
     assert sorted((e.relpath, e.md5) for e in hd.entries) == expected
     for _rel, md5 in expected:
         obj = ws.cache.path_for(HashInfo(MD5, md5))

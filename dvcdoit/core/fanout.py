@@ -8,7 +8,9 @@ processes store 20,000 small files in 1.1-1.4 s where one takes 2.2-2.4 s.
 ``fork_map`` forks only where that is safe and pays off: on a platform with ``fork``, with
 no other thread alive in this process (a child of a threaded process may inherit a lock that
 no thread will ever release), and for enough items. Otherwise it runs the jobs here, in
-order, so callers never need a second code path.
+order, so callers never need a second code path. ``map_by_size`` schedules jobs on files of
+known sizes: large files on threads (their md5 and copies release the GIL), then the small
+ones through ``fork_map``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MIN_ITEMS = 1000  # NOTE: below this a fork (a few ms each) is not worth it
+THREAD_MIN_SIZE = 1 << 20  # NOTE: smaller files go to fork_map, not threads (see map_by_size)
 _FORKED = False  # NOTE: set in children, so nested calls never fork again
 
 
@@ -84,6 +87,48 @@ def fork_map(fn: Callable[[T], R], items: Sequence[T], done: Callable[[int], Non
         if isinstance(result, BaseException):
             raise result
         out.extend(result)
+    return out
+
+
+def map_by_size(fn: Callable[[T], R], items: Sequence[T], sizes: Sequence[int],
+                done: Callable[[int], None] | None = None, limit: int = 4) -> list[R]:
+    """Return ``[fn(x) for x in items]`` where ``sizes[k]`` is the size of the file ``items[k]``
+    works on: files of :data:`THREAD_MIN_SIZE` or more on up to ``limit`` threads, balanced by
+    size, then the small ones through :func:`fork_map` (serially where it cannot fork).
+
+    NOTE: measured on 20,000 files of 1-4 KiB (2 cores): 1 thread 2.7 s, 2 threads 5.0 s,
+    4 threads 6.6 s, 2 processes 1.1-1.4 s. Small-file work is many short syscalls and
+    the GIL convoys between threads, while md5 of a large buffer releases the GIL and
+    does overlap. The threads are done before the fork, so no child inherits one.
+    """
+    out: list[Any] = [None] * len(items)
+    big = [k for k, size in enumerate(sizes) if size >= THREAD_MIN_SIZE]
+    small = [k for k, size in enumerate(sizes) if size < THREAD_MIN_SIZE]
+
+    def run(batch: list[int]) -> None:
+        for k in batch:
+            out[k] = fn(items[k])
+            if done:
+                done(1)
+
+    if len(big) < 2 or limit < 2:
+        run(big)
+    else:
+        nb = min(limit, len(big))
+        batches: list[list[int]] = [[] for _ in range(nb)]
+        loads = [0] * nb
+        for k in sorted(big, key=lambda k: -sizes[k]):
+            b = loads.index(min(loads))
+            batches[b].append(k)
+            loads[b] += sizes[k]
+        from concurrent.futures import ThreadPoolExecutor  # NOTE: start-up time
+
+        with ThreadPoolExecutor(nb) as pool:
+            for f in [pool.submit(run, batch) for batch in batches]:
+                f.result()
+    values = fork_map(fn, [items[k] for k in small], done, limit=limit)
+    for k, value in zip(small, values, strict=True):
+        out[k] = value
     return out
 
 
