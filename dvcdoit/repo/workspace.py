@@ -1,8 +1,10 @@
 """Move data between the workspace and the cache, and describe workspace state as data.
 
-``hash`` tells what a path holds now (through the state DB, in parallel), ``commit`` puts
-it into the cache and links it per ``cache.type``, ``checkout`` restores it from the cache,
-and ``status`` compares it with a recorded hash using DVC's words.
+``hash`` tells what a path holds now (:class:`~dvcdoit.repo.hasher.Hasher`: through the state
+DB, in parallel, never writing the cache), ``commit`` puts it into the cache (hashing and
+storing each file from one read) and links it per ``cache.type``
+(:class:`~dvcdoit.repo.links.Links`), ``checkout`` restores it from the cache, and ``status``
+compares it with a recorded hash using DVC's words.
 """
 
 from __future__ import annotations
