@@ -71,6 +71,15 @@ def test_runs_from_a_subdirectory(repo: Path, dvcdoit: Runner) -> None:
     ({"m.dvc": "outs: [\n"}, ["status"], "ERROR: m.dvc:2: invalid YAML: {problem}\n"),
     ({}, ["status", "nothing-here"],
      "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+    ({}, ["commit", "nothing-here"],
+     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+    ({"u.txt": "u"}, ["commit", "u.txt"],
+     "ERROR: 'u.txt' is not tracked by any .dvc file; use 'dvcdoit add u.txt' first\n"),
+    ({}, ["checkout", "nothing-here"],
+     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+    ({}, ["push", "nothing-here"],
+     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+    ({}, ["repro", "nothing-here"], "ERROR: unknown stage 'nothing-here' (known: none)\n"),
 ])
 def test_error_messages(repo: Path, dvcdoit: Runner, setup: dict[str, str], args: list[str],
                         message: str) -> None:
@@ -156,3 +165,15 @@ def test_add_dir_with_broken_symlink(repo: Path, dvcdoit: Runner) -> None:
     assert "broken symlink" in proc.stderr
     assert proc.stderr.count("\n") == 1
     assert not (repo / "d.dvc").exists()
+
+
+def test_status_of_a_stage_output_shows_its_stage(repo: Path, dvcdoit: Runner,
+                                                  dvc: Runner) -> None:
+    write_tree(repo, {"in.txt": "x\n"})
+    dvcdoit("add", "in.txt")
+    dvcdoit("run", "-n", "copy", "-d", "in.txt", "-o", "out.txt", "cp in.txt out.txt")
+    (repo / "out.txt").unlink()
+    ours = dvcdoit("status", "out.txt").stdout
+    assert ours == "copy:\n\tchanged outs:\n\t\tdeleted:            out.txt\n"
+    assert ours == dvc("status", "out.txt").stdout
+    assert dvcdoit("status", "in.txt").stdout == "Data and pipelines are up to date.\n"

@@ -54,3 +54,35 @@ def test_errors(nodes: list[Node], message: str) -> None:
     with pytest.raises(GraphError) as exc:
         StageGraph(nodes)
     assert str(exc.value) == message
+
+
+RUN_GRAPH = [
+    Node("report", deps=("model", "extra.txt"), outs=("report.md",)),
+    Node("train", deps=("data/prepared",), outs=("model",)),
+    Node("data.dvc", outs=("data/raw",)),
+    Node("prepare", deps=("data/raw",), outs=("data/prepared",)),
+    Node("extra", deps=("data/raw",), outs=("extra.txt",)),
+    Node("lonely", outs=("l.txt",)),
+]
+
+
+@pytest.mark.parametrize(("targets", "single", "order"), [
+    ([], False, ["data.dvc", "prepare", "train", "extra", "report", "lonely"]),
+    (["report"], False, ["data.dvc", "prepare", "train", "extra", "report"]),
+    (["train", "extra"], False, ["data.dvc", "prepare", "train", "extra"]),
+    (["extra", "train"], False, ["data.dvc", "extra", "prepare", "train"]),  # doit's DFS
+    (["report", "train"], False, ["data.dvc", "prepare", "train", "extra", "report"]),
+    (["report", "prepare"], True, ["report", "prepare"]),
+    (["lonely", "lonely"], True, ["lonely"]),
+    ([], True, ["data.dvc", "prepare", "train", "extra", "report", "lonely"]),
+])
+def test_run_order_is_doits_depth_first_walk(targets: list[str], single: bool,
+                                             order: list[str]) -> None:
+    assert StageGraph(RUN_GRAPH).run_order(targets, single) == order
+
+
+def test_outs_under() -> None:
+    g = StageGraph(RUN_GRAPH)
+    assert g.outs_under("data") == ["data/prepared", "data/raw"]
+    assert g.outs_under("data/raw") == []
+    assert g.outs_under("dat") == []

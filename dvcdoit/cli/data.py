@@ -5,7 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from dvcdoit.cli._common import emit, find_project, load_index, quiet
+
+if TYPE_CHECKING:
+    from dvcdoit.repo.project import Project
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -39,16 +44,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.set_defaults(func=cmd_status)
 
 
-def _project() -> Any:
-    from dvcdoit.repo.project import Project
-
-    return Project.find()
-
-
-def _targets(project: Any, targets: list[str]) -> list[str]:
-    return project.targets(targets)  # type: ignore[no-any-return]
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     """``dvcdoit init``."""
     from dvcdoit.repo.project import init
@@ -59,12 +54,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def stage_owners(project: Any) -> dict[str, str]:
+def stage_owners(project: Project) -> dict[str, str]:
     """Repo-relative outputs of pipeline stages → stage name."""
-    from dvcdoit.pipeline.index import load_index
-
-    index = load_index(project)
-    return {stage.repo_path(o.path): name for name, stage in index.stages.items()
+    return {stage.repo_path(o.path): name for name, stage in load_index(project).stages.items()
             for o in stage.outs}
 
 
@@ -73,7 +65,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from dvcdoit.core.progress import bar
     from dvcdoit.repo import sources
 
-    project = _project()
+    project = find_project()
     paths = [project.resolve(p) for p in args.paths]
     owners = stage_owners(project)
     written = []
@@ -82,17 +74,12 @@ def cmd_add(args: argparse.Namespace) -> int:
             with bar(None if path.is_dir() else 0, f"Adding {project.rel(path)}") as progress:
                 written.append(sources.add(project.workspace, path, owners, progress))
     files = " ".join(sorted({project.rel(w) for w in written} | _gitignores(project, paths)))
-    if not args_quiet(args):
+    if not quiet(args):
         print(f"\nTo track the changes with git, run:\n\n\tgit add {files}")
     return 0
 
 
-def args_quiet(args: argparse.Namespace) -> bool:
-    """True when ``-q`` was given to dvcdoit."""
-    return bool(getattr(args, "quiet", False))
-
-
-def _gitignores(project: Any, paths: list[Path]) -> set[str]:
+def _gitignores(project: Project, paths: list[Path]) -> set[str]:
     return {project.rel(p.parent / ".gitignore") for p in paths
             if (p.parent / ".gitignore").exists()}
 
@@ -101,15 +88,13 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     """``dvcdoit checkout [TARGET…]``: restore data sources and stage outputs from the cache."""
     from dvcdoit.core.errors import CheckoutError
     from dvcdoit.core.progress import bar
-    from dvcdoit.pipeline.index import load_index
-    from dvcdoit.verbs import cloud as sync
+    from dvcdoit.verbs.checkout import checkout
     from dvcdoit.verbs.report import summary
 
-    project = _project()
-    targets = _targets(project, args.targets)
+    project = find_project()
     with project.lock(), bar(None, "Checkout") as progress:
-        changed, failures = sync.checkout(project, load_index(project), targets, args.force,
-                                          progress)
+        idx = load_index(project)
+        changed, failures = checkout(idx, idx.select(args.targets), args.force, progress)
     for letter, path in changed:
         print(f"{letter}       {path}")
     if failures:
@@ -122,38 +107,29 @@ def cmd_checkout(args: argparse.Namespace) -> int:
 
 def cmd_commit(args: argparse.Namespace) -> int:
     """``dvcdoit commit [TARGET…]``: record changed data sources and stages without running."""
-    from dvcdoit.pipeline import stage
-    from dvcdoit.pipeline.index import load_index
-    from dvcdoit.repo import sources
+    from dvcdoit.verbs import commit
 
-    project = _project()
-    targets = _targets(project, args.targets)
+    project = find_project()
     with project.lock():
-        index = load_index(project)
-        for src in sources.select(list(index.sources.values()), targets, strict=False):
-            sources.commit(project.workspace, src, args.force)
-        for name in index.stage_order():
-            sdef = index.stages[name]
-            if targets and name not in targets and sdef.name not in targets:
-                continue
-            lock = index.locks.get(name)
-            if stage.status(project.workspace, sdef, lock).changed:
-                stage.record(project.root, sdef, stage.commit(project.workspace, sdef, lock))
+        idx = load_index(project)
+        commit.commit(idx, commit.select(idx, args.targets), args.force)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``dvcdoit status [TARGET…] [--json] [-c]``: stages first (pipeline order), then data."""
-    from dvcdoit.pipeline.index import load_index
+    idx = load_index(find_project())
+    selection = idx.select(args.targets)
+    if args.cloud or args.remote:
+        from dvcdoit.verbs.cloud import cloud_status
+        from dvcdoit.verbs.report import render_cloud_status
+
+        name, found = cloud_status(idx, selection, args.remote, args.jobs)
+        emit(render_cloud_status(found, name, args.json, indent=args.remote is None))
+        return 0
     from dvcdoit.pipeline.status import status_blocks
     from dvcdoit.verbs.report import render_status
 
-    project = _project()
-    targets = _targets(project, args.targets)
-    if args.cloud or args.remote:
-        from dvcdoit.cli.transfer import cloud_status
-
-        return cloud_status(project, targets, args)
-    blocks, tracked = status_blocks(load_index(project), targets)
+    blocks, tracked = status_blocks(idx, selection)
     print(json.dumps(blocks) if args.json else "\n".join(render_status(blocks, tracked)))
     return 1 if (args.quiet and blocks) else 0

@@ -1,14 +1,14 @@
-"""``dvcdoit remote add|modify|default|list|remove`` and the renderers for push/fetch/status -c.
+"""``dvcdoit remote add|modify|default|list|remove``; re-exports the push/fetch/status -c renderers.
 
 Output matches DVC 3.67.1 line for line. The renderers turn transfer data into lines; lines
-that start with ``ERROR:`` or ``WARNING:`` belong on stderr (:func:`emit` does that).
+that start with ``ERROR:`` or ``WARNING:`` belong on stderr (:func:`dvcdoit.cli._common.emit`
+does that).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 
 from dvcdoit.core.errors import NotARepoError
@@ -127,13 +127,3 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("name")
     p.set_defaults(func=cmd_remove)
 
-
-def emit(lines: Iterable[str]) -> None:
-    """Print ``lines``: ``ERROR:``/``WARNING:`` ones (and what follows a warning) to stderr."""
-    to_err = False
-    for line in lines:
-        if line.startswith(("ERROR:", "WARNING:")):
-            to_err = True
-        elif not line.startswith("name: "):
-            to_err = False
-        print(line, file=sys.stderr if to_err else sys.stdout)

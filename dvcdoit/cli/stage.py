@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import posixpath
-import re
 from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError, StageError
-from dvcdoit.formats.lock import LOCK_FILE, LockEntry, write_entries
 from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
 from dvcdoit.formats.stagefile import dump_stagefile
 from dvcdoit.pipeline import status as overview
@@ -98,26 +96,25 @@ def cmd_repro(args: argparse.Namespace) -> int:
     """``repro``: run the doit tasks through DoitMain with dvcdoit's loader."""
     project = Project.find()
     index = open_index(str(project.root))  # NOTE: the doit tasks reuse this one, not a 2nd load
-    targets = [t if t in index.stages else t.removeprefix("repro:") for t in args.targets]
-    unknown = [t for t in targets if t not in index.stages]
-    if unknown:
-        msg = f"unknown stage '{unknown[0]}' (known: {', '.join(index.stage_order()) or 'none'})"
-        raise StageError(msg)
+    targets = index.select_stages(
+        [t if t in index.stages else t.removeprefix("repro:") for t in args.targets])
     if args.dry:
-        would = set()
-        for st in overview.stage_statuses(index, targets or None):
-            ups = index.graph.edges[st.name]
-            if args.force or st.changed or any(u in would for u in ups):
-                would.add(st.name)
-                print(f"Running stage '{st.name}':")
-                print("\n".join(f"> {c}" for c in index.stages[st.name].commands))
+        would = overview.would_run(index, targets, args.force)
+        for name in would:
+            print(f"Running stage '{name}':")
+            print("\n".join(f"> {c}" for c in index.stages[name].commands))
         if not would:
             print("Data and pipelines are up to date.")
         return 0
     if not args.force and not _doit_configured(Path.cwd()):
-        settled = _all_up_to_date(index, targets, args.single_item)
-        if settled is not None:
-            print("".join(f"-- repro:{n}\n" for n in settled), end="")
+        # NOTE: the no-op fast path: the same checks doit's uptodate objects make, without
+        # importing and setting up doit (about a third of a no-op run). Any change falls
+        # through to doit, which checks again (cheap: the state DB remembers the hashes).
+        order = index.graph.run_order(targets, args.single_item)
+        with project.lock():
+            settled = overview.up_to_date(index, order)
+        if settled:
+            print("".join(f"-- repro:{n}\n" for n in order), end="")
             return 0
     from doit.doit_cmd import DoitMain
 
@@ -140,39 +137,6 @@ def _doit_configured(cwd: Path) -> bool:
         return "[tool.doit" in (cwd / "pyproject.toml").read_text(errors="replace")
     except OSError:
         return False
-
-
-def _all_up_to_date(index: Index, targets: list[str], single: bool) -> list[str] | None:
-    """The tasks doit would report up to date, in doit's order, if every one is; else None.
-
-    NOTE: the no-op fast path of ``dvcdoit repro``: the same uptodate objects doit would call,
-    without importing and setting up doit (about a third of a no-op run). Any change falls
-    through to doit, which checks again (cheap: the state DB remembers the hashes).
-    """
-    from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate
-
-    root = str(index.project.root)
-    order: list[str] = []
-    seen: set[str] = set()
-
-    def visit(name: str) -> None:  # NOTE: doit's depth-first walk of task_dep
-        if name in seen:
-            return
-        seen.add(name)
-        if not single:
-            for up in index.graph.edges[name]:
-                visit(up)
-        order.append(name)
-
-    for name in targets or index.graph.order:
-        visit(name)
-    for name in order:
-        if name in index.sources:
-            if not SourceUpToDate(root, name)(None, None):
-                return None
-        elif not StageUpToDate(root, name).check(index):
-            return None
-    return order
 
 
 def cmd_dag(args: argparse.Namespace) -> int:
@@ -198,26 +162,17 @@ def cmd_dag(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """``migrate``: turn single-stage ``.dvc`` files into dvc.yaml stages + dvc.lock entries."""
+    from dvcdoit.pipeline.migrate import migrate
+
     project = Project.find()
-    index = load_index(project)
-    updates: dict[str, LockEntry] = {}
-    for rel, single in index.singles.items():
-        s = single.stage
-        name = re.sub(r"[^A-Za-z0-9_-]", "_", posixpath.basename(rel)[: -len(".dvc")])
-        wdir = posixpath.relpath(s.wdir, ".")
-        stage = StageDef(name=name, cmd=s.cmd, deps=s.deps, outs=s.outs, frozen=s.frozen,
-                         always_changed=s.always_changed, desc=s.desc, meta=s.meta,
-                         wdir=s.wdir, wdir_def=None if wdir == "." else wdir)
-        write_stage(project.root, stage, force=args.force)
-        updates[name] = single.lock
-        (project.root / rel).unlink()
-        print(f"migrated '{rel}' to stage '{name}' in {PIPELINE_FILE}")
-    if updates:
-        write_entries(project.root / LOCK_FILE, updates)
-    else:
+    with project.lock():
+        done = migrate(load_index(project), args.force)
+        forget(str(project.root))
+        load_index(project)  # NOTE: validates the result; errors name the file and field
+    for m in done:
+        print(f"migrated '{m.file}' to stage '{m.stage}' in {PIPELINE_FILE}")
+    if not done:
         print("no single-stage .dvc files to migrate")
-    forget(str(project.root))
-    load_index(project)
     return 0
 
 

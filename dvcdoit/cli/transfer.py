@@ -1,13 +1,12 @@
-"""``dvcdoit push|pull|fetch`` and ``status -c``: the same verbs as the doit tasks of those names."""
+"""``dvcdoit push|pull|fetch``: the same verbs as the doit tasks of those names."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
-from dvcdoit.cli.remote import emit
+from dvcdoit.cli._common import emit, find_project
 from dvcdoit.core.progress import bar
-from dvcdoit.verbs.report import render_cloud_status, sync_lines
+from dvcdoit.verbs.report import sync_lines
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,29 +28,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def cmd_transfer(args: argparse.Namespace) -> int:
     """Handler of push/pull/fetch."""
-    from dvcdoit.cli.data import _project, _targets
-    from dvcdoit.verbs import cloud as sync
+    from dvcdoit.verbs import cloud
 
-    project = _project()
     with bar(None, args.verb) as progress:
-        res = sync.run(project, args.verb, _targets(project, args.targets), args.remote,
-                       args.jobs, args.run_cache, getattr(args, "force", False), progress)
+        res = cloud.run(find_project(), args.verb, args.targets, args.remote, args.jobs,
+                        args.run_cache, getattr(args, "force", False), progress)
     lines, code = sync_lines(args.verb, res)
     emit(lines)
     return code
-
-
-def cloud_lines(project: Any, targets: list[str], remote: str | None, jobs: int | None,
-                as_json: bool) -> list[str]:
-    """Lines of ``status -c`` for ``project``."""
-    from dvcdoit.pipeline.index import load_index
-    from dvcdoit.verbs import cloud as sync
-
-    name, status = sync.cloud_status(project, load_index(project), targets, remote, jobs)
-    return render_cloud_status(status, name, as_json, indent=remote is None)
-
-
-def cloud_status(project: Any, targets: list[str], args: argparse.Namespace) -> int:
-    """``dvcdoit status -c [-r NAME] [--json]``."""
-    emit(cloud_lines(project, targets, args.remote, args.jobs, args.json))
-    return 0

@@ -60,7 +60,8 @@ class StageGraph:
         self.edges = {n.name: self._upstream_of(n) for n in nodes}
         self.order = self._toposort()
 
-    def _outs_inside(self, path: str) -> list[str]:
+    def outs_under(self, path: str) -> list[str]:
+        """The outputs strictly inside directory ``path``, sorted (a bisect, not a scan)."""
         prefix = path + "/"
         i = bisect.bisect_left(self._sorted_outs, prefix)
         found = []
@@ -84,7 +85,7 @@ class StageGraph:
         for dep in node.deps:
             owners = [self.owner.get(dep)]
             owners += [self.owner.get(p) for p in _parents(dep)]
-            owners += [self.owner[o] for o in self._outs_inside(dep)]
+            owners += [self.owner[o] for o in self.outs_under(dep)]
             for owner in owners:
                 if owner is not None and owner != node.name:
                     found.setdefault(owner)
@@ -143,3 +144,29 @@ class StageGraph:
                 hit.add(n)
         hit.discard(name)
         return [n for n in self.order if n in hit]
+
+    def run_order(self, targets: Sequence[str], single: bool = False) -> list[str]:
+        """The nodes a run of ``targets`` (every node when empty) visits, in doit's order.
+
+        doit walks each target's ``task_dep`` depth-first and runs a task after its
+        dependencies, once; with ``single`` (``repro -s``) only the targets themselves.
+        """
+        order: list[str] = []
+        seen: set[str] = set()
+        for root in targets or self.order:
+            if root in seen:
+                continue
+            seen.add(root)
+            stack: list[tuple[str, int]] = [(root, 0)]
+            while stack:
+                name, i = stack[-1]
+                ups = () if single else self.edges[name]
+                if i < len(ups):
+                    stack[-1] = (name, i + 1)
+                    if ups[i] not in seen:
+                        seen.add(ups[i])
+                        stack.append((ups[i], 0))
+                else:
+                    stack.pop()
+                    order.append(name)
+        return order

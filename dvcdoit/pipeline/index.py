@@ -11,6 +11,7 @@ a fork).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from dvcdoit.formats.lock import LOCK_FILE, LockEntry, load_lock
 from dvcdoit.formats.pipeline import PIPELINE_FILE, StageDef, load_pipeline
 from dvcdoit.formats.stagefile import SingleStage, parse_stagefile
 from dvcdoit.pipeline.graph import Node, StageGraph, node_for
+from dvcdoit.pipeline.selection import Selection, Selector, Target
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.sources import Source, load_sources
 
@@ -39,6 +41,26 @@ class Index:
     def stage_order(self) -> list[str]:
         """Stage names (data sources excluded) in execution order."""
         return [n for n in self.graph.order if n in self.stages]
+
+    def select(self, targets: Sequence[str], cwd: Path | None = None,
+               strict: bool = True) -> Selection:
+        """What ``targets`` (as typed, relative to ``cwd``) name; no targets select everything.
+
+        With ``strict`` a target that names nothing is a :class:`PathError` (``'X' is neither
+        a stage nor tracked data; …``); otherwise it is listed in ``Selection.unknown``.
+        """
+        parsed = [Target.parse(self.project, t, cwd) for t in targets]
+        selection = Selector(self.stages, self.sources, self.graph).select(parsed)
+        return selection.check() if strict else selection
+
+    def select_stages(self, targets: Sequence[str], cwd: Path | None = None) -> list[str]:
+        """The stages ``targets`` name by name or stage file, for ``repro`` (``[]`` for none).
+
+        A target that is no stage is a :class:`StageError` naming the known stages.
+        """
+        if not targets:
+            return []
+        return self.select(targets, cwd, strict=False).check_stages(self.stage_order())
 
 
 def load_index(project: Project) -> Index:

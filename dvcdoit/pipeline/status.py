@@ -1,6 +1,7 @@
 """What changed in the repo: stage and data-source status, as DVC's ``status --json`` blocks.
 
-Shared by ``dvcdoit status`` and ``doit status``; rendering is :mod:`dvcdoit.verbs.report`'s job.
+Shared by ``dvcdoit status``, ``doit status`` and ``repro``'s checks (``--dry``, the no-op
+fast path); rendering is :mod:`dvcdoit.verbs.report`'s job.
 """
 
 from __future__ import annotations
@@ -8,62 +9,73 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dvcdoit.core.errors import PathError
 from dvcdoit.pipeline.index import Index
+from dvcdoit.pipeline.selection import Selection
 from dvcdoit.pipeline.stage import StageStatus, status
 from dvcdoit.repo import sources
 
 Blocks = dict[str, list[Any]]
 
 
+def stage_status(index: Index, name: str) -> StageStatus:
+    """Status of stage ``name`` against its lock entry (or its own ``.dvc`` file)."""
+    single = index.singles.get(name)
+    return status(index.project.workspace, index.stages[name], index.locks.get(name),
+                  single.changed_checksum if single else False)
+
+
 def stage_statuses(index: Index, targets: Sequence[str] | None = None) -> list[StageStatus]:
-    """Status of every stage (or of ``targets`` and their upstream), in pipeline order."""
+    """Status of every stage (or of stages ``targets`` and their upstream), in pipeline order."""
     names = index.stage_order()
     if targets:
         wanted = {u for t in targets for u in index.graph.upstream(t)}
         names = [n for n in names if n in wanted]
-    ws = index.project.workspace
-    out = []
-    for n in names:
-        single = index.singles.get(n)
-        out.append(status(ws, index.stages[n], index.locks.get(n),
-                          single.changed_checksum if single else False))
-    return out
+    return [stage_status(index, n) for n in names]
 
 
-def _stage_name(index: Index, target: str) -> str | None:
-    if target in index.stages:
-        return target
-    hits = [n for n, s in index.stages.items() if s.name == target and not s.single]
-    return hits[0] if len(hits) == 1 else None
-
-
-def status_blocks(index: Index, targets: Sequence[str]) -> tuple[Blocks, bool]:
+def status_blocks(index: Index, selection: Selection) -> tuple[Blocks, bool]:
     """``({name: status items}, anything tracked)`` for stages then data sources.
 
-    Targets are stage names (their upstream is included, as in DVC) or repo-relative paths
-    of ``.dvc`` files and tracked outputs. A target that names nothing is a :class:`PathError`.
+    Selected stages come with their upstream, as in DVC; data sources only when selected
+    themselves (a target naming only stages shows no data sources).
     """
-    stage_targets = [n for t in targets if (n := _stage_name(index, t)) is not None]
-    path_targets = [t for t in targets if _stage_name(index, t) is None]
-    all_sources = list(index.sources.values())
-    unknown = [t for t in path_targets
-               if not any(sources.matches(s, t) for s in all_sources)]
-    if unknown:
-        msg = f"'{unknown[0]}' is neither a stage nor tracked data; check the name or path"
-        raise PathError(msg)
     blocks: Blocks = {}
-    if stage_targets or not targets:
-        for st in stage_statuses(index, stage_targets or None):
+    if selection.stages or selection.everything:
+        for st in stage_statuses(index, None if selection.everything else selection.stages):
             if st.changed:
                 blocks[st.name] = st.to_json()
-    if path_targets or not targets:
-        for src in sources.select(all_sources, path_targets, strict=False):
-            found = sources.status(index.project.workspace, src)
-            if found is None:
-                continue
-            items: list[Any] = [{"changed outs": dict(found.outs)}] if found.outs else []
-            if found.changed_checksum:
-                items.append("changed checksum")
-            blocks[found.name] = items
+    for name in selection.sources:
+        found = sources.status(index.project.workspace, index.sources[name])
+        if found is None:
+            continue
+        items: list[Any] = [{"changed outs": dict(found.outs)}] if found.outs else []
+        if found.changed_checksum:
+            items.append("changed checksum")
+        blocks[found.name] = items
     return blocks, bool(index.stages or index.sources)
+
+
+def would_run(index: Index, targets: Sequence[str], force: bool = False) -> list[str]:
+    """``repro --dry``: the stages of ``targets`` (all when empty) that would run, in order.
+
+    A stage runs when forced, changed, or downstream of one that runs.
+    """
+    would: dict[str, None] = {}
+    for st in stage_statuses(index, targets or None):
+        if force or st.changed or any(u in would for u in index.graph.edges[st.name]):
+            would[st.name] = None
+    return list(would)
+
+
+def up_to_date(index: Index, names: Sequence[str]) -> bool:
+    """True when every named stage matches its lock entry and every data source its file.
+
+    Stops at the first change (``repro``'s no-op fast path needs only the yes or no).
+    """
+    for name in names:
+        if name in index.sources:
+            if sources.status(index.project.workspace, index.sources[name]) is not None:
+                return False
+        elif stage_status(index, name).changed:
+            return False
+    return True

@@ -164,14 +164,6 @@ class Project:
             raise PathError(msg)
         return absolute
 
-    def targets(self, user_targets: list[str], cwd: Path | None = None) -> list[str]:
-        """User targets → repo-relative posix paths; stage names (no ``/``, not a path) pass through."""
-        out = []
-        for t in user_targets:
-            looks_like_path = "/" in t or t.endswith(".dvc") or (cwd or Path.cwd()).joinpath(t).exists()
-            out.append(self.rel(self.resolve(t, cwd)) if looks_like_path and ":" not in t else t)
-        return out
-
     def rel(self, path: Path) -> str:
         """Repo-relative posix path."""
         return fsutil.relpath_posix(path, self.root)

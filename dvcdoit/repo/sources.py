@@ -54,35 +54,6 @@ def load_sources(root: Path, dvcfiles: Iterable[Path]) -> list[Source]:
     return sources
 
 
-def select(sources: list[Source], targets: list[str], strict: bool = True) -> list[Source]:
-    """Return the sources named by ``targets`` (repo-relative ``.dvc`` paths, outputs, or dirs).
-
-    With ``strict`` a target that names nothing is a :class:`PathError`; otherwise it is skipped.
-    """
-    if not targets:
-        return sources
-    chosen: list[Source] = []
-    for t in targets:
-        hits = [s for s in sources if _matches(s, t)]
-        if not hits and strict:
-            msg = f"'{t}' is not tracked by any .dvc file; use 'dvcdoit add {t}' first"
-            raise PathError(msg)
-        chosen.extend(h for h in hits if h not in chosen)
-    return chosen
-
-
-def matches(s: Source, target: str) -> bool:
-    """True if repo-relative ``target`` names ``s``: its ``.dvc`` file, an output, or a parent dir."""
-    return _matches(s, target)
-
-
-def _matches(s: Source, target: str) -> bool:
-    t = target.rstrip("/")
-    if t in (s.relpath, "."):
-        return True
-    return any(p == t or p.startswith(t + "/") for p in (s.relpath, *s.out_paths))
-
-
 def add(ws: Workspace, path: Path, owners: Mapping[str, str],
         progress: Progress | None = None) -> Path:
     """Track ``path``: commit it to the cache, write ``PATH.dvc`` and the ``.gitignore`` entry.

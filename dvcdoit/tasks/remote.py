@@ -47,8 +47,8 @@ def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
     try:
         project = Project.find()
         with bar(None, verb) as progress:
-            res = sync.run(project, verb, project.targets(list(targets)), remote or None,
-                           jobs or None, run_cache, False, progress)
+            res = sync.run(project, verb, list(targets), remote or None, jobs or None,
+                           run_cache, False, progress)
     except DvcDoitError as exc:
         return TaskFailed(str(exc))
     lines, code = sync_lines(verb, res)
@@ -66,9 +66,9 @@ def status_action(cloud: bool, remote: str, jobs: int, as_json: bool,
     try:
         project = Project.find()
         index = load_index(project)
-        wanted = project.targets(list(targets))
+        wanted = index.select(list(targets))
         if cloud or remote:
-            name, st = sync.cloud_status(project, index, wanted, remote or None, jobs or None)
+            name, st = sync.cloud_status(index, wanted, remote or None, jobs or None)
             lines = render_cloud_status(st, name, as_json, indent=not remote)
         else:
             blocks, tracked = status_blocks(index, wanted)

@@ -1,38 +1,33 @@
-"""Remote verbs for a whole repo: which objects are used, and push / fetch / pull / status -c.
+"""Remote verbs for a whole repo: push / fetch / pull / status -c.
 
-``used`` walks the data sources and the stages' lock entries (spec §12.2) and groups the
-objects by the remote that should hold them; the verbs then hand each group to
-:mod:`dvcdoit.storage.transfer`. Everything returns data; rendering is the caller's job.
+:func:`dvcdoit.verbs.tracked.tracked` lists the objects a selection uses; they are grouped by
+the remote that should hold them and each group goes to :mod:`dvcdoit.storage.transfer`.
+Remotes are opened through an ``opener`` (default :func:`open_remote`), the seam tests use
+to put an in-memory remote under every verb. Everything returns data; rendering is the
+caller's job.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from dvcdoit.core.errors import CheckoutError, ConfigError, DvcDoitError, PathError
-from dvcdoit.core.hashing import HashInfo
-from dvcdoit.pipeline.index import Index
+from dvcdoit.core.errors import ConfigError
+from dvcdoit.formats.config import RemoteConfig
+from dvcdoit.pipeline.index import Index, load_index
+from dvcdoit.pipeline.selection import Selection
 from dvcdoit.pipeline.stage import run_cache_entry
-from dvcdoit.repo import sources as srcs
 from dvcdoit.repo.project import Project
 from dvcdoit.storage import runcache, transfer
 from dvcdoit.storage.remotes import Remote, open_remote
 from dvcdoit.storage.transfer import Item, TransferResult
+from dvcdoit.verbs.checkout import checkout
+from dvcdoit.verbs.tracked import Tracked, stage_outs, tracked
 
 Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True)
-class Tracked:
-    """One cached output: its repo-relative path, hash, exec bit and transfer flags."""
-
-    path: str
-    hi: HashInfo
-    isexec: bool = False
-    push: bool = True
-    remote: str | None = None
+Opener = Callable[[RemoteConfig], Remote]
+"""Turns a remote's config into a :class:`Remote` (:func:`open_remote`, or a test's fake)."""
 
 
 @dataclass(frozen=True)
@@ -51,39 +46,8 @@ class SyncResult:
             and not self.checkout_failures
 
 
-def tracked(index: Index, targets: Sequence[str]) -> list[Tracked]:
-    """Every cached output with a recorded hash, of the targets (stage names or paths) or all."""
-    out: list[Tracked] = []
-    matched: set[str] = set()
-    for src in index.sources.values():
-        hit = [t for t in targets if srcs.matches(src, t)]
-        if targets and not hit:
-            continue
-        matched.update(hit)
-        for o, rel in zip(src.file.outs, src.out_paths, strict=False):
-            if o.cache and o.hash is not None:
-                out.append(Tracked(rel, o.hash, o.isexec, o.push, o.remote))
-    for name, stage in index.stages.items():
-        lock = index.locks.get(name)
-        paths = [stage.repo_path(o.path) for o in stage.outs]
-        hit = [t for t in targets if t == name or t == stage.name or any(
-            p == t.rstrip("/") or p.startswith(t.rstrip("/") + "/") for p in paths)]
-        if (targets and not hit) or lock is None:
-            continue
-        matched.update(hit)
-        for so in stage.outs:
-            item = lock.out(so.path)
-            if so.cache and item is not None and item.hash is not None:
-                out.append(Tracked(stage.repo_path(so.path), item.hash, item.isexec, so.push,
-                                   so.remote))
-    unknown = [t for t in targets if t not in matched]
-    if unknown:
-        msg = f"'{unknown[0]}' is neither a stage nor tracked data; check the name or path"
-        raise PathError(msg)
-    return out
-
-
-def open_named(project: Project, name: str | None) -> tuple[str, Remote]:
+def open_named(project: Project, name: str | None,
+               opener: Opener = open_remote) -> tuple[str, Remote]:
     """Open remote ``name``, or the default (``core.remote``); one-line error if there is none."""
     cfg = project.config
     name = name or cfg.core_remote
@@ -95,7 +59,7 @@ def open_named(project: Project, name: str | None) -> tuple[str, Remote]:
         known = ", ".join(sorted(cfg.remotes)) or "none"
         msg = f"remote '{name}' doesn't exist (configured: {known}); see 'dvcdoit remote list'"
         raise ConfigError(msg)
-    return name, open_remote(cfg.remotes[name])
+    return name, opener(cfg.remotes[name])
 
 
 def groups(project: Project, outs: list[Tracked], remote: str | None,
@@ -116,115 +80,92 @@ def groups(project: Project, outs: list[Tracked], remote: str | None,
     return grouped
 
 
-def push(project: Project, index: Index, targets: Sequence[str], remote: str | None = None,
-         jobs: int | None = None, run_cache: bool = False,
-         progress: Progress | None = None) -> SyncResult:
-    """Upload what the targets use (and, with ``run_cache``, the run-cache) to the remote(s)."""
+def push(index: Index, selection: Selection, remote: str | None = None,
+         jobs: int | None = None, run_cache: bool = False, progress: Progress | None = None,
+         opener: Opener = open_remote) -> SyncResult:
+    """Upload what ``selection`` uses (and, with ``run_cache``, the run-cache) to the remote(s)."""
+    project = index.project
     total = TransferResult()
     runs = None
-    for name, items in groups(project, tracked(index, targets), remote, True).items():
-        _, rem = open_named(project, name or None)
+    for name, items in groups(project, tracked(index, selection), remote, True).items():
+        _, rem = open_named(project, name or None, opener)
         total = total + transfer.push(project.cache, rem, items, jobs, progress)
     if run_cache:
-        _, rem = open_named(project, remote)
+        _, rem = open_named(project, remote, opener)
         runs = transfer.push_runs(project.cache, rem, jobs, progress)
     return SyncResult(total, runs)
 
 
-def fetch(project: Project, index: Index, targets: Sequence[str], remote: str | None = None,
-          jobs: int | None = None, run_cache: bool = False,
-          progress: Progress | None = None) -> SyncResult:
-    """Download into the cache what the targets use and the cache lacks (verified)."""
+def fetch(index: Index, selection: Selection, remote: str | None = None,
+          jobs: int | None = None, run_cache: bool = False, progress: Progress | None = None,
+          opener: Opener = open_remote) -> SyncResult:
+    """Download into the cache what ``selection`` uses and the cache lacks (verified)."""
+    project = index.project
     total = TransferResult()
     runs = None
     if run_cache:
-        _, rem = open_named(project, remote)
+        _, rem = open_named(project, remote, opener)
         runs = transfer.fetch_runs(project.cache, rem, jobs, progress, runcache.verify_file)
-    outs = tracked(index, targets)
+    outs = tracked(index, selection)
     if run_cache:
-        outs += _run_cache_outs(project, index, targets)
+        outs += _run_cache_outs(index, selection)
     for name, items in groups(project, outs, remote, False).items():
-        _, rem = open_named(project, name or None)
+        _, rem = open_named(project, name or None, opener)
         total = total + transfer.fetch(project.cache, rem, items, jobs, progress)
     return SyncResult(total, runs)
 
 
-def _run_cache_outs(project: Project, index: Index, targets: Sequence[str]) -> list[Tracked]:
+def _run_cache_outs(index: Index, selection: Selection) -> list[Tracked]:
     """Outputs named by the run-cache entries that match the stages' current deps and params."""
     out: list[Tracked] = []
+    chosen = set(selection.stages)
     for name in index.stage_order():
+        if name not in chosen:
+            continue
         sdef = index.stages[name]
-        if targets and name not in targets and sdef.name not in targets:
-            continue
-        entry = run_cache_entry(project.workspace, sdef, index.locks.get(name))
-        if entry is None:
-            continue
-        for so in sdef.outs:
-            item = entry.out(so.path)
-            if so.cache and item is not None and item.hash is not None:
-                out.append(Tracked(sdef.repo_path(so.path), item.hash, item.isexec, so.push,
-                                   so.remote))
+        entry = run_cache_entry(index.project.workspace, sdef, index.locks.get(name))
+        if entry is not None:
+            out += stage_outs(sdef, entry, selection)
     return out
 
 
-def pull(project: Project, index: Index, targets: Sequence[str], remote: str | None = None,
+def pull(index: Index, selection: Selection, remote: str | None = None,
          jobs: int | None = None, run_cache: bool = False, force: bool = False,
-         progress: Progress | None = None) -> SyncResult:
+         progress: Progress | None = None, opener: Opener = open_remote) -> SyncResult:
     """``fetch`` then check the outputs out; outputs whose objects did not arrive are reported."""
-    fetched = fetch(project, index, targets, remote, jobs, run_cache, progress)
-    changes, failures = checkout(project, index, targets, force)
+    fetched = fetch(index, selection, remote, jobs, run_cache, progress, opener)
+    changes, failures = checkout(index, selection, force)
     return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures))
 
 
-def checkout(project: Project, index: Index, targets: Sequence[str], force: bool = False,
-             progress: Progress | None = None) -> tuple[list[tuple[str, str]], list[str]]:
-    """Restore every tracked output of ``targets`` from the cache.
-
-    Returns ``(changes, failures)``: ``("A" | "M", path)`` for outputs created or modified,
-    and one message per output that could not be restored (the others still are).
-    """
-    changes: list[tuple[str, str]] = []
-    failures: list[str] = []
-    ws = project.workspace
-    for t in tracked(index, targets):
-        path = project.root / t.path
-        existed = os.path.lexists(path)
-        try:
-            if ws.checkout(path, t.hi, t.isexec, force, progress):
-                changes.append(("M" if existed else "A", t.path + ("/" if t.hi.isdir else "")))
-        except CheckoutError as exc:
-            failures.extend(exc.failures)
-        except DvcDoitError as exc:  # NOTE: reported per output; the others are restored
-            failures.append(str(exc))
-    return changes, failures
-
-
-def cloud_status(project: Project, index: Index, targets: Sequence[str],
-                 remote: str | None = None, jobs: int | None = None) -> tuple[str, dict[str, str]]:
+def cloud_status(index: Index, selection: Selection, remote: str | None = None,
+                 jobs: int | None = None,
+                 opener: Opener = open_remote) -> tuple[str, dict[str, str]]:
     """``status -c``: the remote's name and ``{name: new|deleted|missing}`` for used objects."""
+    project = index.project
     merged: dict[str, str] = {}
     shown = remote or project.config.core_remote or ""
-    for name, items in groups(project, tracked(index, targets), remote, True).items():
-        shown, rem = open_named(project, name or None)
+    for name, items in groups(project, tracked(index, selection), remote, True).items():
+        shown, rem = open_named(project, name or None, opener)
         merged.update(transfer.status(project.cache, rem, items, jobs))
     if not merged and not shown:
-        shown, _ = open_named(project, remote)
+        shown, _ = open_named(project, remote, opener)
     return shown, merged
 
 
 def run(project: Project, verb: str, targets: Sequence[str], remote: str | None = None,
         jobs: int | None = None, run_cache: bool = False, force: bool = False,
-        progress: Progress | None = None) -> SyncResult:
-    """Run ``push``, ``fetch`` or ``pull`` on the whole repo under ``.dvc/tmp/lock``."""
-    from dvcdoit.pipeline.index import load_index
-
+        progress: Progress | None = None, cwd: Path | None = None,
+        opener: Opener = open_remote) -> SyncResult:
+    """Run ``push``, ``fetch`` or ``pull`` of ``targets`` (as typed) under ``.dvc/tmp/lock``."""
     with project.lock():
         index = load_index(project)
+        sel = index.select(targets, cwd)
         if verb == "pull":
-            return pull(project, index, targets, remote, jobs, run_cache, force, progress)
+            return pull(index, sel, remote, jobs, run_cache, force, progress, opener)
         if verb == "push":
-            return push(project, index, targets, remote, jobs, run_cache, progress)
+            return push(index, sel, remote, jobs, run_cache, progress, opener)
         if verb == "fetch":
-            return fetch(project, index, targets, remote, jobs, run_cache, progress)
+            return fetch(index, sel, remote, jobs, run_cache, progress, opener)
     msg = f"unknown transfer verb {verb!r}"
     raise ValueError(msg)
