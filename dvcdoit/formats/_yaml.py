@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import FormatError, Problem
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -254,10 +254,9 @@ def loads(text: str | bytes, source: str) -> Any:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark is not None else "?"
         problem = exc.problem or exc.context or "invalid YAML"
-        where = f"{source}:{line}"
-        raise FormatError(where, f"invalid YAML: {problem}") from None
+        raise FormatError([Problem(source, line, f"invalid YAML: {problem}")]) from None
     except yaml.YAMLError as exc:
-        raise FormatError(source, f"invalid YAML: {exc}") from None
+        raise FormatError([Problem(source, "", f"invalid YAML: {exc}")]) from None
 
 
 def load_file(path: str, source: str | None = None) -> Any:

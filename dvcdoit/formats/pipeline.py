@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import FormatError, StageError
+from dvcdoit.core.errors import FormatError, Problem, Problems, StageError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE, load_params
-from dvcdoit.formats.template import ReadFile, Resolver, field_error
+from dvcdoit.formats.template import ReadFile, Resolver
 
 PIPELINE_FILE = "dvc.yaml"
 OUT_KINDS = ("outs", "metrics", "plots")
@@ -120,22 +120,7 @@ def _is_dvc_file(path: str) -> bool:
     return path.endswith(".dvc") or posixpath.basename(path) == PIPELINE_FILE
 
 
-class _Checker:
-    """Collects problems as ``(field, message)`` while building StageDefs."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[tuple[str, str]] = []
-
-    def add(self, where: str, msg: str) -> None:
-        self.problems.append((where, msg))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise field_error(self.file, self.problems)
-
-
-def _parse_cmd(ck: _Checker, where: str, cmd: Any) -> str | tuple[str, ...]:
+def _parse_cmd(ck: Problems, where: str, cmd: Any) -> str | tuple[str, ...]:
     if isinstance(cmd, str) and cmd.strip():
         return cmd
     if isinstance(cmd, list) and cmd and all(isinstance(c, str) for c in cmd):
@@ -144,7 +129,7 @@ def _parse_cmd(ck: _Checker, where: str, cmd: Any) -> str | tuple[str, ...]:
     return ""
 
 
-def _parse_out(ck: _Checker, where: str, kind: str, item: Any) -> Out | None:
+def _parse_out(ck: Problems, where: str, kind: str, item: Any) -> Out | None:
     if isinstance(item, str):
         return Out(item, kind)
     if not (isinstance(item, Mapping) and len(item) == 1):
@@ -173,7 +158,7 @@ def _parse_out(ck: _Checker, where: str, kind: str, item: Any) -> Out | None:
     )
 
 
-def _parse_params(ck: _Checker, where: str, value: Any) -> tuple[ParamsDep, ...]:
+def _parse_params(ck: Problems, where: str, value: Any) -> tuple[ParamsDep, ...]:
     default: list[str] = []
     files: dict[str, list[str] | None] = {}
     for i, item in enumerate(value or []):
@@ -203,7 +188,7 @@ def _parse_params(ck: _Checker, where: str, value: Any) -> tuple[ParamsDep, ...]
     return tuple(deps)
 
 
-def _str_list(ck: _Checker, where: str, value: Any) -> list[str]:
+def _str_list(ck: Problems, where: str, value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -218,7 +203,7 @@ def _str_list(ck: _Checker, where: str, value: Any) -> list[str]:
     return good
 
 
-def parse_stage(ck: _Checker, name: str, d: Any, file: str) -> StageDef | None:
+def parse_stage(ck: Problems, name: str, d: Any, file: str) -> StageDef | None:
     """Validate one resolved stage mapping; problems go to ``ck``."""
     where = f"stages.{name}"
     base = name.split("@", 1)[0]
@@ -285,8 +270,8 @@ def parse_pipeline(data: Any, file: str, read_file: ReadFile) -> dict[str, Stage
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise FormatError(file, "expected a mapping with 'stages'")
-    ck = _Checker(file)
+        raise FormatError([Problem(file, "", "expected a mapping with 'stages'")])
+    ck = Problems(file)
     for key in data:
         if key not in TOP_KEYS:
             ck.add(str(key), "extra keys not allowed")
@@ -374,12 +359,12 @@ def write_stage(root: Path, stage: StageDef, force: bool = False) -> None:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise FormatError(stage.file, "expected a mapping with 'stages'")
+        raise FormatError([Problem(stage.file, "", "expected a mapping with 'stages'")])
     stages = data.get("stages")
     if stages is None:
         stages = data["stages"] = {}
     if not isinstance(stages, dict):
-        raise field_error(stage.file, [("stages", "expected a mapping")])
+        raise FormatError([Problem(stage.file, "stages", "expected a mapping")])
     if stage.name in stages and not force:
         msg = f"Stage '{stage.name}' already exists in '{stage.file}'. Use '--force' to overwrite."
         raise StageError(msg)

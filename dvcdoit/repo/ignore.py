@@ -21,7 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvcdoit.core.errors import FormatError, HashingError, PathError
+from dvcdoit.core.errors import HashingError, PathError, Problems
 
 IGNORE_FILE = ".dvcignore"
 _ALWAYS = ".git"  # ignored as a file or a dir
@@ -154,7 +154,7 @@ def compile_patterns(text: str, dirname: str, source: str) -> _Patterns:
     Invalid lines are reported together in one :class:`FormatError` (``source:LINE``).
     """
     rules: list[tuple[str, bool, bool]] = []
-    problems: list[str] = []
+    problems = Problems(source, sep=": ")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -163,12 +163,11 @@ def compile_patterns(text: str, dirname: str, source: str) -> _Patterns:
         try:
             rule = translate(line)
         except ValueError as exc:
-            problems.append(f"line {lineno}: invalid pattern {line!r}: {exc}")
+            problems.add(f"line {lineno}", f"invalid pattern {line!r}: {exc}")
             continue
         if rule is not None:
             rules.append(rule)
-    if problems:
-        raise FormatError(source, problems)
+    problems.raise_if_any()
     return _Patterns(dirname,
                      _combine([(rx, ign) for rx, ign, d in rules if not d]),
                      _combine([(rx, ign) for rx, ign, _ in rules]))
