@@ -40,6 +40,7 @@ _INT = re.compile(
     re.VERBOSE,
 )
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BREAKS = "\n\x85\u2028\u2029"  # NOTE: YAML line breaks, as ruamel's emitter lists them
 
 _RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
     ("tag:yaml.org,2002:bool", _BOOL, "tTfF"),
@@ -195,36 +196,48 @@ class Dumper(yaml.SafeDumper):
             ch = text[end] if end < len(text) else None
             if spaces:
                 if ch != " ":
-                    if start + 1 == end and self.column >= self.best_width and split:
-                        self.write_indent()
-                        self.whitespace = False
-                        self.indention = False
-                    else:
-                        self.column += end - start
-                        self.stream.write(text[start:end])
-                    start = end
+                    start = self._plain_spaces(text, start, end, split)
             elif breaks:
-                if (ch or "") not in "\n\x85\u2028\u2029":
-                    if text[start] == "\n":
-                        self.write_line_break()
-                    for br in text[start:end]:
-                        self.write_line_break(None if br == "\n" else br)
-                    self.write_indent()
-                    self.whitespace = False
-                    self.indention = False
-                    start = end
-            elif ch is None or ch in " \n\x85\u2028\u2029":
-                data = text[start:end]
-                if (len(data) + self.column > self.best_width and self.indent is not None
-                        and self.column > self.indent):
-                    self.write_indent()  # NOTE: ruamel puts an over-long word on its own line
-                self.column += len(data)
-                self.stream.write(data)
-                start = end
+                if (ch or "") not in _BREAKS:
+                    start = self._plain_breaks(text, start, end)
+            elif ch is None or ch in " " + _BREAKS:
+                start = self._plain_word(text, start, end)
             if ch is not None:
                 spaces = ch == " "
-                breaks = ch in "\n\x85\u2028\u2029"
+                breaks = ch in _BREAKS
             end += 1
+
+    def _plain_spaces(self, text: str, start: int, end: int, split: bool) -> int:
+        """Write the run of spaces ``text[start:end]`` (or fold the line at a single space)."""
+        if start + 1 == end and self.column >= self.best_width and split:
+            self.write_indent()
+            self.whitespace = False
+            self.indention = False
+        else:
+            self.column += end - start
+            self.stream.write(text[start:end])
+        return end
+
+    def _plain_breaks(self, text: str, start: int, end: int) -> int:
+        """Write the run of line breaks ``text[start:end]``, then indent."""
+        if text[start] == "\n":
+            self.write_line_break()
+        for br in text[start:end]:
+            self.write_line_break(None if br == "\n" else br)
+        self.write_indent()
+        self.whitespace = False
+        self.indention = False
+        return end
+
+    def _plain_word(self, text: str, start: int, end: int) -> int:
+        """Write the word ``text[start:end]``, on a new line if it would pass the width."""
+        data = text[start:end]
+        if (len(data) + self.column > self.best_width and self.indent is not None
+                and self.column > self.indent):
+            self.write_indent()  # NOTE: ruamel puts an over-long word on its own line
+        self.column += len(data)
+        self.stream.write(data)
+        return end
 
 
 def _represent_none(dumper: Any, _data: None) -> yaml.ScalarNode:

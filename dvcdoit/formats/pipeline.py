@@ -203,19 +203,8 @@ def _str_list(ck: Problems, where: str, value: Any) -> list[str]:
     return good
 
 
-def parse_stage(ck: Problems, name: str, d: Any, file: str) -> StageDef | None:
-    """Validate one resolved stage mapping; problems go to ``ck``."""
-    where = f"stages.{name}"
-    base = name.split("@", 1)[0]
-    if not base or any(c in _BAD_NAME_CHARS for c in base):
-        ck.add(where, f"invalid stage name '{name}': use letters, digits, '_' and '-' only")
-    if not isinstance(d, Mapping):
-        ck.add(where, "expected a mapping with at least 'cmd'")
-        return None
-    for key in d:
-        if key not in STAGE_KEYS:
-            ck.add(f"{where}.{key}", "extra keys not allowed")
-    cmd = _parse_cmd(ck, where, d.get("cmd"))
+def _parse_wdir(ck: Problems, where: str, d: Mapping[str, Any], file: str) -> tuple[str, str | None]:
+    """Return ``(repo-relative wdir, wdir as written)``."""
     wdir_def = d.get("wdir")
     if wdir_def is not None and not isinstance(wdir_def, str):
         ck.add(f"{where}.wdir", "expected a string")
@@ -223,7 +212,10 @@ def parse_stage(ck: Problems, name: str, d: Any, file: str) -> StageDef | None:
     wdir = posixpath.normpath(posixpath.join(posixpath.dirname(file), wdir_def or "."))
     if _escapes(wdir):
         ck.add(f"{where}.wdir", f"'{wdir_def}' is outside the repo")
-    deps = _str_list(ck, f"{where}.deps", d.get("deps"))
+    return wdir, wdir_def
+
+
+def _parse_outs(ck: Problems, where: str, d: Mapping[str, Any], wdir: str) -> list[Out]:
     outs: list[Out] = []
     for kind in OUT_KINDS:
         raw = d.get(kind)
@@ -240,20 +232,48 @@ def parse_stage(ck: Problems, name: str, d: Any, file: str) -> StageDef | None:
             elif _is_dvc_file(full):
                 ck.add(f"{where}.{kind}[{i}]", f"'{out.path}' is a DVC file; it cannot be an output")
             outs.append(out)
-    for i, dep in enumerate(deps):
-        if _is_dvc_file(dep):
-            ck.add(f"{where}.deps[{i}]", f"'{dep}' is a DVC file; it cannot be a dependency")
-    params_raw = d.get("params")
-    if params_raw is not None and not isinstance(params_raw, list):
-        ck.add(f"{where}.params", "expected a list")
-        params_raw = None
-    params = _parse_params(ck, f"{where}.params", params_raw)
+    return outs
+
+
+def _check_flags(ck: Problems, where: str, d: Mapping[str, Any]) -> None:
     for key in ("frozen", "always_changed"):
         if key in d and not isinstance(d[key], bool):
             ck.add(f"{where}.{key}", f"expected true or false, got {d[key]!r}")
     desc = d.get("desc")
     if desc is not None and not isinstance(desc, str):
         ck.add(f"{where}.desc", "expected a string")
+
+
+def _check_deps(ck: Problems, where: str, deps: list[str]) -> None:
+    for i, dep in enumerate(deps):
+        if _is_dvc_file(dep):
+            ck.add(f"{where}.deps[{i}]", f"'{dep}' is a DVC file; it cannot be a dependency")
+
+
+def parse_stage(ck: Problems, name: str, d: Any, file: str) -> StageDef | None:
+    """Validate one resolved stage mapping; problems go to ``ck``."""
+    where = f"stages.{name}"
+    base = name.split("@", 1)[0]
+    if not base or any(c in _BAD_NAME_CHARS for c in base):
+        ck.add(where, f"invalid stage name '{name}': use letters, digits, '_' and '-' only")
+    if not isinstance(d, Mapping):
+        ck.add(where, "expected a mapping with at least 'cmd'")
+        return None
+    for key in d:
+        if key not in STAGE_KEYS:
+            ck.add(f"{where}.{key}", "extra keys not allowed")
+    cmd = _parse_cmd(ck, where, d.get("cmd"))
+    wdir, wdir_def = _parse_wdir(ck, where, d, file)
+    deps = _str_list(ck, f"{where}.deps", d.get("deps"))
+    outs = _parse_outs(ck, where, d, wdir)
+    _check_deps(ck, where, deps)
+    params_raw = d.get("params")
+    if params_raw is not None and not isinstance(params_raw, list):
+        ck.add(f"{where}.params", "expected a list")
+        params_raw = None
+    params = _parse_params(ck, f"{where}.params", params_raw)
+    _check_flags(ck, where, d)
+    desc = d.get("desc")
     return StageDef(
         name=name, cmd=cmd, file=file, wdir=wdir, deps=tuple(deps), params=params,
         outs=tuple(outs), frozen=d.get("frozen") is True,
