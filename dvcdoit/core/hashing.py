@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any, BinaryIO
 
-from dvcdoit.core.errors import FormatError, Problem, Problems
+from dvcdoit.core.errors import CacheError, FormatError, Problem, Problems
 
 MD5 = "md5"
 LEGACY = "md5-dos2unix"
@@ -177,11 +177,12 @@ def check_relpath(relpath: str) -> str | None:
 
 
 def parse_manifest(data: bytes, source: str) -> list[ManifestEntry]:
-    """Parse ``.dir`` manifest bytes into entries, refusing unsafe relpaths.
+    """Parse ``.dir`` manifest bytes into entries, refusing unsafe relpaths and md5s.
 
     A manifest comes from a cache or remote and is untrusted: an absolute relpath or one
-    with ``..`` would make checkout write outside the output, so it is a ``FormatError``.
-    Duplicate relpaths are refused too.
+    with ``..`` would make checkout write outside the output, and an md5 that is not 32 hex
+    digits (``../x``) would make it read or write outside the cache, so each is a
+    ``FormatError``. Duplicate relpaths are refused too.
     """
     try:
         rows = json.loads(data.decode("utf-8"))
@@ -207,6 +208,9 @@ def parse_manifest(data: bytes, source: str) -> list[ManifestEntry]:
         if relpath in seen:
             problems.add(f"[{i}]", f"duplicate relpath {relpath!r}")
             continue
+        if not is_file_md5(md5.lower()):
+            problems.add(f"[{i}]", f"md5 {md5!r} of {relpath!r} is not an md5 hash (32 hex digits)")
+            continue
         seen.add(relpath)
         entries.append(ManifestEntry(relpath, md5.lower()))
     problems.raise_if_any()
@@ -230,6 +234,11 @@ def object_relpath(hi: HashInfo) -> str:
     """Return the object's path below a cache or remote root (posix).
 
     DVC 3 objects live at ``files/md5/ab/cdef…``; legacy (md5-dos2unix) ones at ``ab/cdef…``.
+    An oid that is not an md5 object id is a :class:`CacheError`: the parsers refuse such
+    values already, and this keeps any gap from ever turning ``../x`` into a path.
     """
+    if not is_oid(hi.value):
+        msg = f"refusing object id {hi.value!r}: not an md5 hash ({OID_RULE})"
+        raise CacheError(msg)
     head, tail = hi.value[:2], hi.value[2:]
     return f"{head}/{tail}" if hi.legacy else f"files/md5/{head}/{tail}"

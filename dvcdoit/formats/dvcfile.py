@@ -29,6 +29,7 @@ from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, PathError, Problem, Problems
 from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid
 from dvcdoit.formats import _yaml
+from dvcdoit.formats._paths import out_problem
 
 # Fresh-write key order, as DVC's Output.dumpd / stage get_dump produce them.
 _OUT_ORDER = ("md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "hash",
@@ -390,8 +391,8 @@ def dump(path: str | os.PathLike[str], dvcfile: DvcFile) -> bool:
 def resolve_path(dvcfile_relpath: str, dvcfile: DvcFile, out: Out) -> str:
     """Return ``out``'s path relative to the repo root (posix), given the ``.dvc`` file's relpath.
 
-    Paths are relative to the ``.dvc`` file's directory, or to its ``wdir``. An absolute path or
-    one that leaves the repo is a :class:`PathError`.
+    Paths are relative to the ``.dvc`` file's directory, or to its ``wdir``. An absolute path,
+    one that leaves the repo, or one inside ``.dvc/`` or ``.git/`` is a :class:`PathError`.
     """
     base = posixpath.dirname(dvcfile_relpath)
     if dvcfile.wdir:
@@ -399,5 +400,10 @@ def resolve_path(dvcfile_relpath: str, dvcfile: DvcFile, out: Out) -> str:
     joined = posixpath.normpath(posixpath.join(base, out.path))
     if posixpath.isabs(out.path) or joined == ".." or joined.startswith("../"):
         msg = f"{dvcfile_relpath}: output {out.path!r} is outside the repository"
+        raise PathError(msg)
+    why = out_problem(out.path, joined)
+    if why is not None:
+        field = f"outs[{dvcfile.outs.index(out)}].path" if out in dvcfile.outs else "outs"
+        msg = str(Problem(dvcfile_relpath, field, *why, sep=": "))
         raise PathError(msg)
     return joined

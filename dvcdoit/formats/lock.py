@@ -15,8 +15,9 @@ from typing import Any
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, Problem, Problems
-from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
+from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid
 from dvcdoit.formats import _yaml
+from dvcdoit.formats._paths import out_problem
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE
 
 LOCK_FILE = "dvc.lock"
@@ -92,6 +93,23 @@ def _at(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
+def parse_md5(problems: Problems, where: str, value: Any) -> str | None:
+    """The ``md5`` of a lock item, lower-cased; None when absent or ``""`` (as DVC reads it).
+
+    NOTE: the value becomes a cache and remote path, so anything but an md5 object id
+    (``../x``) is a problem, as it is in a ``.dvc`` file.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        problems.add(where, "expected a string")
+        return None
+    if not is_oid(value.lower()):
+        problems.add(where, f"{value!r} is not an md5 hash ({OID_RULE})")
+        return None
+    return value.lower()
+
+
 def _parse_item(problems: Problems, where: str, raw: Any) -> LockItem | None:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("path"), str):
         problems.add(where, "expected a mapping with a 'path'")
@@ -99,13 +117,10 @@ def _parse_item(problems: Problems, where: str, raw: Any) -> LockItem | None:
     extra = [k for k in raw if k not in _ITEM_KEYS]
     if extra:
         problems.add(_at(where, str(extra[0])), "extra keys not allowed")
-    md5 = raw.get("md5")
     name = raw.get("hash")
     if name not in (None, MD5):
         problems.add(_at(where, "hash"), f"unsupported hash {name!r}; expected 'md5'")
-    if md5 is not None and not isinstance(md5, str):
-        problems.add(_at(where, "md5"), "expected a string")
-        md5 = None
+    md5 = parse_md5(problems, _at(where, "md5"), raw.get("md5"))
     size, nfiles = raw.get("size"), raw.get("nfiles")
     for key, value in (("size", size), ("nfiles", nfiles)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
@@ -117,6 +132,25 @@ def _parse_item(problems: Problems, where: str, raw: Any) -> LockItem | None:
         nfiles=nfiles if isinstance(nfiles, int) else None,
         isexec=raw.get("isexec") is True,
     )
+
+
+def _parse_items(problems: Problems, where: str, raw: Any) -> list[LockItem]:
+    """The ``deps`` or ``outs`` (``where`` ends with which) of one entry."""
+    if not raw:
+        return []
+    if not isinstance(raw, list):
+        problems.add(where, "expected a list")
+        return []
+    items = []
+    for i, item in enumerate(raw):
+        parsed = _parse_item(problems, f"{where}[{i}]", item)
+        if parsed is None:
+            continue
+        why = out_problem(parsed.path, parsed.path) if where.endswith("outs") else None
+        if why is not None:
+            problems.add(f"{where}[{i}].path", *why)
+        items.append(parsed)
+    return items
 
 
 def _parse_entry(problems: Problems, where: str, raw: Any) -> LockEntry | None:
@@ -132,12 +166,8 @@ def _parse_entry(problems: Problems, where: str, raw: Any) -> LockEntry | None:
     elif not isinstance(cmd, str):
         problems.add(_at(where, "cmd"), "required: a string or list of strings")
         cmd = ""
-    items: dict[str, list[LockItem]] = {"deps": [], "outs": []}
-    for kind, parsed_items in items.items():
-        for i, item in enumerate(raw.get(kind) or []):
-            parsed = _parse_item(problems, _at(where, f"{kind}[{i}]"), item)
-            if parsed is not None:
-                parsed_items.append(parsed)
+    items = {kind: _parse_items(problems, _at(where, kind), raw.get(kind))
+             for kind in ("deps", "outs")}
     params = raw.get("params") or {}
     if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
         problems.add(_at(where, "params"), "expected {file: {key: value}}")

@@ -19,6 +19,7 @@ from typing import Any
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, Problem, Problems, StageError
 from dvcdoit.formats import _yaml
+from dvcdoit.formats._paths import out_problem
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE, load_params
 from dvcdoit.formats.template import ReadFile, Resolver
 
@@ -231,6 +232,8 @@ def _parse_outs(ck: Problems, where: str, d: Mapping[str, Any], wdir: str) -> li
                 ck.add(f"{where}.{kind}[{i}]", f"output '{out.path}' is outside the repo")
             elif _is_dvc_file(full):
                 ck.add(f"{where}.{kind}[{i}]", f"'{out.path}' is a DVC file; it cannot be an output")
+            elif (why := out_problem(out.path, full)) is not None:
+                ck.add(f"{where}.{kind}[{i}]", *why)
             outs.append(out)
     return outs
 

@@ -22,7 +22,8 @@ from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, Problem, Problems
 from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, strip_keys
 from dvcdoit.formats import _yaml
-from dvcdoit.formats.lock import LockEntry, LockItem
+from dvcdoit.formats._paths import out_problem
+from dvcdoit.formats.lock import LockEntry, LockItem, parse_md5
 from dvcdoit.formats.pipeline import Out, StageDef
 
 _MD5_EXCLUDE = frozenset({"desc", "type", "labels", "meta", "locked", "frozen", "metric",
@@ -69,13 +70,37 @@ def _item(problems: Problems, where: str, raw: Any, keys: frozenset[str]
         if key not in keys:
             problems.add(f"{where}.{key}", "extra keys not allowed")
     md5, size, nfiles = raw.get("md5"), raw.get("size"), raw.get("nfiles")
-    if md5 is not None and not isinstance(md5, str):
-        problems.add(f"{where}.md5", "expected a string")
-        md5 = None
+    md5 = parse_md5(problems, f"{where}.md5", md5)
     name = MD5 if raw.get("hash") == MD5 else LEGACY
     return LockItem(raw["path"], None if md5 is None else HashInfo(name, md5),
                     size if isinstance(size, int) else None,
                     nfiles if isinstance(nfiles, int) else None, raw.get("isexec") is True)
+
+
+def _escapes(path: str) -> bool:
+    return posixpath.isabs(path) or path == ".." or path.startswith("../")
+
+
+def _list(problems: Problems, key: str, data: Mapping[str, Any]) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(key, "expected a list")
+        return []
+    return value
+
+
+def _check_out_paths(problems: Problems, outs: list[LockItem | None], wdir: str) -> None:
+    """Refuse outputs outside the repo or inside ``.dvc/`` and ``.git/``."""
+    for i, item in enumerate(outs):
+        if item is None:
+            continue
+        full = posixpath.normpath(posixpath.join(wdir, item.path))
+        if _escapes(full):
+            problems.add(f"outs[{i}]", f"output '{item.path}' is outside the repo")
+        elif (why := out_problem(item.path, full)) is not None:
+            problems.add(f"outs[{i}]", *why)
 
 
 def _out_def(raw: Mapping[str, Any]) -> Out:
@@ -104,10 +129,14 @@ def parse_stagefile(data: Any, file: str) -> SingleStage:
         problems.add("wdir", "expected a string")
         wdir_def = "."
     wdir = posixpath.normpath(posixpath.join(posixpath.dirname(file), wdir_def))
-    deps = [_item(problems, f"deps[{i}]", d, _ITEM_KEYS) for i, d in enumerate(data.get("deps") or [])]
-    outs_raw = list(data.get("outs") or [])
+    if _escapes(wdir):
+        problems.add("wdir", f"'{wdir_def}' is outside the repo")
+    deps = [_item(problems, f"deps[{i}]", d, _ITEM_KEYS)
+            for i, d in enumerate(_list(problems, "deps", data))]
+    outs_raw = _list(problems, "outs", data)
     outs = [_item(problems, f"outs[{i}]", o, _ITEM_KEYS | _OUT_FLAG_KEYS)
             for i, o in enumerate(outs_raw)]
+    _check_out_paths(problems, outs, wdir)
     problems.raise_if_any()
     out_defs = tuple(_out_def(o) for o in outs_raw)
     stage = StageDef(
