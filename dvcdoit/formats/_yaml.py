@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from dvcdoit.core.errors import FormatError, Problem
+from dvcdoit.formats import _yamlnodes
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -259,10 +260,30 @@ Dumper.add_representer(type(None), _represent_none)
 Dumper.add_representer(float, _represent_float)
 
 
-def loads(text: str | bytes, source: str) -> Any:
-    """Parse YAML text; a syntax error becomes ``FormatError`` naming ``source`` and the line."""
+def _load(text: str | bytes) -> Any:
+    """``yaml.load``, with the node graph checked (:mod:`._yamlnodes`) before construction."""
+    loader = Loader(text)
     try:
-        return yaml.load(text, Loader=Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _yamlnodes.check(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def loads(text: str | bytes, source: str) -> Any:
+    """Parse YAML text; a syntax error becomes ``FormatError`` naming ``source`` and the line.
+
+    Duplicate keys, recursive aliases and alias bombs are syntax errors too (see
+    :mod:`._yamlnodes`).
+    """
+    try:
+        return _load(text)
+    except _yamlnodes.NodeGraphError as exc:
+        line = str(exc.line) if exc.line else ""
+        raise FormatError([Problem(source, line, f"invalid YAML: {exc.message}")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark is not None else "?"
