@@ -12,6 +12,8 @@ from __future__ import annotations
 import posixpath
 
 PRIVATE_DIRS = (".dvc", ".git")
+NAME_MAX = 255
+"""The longest file name (in bytes) of the usual filesystems (ext4, xfs, btrfs, APFS)."""
 PRIVATE_FIX = "outputs must lie outside .dvc/ and .git/"
 """The fix for an output inside a private directory."""
 
@@ -33,6 +35,10 @@ def out_problem(written: str, full: str) -> tuple[str, str] | None:
     """
     if "\x00" in written:
         return f"output {written!r} contains a NUL character", "remove it from the path"
+    longest = max(len(part.encode("utf-8", "surrogateescape")) for part in full.split("/"))
+    if longest > NAME_MAX:
+        return (f"output path has a name of {longest} bytes, longer than {NAME_MAX}",
+                "shorten it")
     where = private_dir(full)
     if where is not None:
         return f"output {written!r} is inside {where}/", PRIVATE_FIX

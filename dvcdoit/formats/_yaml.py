@@ -289,8 +289,12 @@ def loads(text: str | bytes, source: str) -> Any:
         line = f"{mark.line + 1}" if mark is not None else "?"
         problem = exc.problem or exc.context or "invalid YAML"
         raise FormatError([Problem(source, line, f"invalid YAML: {problem}")]) from None
+    except yaml.reader.ReaderError as exc:
+        msg = f"invalid YAML: not UTF-8 text ({exc.reason} at byte {exc.position})"
+        raise FormatError([Problem(source, "", msg)]) from None
     except yaml.YAMLError as exc:
-        raise FormatError([Problem(source, "", f"invalid YAML: {exc}")]) from None
+        one_line = " ".join(str(exc).split())
+        raise FormatError([Problem(source, "", f"invalid YAML: {one_line}")]) from None
 
 
 def load_file(path: str, source: str | None = None) -> Any:
