@@ -29,6 +29,7 @@ from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, PathError, Problem, Problems
 from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid
 from dvcdoit.formats import _yaml
+from dvcdoit.formats._diff import apply_diff
 from dvcdoit.formats._paths import out_problem
 
 # Fresh-write key order, as DVC's Output.dumpd / stage get_dump produce them.
@@ -318,38 +319,6 @@ def to_dict(dvcfile: DvcFile) -> dict[str, Any]:
         "meta": dvcfile.meta,
     }
     return {k: d[k] for k in _TOP_ORDER if d[k]}
-
-
-def apply_diff(src: Any, dest: Any) -> None:
-    """Apply ``src`` onto ``dest`` in place, like DVC's ``dvc.utils.collections.apply_diff``.
-
-    Mappings: changed values replaced in place, new keys appended, missing keys deleted.
-    Lists of equal length are diffed item by item; otherwise replaced whole.
-    """
-
-    def same_type(a: Any, b: Any) -> bool:
-        return any(isinstance(a, t) and isinstance(b, t) for t in (str, Mapping, list, bool))
-
-    if isinstance(src, Mapping) and isinstance(dest, dict):
-        for key, value in src.items():
-            if isinstance(value, (Mapping, list)) and same_type(value, dest.get(key)):
-                apply_diff(value, dest[key])
-            elif key not in dest or value != dest[key]:
-                dest[key] = value
-        for key in [k for k in dest if k not in src]:
-            del dest[key]
-    elif isinstance(src, list) and isinstance(dest, list):
-        if len(src) != len(dest):
-            dest[:] = src
-            return
-        for i, value in enumerate(src):
-            if isinstance(value, (Mapping, list)) and same_type(value, dest[i]):
-                apply_diff(value, dest[i])
-            elif value != dest[i]:
-                dest[i] = value
-    else:  # pragma: no cover - callers only pass matching containers
-        msg = f"cannot apply a diff from {type(src).__name__} to {type(dest).__name__}"
-        raise TypeError(msg)
 
 
 def dumps(dvcfile: DvcFile, old_text: str | bytes | None = None) -> str:
