@@ -240,6 +240,21 @@ def test_resolve_path(dvcpath: str, wdir: str | None, path: str, expected: str) 
     assert df.resolve_path(dvcpath, d, d.outs[0]) == expected
 
 
+@pytest.mark.parametrize(
+    ("dvcpath", "wdir", "path", "where"),
+    [("x.dvc", None, ".dvc/config", ".dvc"), ("x.dvc", None, "sub/../.dvc/config", ".dvc"),
+     ("sub/x.dvc", None, "../.git/HEAD", ".git"), ("sub/x.dvc", "..", ".git", ".git"),
+     ("x.dvc", ".dvc", "config", ".dvc"), ("x.dvc", None, "d/.git/x", ".git")],
+)
+def test_resolve_path_refuses_dvc_and_git_dirs(dvcpath: str, wdir: str | None, path: str,
+                                               where: str) -> None:
+    d = df.DvcFile(outs=(df.Out(path="ok"), df.Out(path=path)), wdir=wdir)
+    with pytest.raises(PathError) as exc:
+        df.resolve_path(dvcpath, d, d.outs[1])
+    assert str(exc.value) == (f"{dvcpath}: outs[1].path: output {path!r} is inside {where}/; "
+                              "outputs must lie outside .dvc/ and .git/")
+
+
 @pytest.mark.parametrize("path", ["../x", "/etc/passwd"])
 def test_resolve_path_outside_repo(path: str) -> None:
     d = df.DvcFile(outs=(df.Out(path=path),))

@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from dvcdoit.core import fanout
-from dvcdoit.core.errors import DvcDoitError, FormatError, HashingError
+from dvcdoit.core.errors import DvcDoitError, FormatError, HashingError, Problem
 
 needs_two = pytest.mark.skipif(fanout.workers() < 2, reason="forks only with 2+ usable cores")
 
@@ -91,10 +91,17 @@ def test_a_childs_error_is_raised_here_with_its_class_and_words() -> None:
     assert _children() == set()  # every child was reaped
 
 
+class _TwoArgError(DvcDoitError):
+    """Pickles, but cannot be rebuilt: its args hold the joined message only."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(f"{file}: {problem}")
+
+
 def _bad_format(x: int) -> int:
     if x == 2999:
         file, problem = "data.dvc", "outs[0].md5: not a hex digest"
-        raise FormatError(file, problem)
+        raise _TwoArgError(file, problem)
     return x
 
 
@@ -102,6 +109,19 @@ def _bad_format(x: int) -> int:
 def test_an_error_that_cannot_be_rebuilt_keeps_its_message() -> None:
     with pytest.raises(DvcDoitError, match=r"^data.dvc: outs\[0\].md5: not a hex digest$"):
         fanout.fork_map(_bad_format, list(range(3000)))
+
+
+def _bad_manifest(x: int) -> int:
+    if x == 2999:
+        raise FormatError([Problem("data.dvc", "outs[0].md5", "not a hex digest", sep=": ")])
+    return x
+
+
+@needs_two
+def test_a_format_error_travels_with_its_problems() -> None:
+    with pytest.raises(FormatError, match=r"^data.dvc: outs\[0\].md5: not a hex digest$") as exc:
+        fanout.fork_map(_bad_manifest, list(range(3000)))
+    assert exc.value.problems == (Problem("data.dvc", "outs[0].md5", "not a hex digest", sep=": "),)
 
 
 def _die(x: int) -> int:

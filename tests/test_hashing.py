@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import CacheError, FormatError
 from dvcdoit.core.hashing import (
+    MD5,
     HashInfo,
     ManifestEntry,
     dir_hash,
@@ -163,6 +164,26 @@ def test_parse_manifest_refuses(data: bytes, message: str) -> None:
     with pytest.raises(FormatError) as exc:
         parse_manifest(data, "m.dir")
     assert str(exc.value) == message
+
+
+@pytest.mark.parametrize(
+    "md5", ["../../../../../outside/secret.txt", "d41d8cd98f00b204e9800998ecf8427e.dir",
+            "d41d8cd98f00b204e9800998ecf8427", "d41d8cd98f00b204e9800998ecf8427e\n", ""],
+)
+def test_parse_manifest_refuses_a_bad_member_md5(md5: str) -> None:
+    data = json.dumps([{"md5": md5, "relpath": "a"}]).encode()
+    with pytest.raises(FormatError) as exc:
+        parse_manifest(data, "m.dir")
+    assert str(exc.value) == f"m.dir: [0]: md5 {md5!r} of 'a' is not an md5 hash (32 hex digits)"
+
+
+@pytest.mark.parametrize("value", ["../x", "ab/../../cd", "", "D41D8CD98F00B204E9800998ECF8427E",
+                                   "d41d8cd98f00b204e9800998ecf8427e.dir/.."])
+def test_object_relpath_refuses_a_non_hex_oid(value: str) -> None:
+    with pytest.raises(CacheError) as exc:
+        object_relpath(HashInfo(MD5, value))
+    assert str(exc.value) == (f"refusing object id {value!r}: not an md5 hash (32 hex digits, "
+                              "optionally followed by '.dir')")
 
 
 def test_parse_manifest_refuses_garbage() -> None:

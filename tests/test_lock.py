@@ -15,6 +15,7 @@ from dvcdoit.formats.lock import (
     LockItem,
     entry_to_dict,
     load_lock,
+    parse_entry,
     parse_lock,
     write_entries,
 )
@@ -118,12 +119,40 @@ def test_write_entries_sees_other_writers(tmp_path: Path) -> None:
                                                                 "size": "big"}]}}},
          ("dvc.lock:stages.a.outs[0].hash: unsupported hash 'sha1'; expected 'md5'; "
           "dvc.lock:stages.a.outs[0].size: expected an integer")),
+        ({"schema": "2.0", "stages": {"a": {"cmd": "x", "outs": [
+            {"path": "o", "md5": "../../../../../outside/secret.txt"}]}}},
+         ("dvc.lock:stages.a.outs[0].md5: '../../../../../outside/secret.txt' is not an md5 "
+          "hash (32 hex digits, optionally followed by '.dir')")),
+        ({"schema": "2.0", "stages": {"a": {"cmd": "x", "deps": [
+            {"path": "i", "md5": "d41d8cd98f00b204e9800998ecf8427e\n"}]}}},
+         ("dvc.lock:stages.a.deps[0].md5: 'd41d8cd98f00b204e9800998ecf8427e\\n' is not an md5 "
+          "hash (32 hex digits, optionally followed by '.dir')")),
+        ({"schema": "2.0", "stages": {"a": {"cmd": "x", "outs": [{"path": "sub/../.dvc/x"}]}}},
+         "dvc.lock:stages.a.outs[0].path: output 'sub/../.dvc/x' is inside .dvc/; outputs must lie outside .dvc/ and .git/"),
+        ({"schema": "2.0", "stages": {"a": {"cmd": "x", "outs": 5}}},
+         "dvc.lock:stages.a.outs: expected a list"),
     ],
 )
 def test_lock_errors(data: object, message: str) -> None:
     with pytest.raises(FormatError) as exc:
         parse_lock(data)
     assert str(exc.value) == message
+
+
+def test_lock_md5_is_lower_cased_and_empty_is_none() -> None:
+    data = {"schema": "2.0", "stages": {"a": {"cmd": "x", "outs": [
+        {"path": "o", "hash": "md5", "md5": "D41D8CD98F00B204E9800998ECF8427E"},
+        {"path": "p", "md5": ""}]}}}
+    entry = parse_lock(data)["a"]
+    assert entry.outs[0].hash == HashInfo(MD5, "d41d8cd98f00b204e9800998ecf8427e")
+    assert entry.outs[1].hash is None
+
+
+def test_a_run_cache_entry_refuses_a_traversal_hash() -> None:
+    with pytest.raises(FormatError) as exc:
+        parse_entry({"cmd": "x", "outs": [{"path": "o", "md5": "../x"}]}, "runs/ab/k/v")
+    assert str(exc.value) == ("runs/ab/k/v:outs[0].md5: '../x' is not an md5 hash "
+                              "(32 hex digits, optionally followed by '.dir')")
 
 
 @pytest.mark.parametrize(

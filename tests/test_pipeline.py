@@ -83,6 +83,9 @@ def test_subdir_paths() -> None:
     assert stage.addressing == "sub/deeper/dvc.yaml:s"
 
 
+PRIVATE = "outputs must lie outside .dvc/ and .git/"
+
+
 def parse(data: Any) -> dict[str, StageDef]:
     return parse_pipeline(data, "dvc.yaml", lambda p: {})
 
@@ -111,12 +114,31 @@ def parse(data: Any) -> dict[str, StageDef]:
         ({"stagez": {}}, "dvc.yaml:stagez: extra keys not allowed"),
         ({"stages": {"t": {"cmd": "x", "params": [{"p.json": "k"}]}}},
          "dvc.yaml:stages.t.params[0].p.json: expected a list of keys, or nothing"),
+        ({"stages": {"t": {"cmd": "x", "outs": [".dvc/config"]}}},
+         "dvc.yaml:stages.t.outs[0]: output '.dvc/config' is inside .dvc/; " + PRIVATE),
+        ({"stages": {"t": {"cmd": "x", "outs": ["sub/../.git/config"]}}},
+         "dvc.yaml:stages.t.outs[0]: output 'sub/../.git/config' is inside .git/; " + PRIVATE),
+        ({"stages": {"t": {"cmd": "x", "wdir": ".dvc", "metrics": ["config"]}}},
+         "dvc.yaml:stages.t.metrics[0]: output 'config' is inside .dvc/; " + PRIVATE),
+        ({"stages": {"t": {"cmd": "x", "outs": [".git"]}}},
+         "dvc.yaml:stages.t.outs[0]: output '.git' is inside .git/; " + PRIVATE),
+        ({"stages": {"t": {"cmd": "x", "outs": ["a\x00b"]}}},
+         ("dvc.yaml:stages.t.outs[0]: output 'a\\x00b' contains a NUL character; "
+         "remove it from the path")),
     ],
 )
 def test_validation_errors(data: Any, message: str) -> None:
     with pytest.raises(FormatError) as exc:
         parse(data)
     assert str(exc.value) == message
+
+
+def test_a_subdir_wdir_cannot_reach_git() -> None:
+    data = {"stages": {"t": {"cmd": "x", "wdir": "..", "outs": [".git/x"]}}}
+    with pytest.raises(FormatError) as exc:
+        parse_pipeline(data, "sub/dvc.yaml", lambda p: {})
+    assert str(exc.value) == ("sub/dvc.yaml:stages.t.outs[0]: output '.git/x' is inside .git/; "
+                              + PRIVATE)
 
 
 def test_malformed_yaml_names_line(tmp_path: Path) -> None:

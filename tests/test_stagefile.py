@@ -41,10 +41,10 @@ cmd: python prepare.py
 wdir: .
 locked: true
 deps:
-- md5: aaaa
+- md5: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
   path: data.xml
 outs:
-- md5: bbbb.dir
+- md5: bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb.dir
   path: prepared
   cache: true
   metric: false
@@ -98,6 +98,18 @@ def test_write_then_read(tmp_path: Path) -> None:
         ("deps: []\n", "x.dvc:cmd: required: a non-empty string"),
         ("cmd: x\nbogus: 1\nouts:\n- path: o\n  weird: 2\n",
          "x.dvc:bogus: extra keys not allowed; x.dvc:outs[0].weird: extra keys not allowed"),
+        ("cmd: x\nouts:\n- md5: ../../../outside/secret\n  path: o\n",
+         ("x.dvc:outs[0].md5: '../../../outside/secret' is not an md5 hash (32 hex digits, "
+         "optionally followed by '.dir')")),
+        ("cmd: x\ndeps:\n- md5: [1]\n  path: i\n", "x.dvc:deps[0].md5: expected a string"),
+        ("cmd: x\nouts:\n- path: .dvc/config\n",
+         "x.dvc:outs[0]: output '.dvc/config' is inside .dvc/; outputs must lie outside .dvc/ and .git/"),
+        ("cmd: x\nwdir: sub/..\nouts:\n- path: ./.git/HEAD\n",
+         "x.dvc:outs[0]: output './.git/HEAD' is inside .git/; outputs must lie outside .dvc/ and .git/"),
+        ("cmd: x\nouts:\n- path: ../o\n", "x.dvc:outs[0]: output '../o' is outside the repo"),
+        ("cmd: x\nwdir: ..\n", "x.dvc:wdir: '..' is outside the repo"),
+        ("cmd: x\nouts: 5\n", "x.dvc:outs: expected a list"),
+        ("cmd: x\ndeps: {a: 1}\n", "x.dvc:deps: expected a list"),
     ],
 )
 def test_errors(text: str, message: str) -> None:

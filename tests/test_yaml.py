@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dvcdoit.core.errors import FormatError
 from dvcdoit.formats import _yaml
 
 WORDS = st.one_of(
@@ -55,3 +57,29 @@ def test_fast_writer_takes_the_lock_shape() -> None:
     text = _yaml._fast_dumps(entry)
     assert text is not None and text == _yaml._emit(entry)
     assert _yaml._fast_dumps({"a": "1.5"}) is None  # NOTE: would read back as a float
+
+
+_BOMB = "\n".join(["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+                  + [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 9)])
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: 1\nb: 2\na: 3\n", "f.yaml:3: invalid YAML: found duplicate key 'a'"),
+        ("s:\n  t:\n    cmd: x\n    cmd: y\n", "f.yaml:4: invalid YAML: found duplicate key 'cmd'"),
+        ("a: &a [*a]\n", "f.yaml:1: invalid YAML: found a recursive alias"),
+        ("a: &a {b: *a}\n", "f.yaml:1: invalid YAML: found a recursive alias"),
+        (_BOMB, ("f.yaml:6: invalid YAML: the document expands to more than 1000000 values "
+                "(aliases?)")),
+    ],
+)
+def test_hostile_yaml_is_refused(text: str, message: str) -> None:
+    with pytest.raises(FormatError) as exc:
+        _yaml.loads(text, "f.yaml")
+    assert str(exc.value) == message
+
+
+def test_shared_aliases_within_the_limit_still_load() -> None:
+    assert _yaml.loads("x: &x [1, 2]\ny: [*x, *x]\n", "f.yaml") == {"x": [1, 2],
+                                                                     "y": [[1, 2], [1, 2]]}

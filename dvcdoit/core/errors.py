@@ -6,6 +6,9 @@ line and exits non-zero, with no traceback. Anything else escaping is a bug.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 
 class DvcDoitError(Exception):
     """Root of every error dvcdoit reports to a user."""
@@ -19,16 +22,84 @@ class RepoLockedError(DvcDoitError):
     """Another dvc or dvcdoit process holds ``.dvc/tmp/lock``."""
 
 
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in one file: where (``file`` and ``field``), what, and how to fix it.
+
+    ``field`` is the path of the value inside the file (``stages.train.outs[1]``,
+    ``outs[0].md5``, ``[3]`` for a manifest row, a line number for YAML syntax), or ``""`` for
+    the file as a whole. ``fix`` tells the user what to do (``""`` when the message says it).
+    ``sep`` is what separates file and field on screen: ``":"`` for ``dvc.yaml``-style paths
+    (``dvc.yaml:stages.a.cmd``, like a compiler's ``file:line``), ``": "`` for the formats
+    that always printed the field as the first word of the message (``x.dvc: outs[0].md5``).
+    """
+
+    file: str
+    field: str
+    message: str
+    fix: str = ""
+    sep: str = ":"
+
+    def __str__(self) -> str:
+        head = f"{self.file}{self.sep}{self.field}" if self.field else self.file
+        tail = f"; {self.fix}" if self.fix else ""
+        return f"{head}: {self.message}{tail}"
+
+
+class Problems:
+    """Collects the problems of one file while it is validated, so all are raised at once.
+
+    Validators call :meth:`add` for each problem and :meth:`raise_if_any` when done; the
+    user sees every problem of the file in one :class:`FormatError` line.
+    """
+
+    def __init__(self, file: str, sep: str = ":") -> None:
+        self.file = file
+        self.sep = sep
+        self.items: list[Problem] = []
+
+    def add(self, field: str, message: str, fix: str = "") -> None:
+        """Record that ``field`` (``""`` for the whole file) has ``message``; ``fix`` says what to do."""
+        self.items.append(Problem(self.file, field, message, fix, self.sep))
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def error(self) -> FormatError:
+        """The :class:`FormatError` listing every problem recorded (there must be one)."""
+        return FormatError(self.items)
+
+    def raise_if_any(self) -> None:
+        """Raise :meth:`error` if any problem was recorded."""
+        if self.items:
+            raise FormatError(self.items)
+
+
 class FormatError(DvcDoitError):
     """An on-disk file (``.dvc``, ``dvc.yaml``, ``dvc.lock``, config, manifest) is malformed.
 
-    The message names the file and the field, e.g. ``dvc.yaml:stages.train.outs[1]: ...``.
+    It carries the typed :class:`Problem` values; its message joins them with ``"; "``,
+    e.g. ``dvc.yaml:stages.train.outs[1].cache: expected true or false, got 'no'``.
     """
 
-    def __init__(self, file: str, problems: list[str] | str) -> None:
-        self.file = file
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("; ".join(f"{file}: {p}" for p in self.problems))
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        if not problems:
+            msg = "a FormatError needs at least one Problem"
+            raise ValueError(msg)
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    @property
+    def file(self) -> str:
+        """The file of the first problem (all problems of one raise name the same file)."""
+        return self.problems[0].file
+
+    def __reduce__(self) -> tuple[type[FormatError], tuple[tuple[Problem, ...]]]:
+        # NOTE: fanout sends errors back from worker processes pickled
+        return (type(self), (self.problems,))
 
 
 class PathError(DvcDoitError):

@@ -10,12 +10,13 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from json.encoder import encode_basestring_ascii as _json_str
 from typing import Any, BinaryIO
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import CacheError, FormatError, Problem, Problems
 
 MD5 = "md5"
 LEGACY = "md5-dos2unix"
@@ -27,6 +28,23 @@ EMPTY_MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 _CHUNK = 128 * 1024
 _LEGACY_CHUNK = 1024 * 1024  # NOTE: DVC decides text/binary per 1 MiB chunk; must stay 2**20.
 _TEXT_CHARS = bytes(range(32, 127)) + b"\n\r\t\f\b"
+_OID = re.compile(r"[0-9a-f]{32}(?:\.dir)?")
+OID_RULE = "32 hex digits, optionally followed by '.dir'"
+"""How a valid md5 object id looks, in words (for messages)."""
+
+
+def is_oid(value: str) -> bool:
+    """True if ``value`` is an md5 object id: 32 lowercase hex digits, optionally ``.dir``.
+
+    NOTE: every oid read from a file (``.dvc``, ``dvc.lock``, a manifest, the run-cache)
+    becomes a cache or remote path, so anything else (``../x``) must be refused.
+    """
+    return _OID.fullmatch(value) is not None
+
+
+def is_file_md5(value: str) -> bool:
+    """True if ``value`` is a file's md5 (32 lowercase hex digits, no ``.dir``)."""
+    return len(value) == 32 and _OID.fullmatch(value) is not None
 
 
 @dataclass(frozen=True, order=True)
@@ -159,40 +177,43 @@ def check_relpath(relpath: str) -> str | None:
 
 
 def parse_manifest(data: bytes, source: str) -> list[ManifestEntry]:
-    """Parse ``.dir`` manifest bytes into entries, refusing unsafe relpaths.
+    """Parse ``.dir`` manifest bytes into entries, refusing unsafe relpaths and md5s.
 
     A manifest comes from a cache or remote and is untrusted: an absolute relpath or one
-    with ``..`` would make checkout write outside the output, so it is a ``FormatError``.
-    Duplicate relpaths are refused too.
+    with ``..`` would make checkout write outside the output, and an md5 that is not 32 hex
+    digits (``../x``) would make it read or write outside the cache, so each is a
+    ``FormatError``. Duplicate relpaths are refused too.
     """
     try:
         rows = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FormatError(source, f"not a valid .dir manifest ({exc})") from None
+        raise FormatError([Problem(source, "", f"not a valid .dir manifest ({exc})")]) from None
     if not isinstance(rows, list):
-        raise FormatError(source, "a .dir manifest must be a JSON list")
-    problems: list[str] = []
+        raise FormatError([Problem(source, "", "a .dir manifest must be a JSON list")])
+    problems = Problems(source, sep=": ")
     entries: list[ManifestEntry] = []
     seen: set[str] = set()
     for i, row in enumerate(rows):
         if not isinstance(row, dict):
-            problems.append(f"[{i}]: not an object")
+            problems.add(f"[{i}]", "not an object")
             continue
         relpath, md5 = row.get("relpath"), row.get("md5")
         if not isinstance(relpath, str) or not isinstance(md5, str):
-            problems.append(f"[{i}]: needs string 'relpath' and 'md5'")
+            problems.add(f"[{i}]", "needs string 'relpath' and 'md5'")
             continue
         why = check_relpath(relpath)
         if why:
-            problems.append(f"[{i}]: {why}")
+            problems.add(f"[{i}]", why)
             continue
         if relpath in seen:
-            problems.append(f"[{i}]: duplicate relpath {relpath!r}")
+            problems.add(f"[{i}]", f"duplicate relpath {relpath!r}")
+            continue
+        if not is_file_md5(md5.lower()):
+            problems.add(f"[{i}]", f"md5 {md5!r} of {relpath!r} is not an md5 hash (32 hex digits)")
             continue
         seen.add(relpath)
         entries.append(ManifestEntry(relpath, md5.lower()))
-    if problems:
-        raise FormatError(source, problems)
+    problems.raise_if_any()
     return entries
 
 
@@ -213,6 +234,11 @@ def object_relpath(hi: HashInfo) -> str:
     """Return the object's path below a cache or remote root (posix).
 
     DVC 3 objects live at ``files/md5/ab/cdef…``; legacy (md5-dos2unix) ones at ``ab/cdef…``.
+    An oid that is not an md5 object id is a :class:`CacheError`: the parsers refuse such
+    values already, and this keeps any gap from ever turning ``../x`` into a path.
     """
+    if not is_oid(hi.value):
+        msg = f"refusing object id {hi.value!r}: not an md5 hash ({OID_RULE})"
+        raise CacheError(msg)
     head, tail = hi.value[:2], hi.value[2:]
     return f"{head}/{tail}" if hi.legacy else f"files/md5/{head}/{tail}"

@@ -16,7 +16,8 @@ from typing import Any
 
 import yaml
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import FormatError, Problem
+from dvcdoit.formats import _yamlnodes
 
 try:
     from yaml import CSafeLoader as _BaseLoader
@@ -40,6 +41,7 @@ _INT = re.compile(
     re.VERBOSE,
 )
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BREAKS = "\n\x85\u2028\u2029"  # NOTE: YAML line breaks, as ruamel's emitter lists them
 
 _RESOLVERS: list[tuple[str, re.Pattern[str], str]] = [
     ("tag:yaml.org,2002:bool", _BOOL, "tTfF"),
@@ -195,36 +197,48 @@ class Dumper(yaml.SafeDumper):
             ch = text[end] if end < len(text) else None
             if spaces:
                 if ch != " ":
-                    if start + 1 == end and self.column >= self.best_width and split:
-                        self.write_indent()
-                        self.whitespace = False
-                        self.indention = False
-                    else:
-                        self.column += end - start
-                        self.stream.write(text[start:end])
-                    start = end
+                    start = self._plain_spaces(text, start, end, split)
             elif breaks:
-                if (ch or "") not in "\n\x85\u2028\u2029":
-                    if text[start] == "\n":
-                        self.write_line_break()
-                    for br in text[start:end]:
-                        self.write_line_break(None if br == "\n" else br)
-                    self.write_indent()
-                    self.whitespace = False
-                    self.indention = False
-                    start = end
-            elif ch is None or ch in " \n\x85\u2028\u2029":
-                data = text[start:end]
-                if (len(data) + self.column > self.best_width and self.indent is not None
-                        and self.column > self.indent):
-                    self.write_indent()  # NOTE: ruamel puts an over-long word on its own line
-                self.column += len(data)
-                self.stream.write(data)
-                start = end
+                if (ch or "") not in _BREAKS:
+                    start = self._plain_breaks(text, start, end)
+            elif ch is None or ch in " " + _BREAKS:
+                start = self._plain_word(text, start, end)
             if ch is not None:
                 spaces = ch == " "
-                breaks = ch in "\n\x85\u2028\u2029"
+                breaks = ch in _BREAKS
             end += 1
+
+    def _plain_spaces(self, text: str, start: int, end: int, split: bool) -> int:
+        """Write the run of spaces ``text[start:end]`` (or fold the line at a single space)."""
+        if start + 1 == end and self.column >= self.best_width and split:
+            self.write_indent()
+            self.whitespace = False
+            self.indention = False
+        else:
+            self.column += end - start
+            self.stream.write(text[start:end])
+        return end
+
+    def _plain_breaks(self, text: str, start: int, end: int) -> int:
+        """Write the run of line breaks ``text[start:end]``, then indent."""
+        if text[start] == "\n":
+            self.write_line_break()
+        for br in text[start:end]:
+            self.write_line_break(None if br == "\n" else br)
+        self.write_indent()
+        self.whitespace = False
+        self.indention = False
+        return end
+
+    def _plain_word(self, text: str, start: int, end: int) -> int:
+        """Write the word ``text[start:end]``, on a new line if it would pass the width."""
+        data = text[start:end]
+        if (len(data) + self.column > self.best_width and self.indent is not None
+                and self.column > self.indent):
+            self.write_indent()  # NOTE: ruamel puts an over-long word on its own line
+        self.column += len(data)
+        self.stream.write(data)
+        return end
 
 
 def _represent_none(dumper: Any, _data: None) -> yaml.ScalarNode:
@@ -246,18 +260,41 @@ Dumper.add_representer(type(None), _represent_none)
 Dumper.add_representer(float, _represent_float)
 
 
-def loads(text: str | bytes, source: str) -> Any:
-    """Parse YAML text; a syntax error becomes ``FormatError`` naming ``source`` and the line."""
+def _load(text: str | bytes) -> Any:
+    """``yaml.load``, with the node graph checked (:mod:`._yamlnodes`) before construction."""
+    loader = Loader(text)
     try:
-        return yaml.load(text, Loader=Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _yamlnodes.check(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def loads(text: str | bytes, source: str) -> Any:
+    """Parse YAML text; a syntax error becomes ``FormatError`` naming ``source`` and the line.
+
+    Duplicate keys, recursive aliases and alias bombs are syntax errors too (see
+    :mod:`._yamlnodes`).
+    """
+    try:
+        return _load(text)
+    except _yamlnodes.NodeGraphError as exc:
+        line = str(exc.line) if exc.line else ""
+        raise FormatError([Problem(source, line, f"invalid YAML: {exc.message}")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"{mark.line + 1}" if mark is not None else "?"
         problem = exc.problem or exc.context or "invalid YAML"
-        where = f"{source}:{line}"
-        raise FormatError(where, f"invalid YAML: {problem}") from None
+        raise FormatError([Problem(source, line, f"invalid YAML: {problem}")]) from None
+    except yaml.reader.ReaderError as exc:
+        msg = f"invalid YAML: not UTF-8 text ({exc.reason} at byte {exc.position})"
+        raise FormatError([Problem(source, "", msg)]) from None
     except yaml.YAMLError as exc:
-        raise FormatError(source, f"invalid YAML: {exc}") from None
+        one_line = " ".join(str(exc).split())
+        raise FormatError([Problem(source, "", f"invalid YAML: {one_line}")]) from None
 
 
 def load_file(path: str, source: str | None = None) -> Any:

@@ -153,6 +153,8 @@ def _load_level(path: Path) -> dict[str, dict[str, str]]:
         key = f"{named[0]}:{named[1]}" if named else section
         values = {k: _scalar(v) for k, v in body.items()}
         for k, v in values.items():
+            if not v.strip():
+                continue  # NOTE: an empty path is refused later, never resolved to conf_dir
             if (named and named[0] == "remote" and k in REMOTE_PATH_KEYS) or (
                     section == "cache" and k == "dir"):
                 values[k] = resolve_path(conf_dir, v)
@@ -222,6 +224,9 @@ def _remote(name: str, sect: Mapping[str, str]) -> RemoteConfig:
     values = {k: v for k, v in sect.items() if not k.startswith("\0")}
     if "url" not in values:
         msg = f"{_where(sect, section, 'url')}: missing; every remote needs a url"
+        raise ConfigError(msg)
+    if not values["url"].strip():
+        msg = f"{_where(sect, section, 'url')}: empty; every remote needs a url"
         raise ConfigError(msg)
     scheme = RemoteConfig(name, values["url"]).scheme
     for k, v in values.items():

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import FormatError, PathError
-from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
+from dvcdoit.core.errors import FormatError, PathError, Problem, Problems
+from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid
 from dvcdoit.formats import _yaml
-
-_MD5_RE = re.compile(r"^[0-9a-f]{32}(?:\.dir)?$")
+from dvcdoit.formats._diff import apply_diff
+from dvcdoit.formats._paths import out_problem
 
 # Fresh-write key order, as DVC's Output.dumpd / stage get_dump produce them.
 _OUT_ORDER = ("md5", "etag", "checksum", "size", "nfiles", "isexec", "version_id", "hash",
@@ -114,13 +113,13 @@ def is_stage_file(data: object) -> bool:
 # ---------------------------------------------------------------------------- parsing
 
 
-class _Problems(list[str]):
-    def type_check(self, where: str, value: object, kind: type | tuple[type, ...],
-                   expected: str) -> bool:
-        ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
-        if not ok:
-            self.append(f"{where}: expected {expected}, got {_show(value)}")
-        return ok
+def _type_check(problems: Problems, where: str, value: object, kind: type | tuple[type, ...],
+                expected: str) -> bool:
+    """True if ``value`` is a ``kind`` (a bool is no int); otherwise record a problem."""
+    ok = isinstance(value, kind) and not (kind is not bool and isinstance(value, bool))
+    if not ok:
+        problems.add(where, f"expected {expected}, got {_show(value)}")
+    return ok
 
 
 def _show(value: object) -> str:
@@ -137,7 +136,7 @@ def _show(value: object) -> str:
     return "a list" if isinstance(value, list) else f"a {type(value).__name__}"
 
 
-def _checksum(value: object, where: str, problems: _Problems) -> str | None:
+def _checksum(value: object, where: str, problems: Problems) -> str | None:
     """DVC's CHECKSUM_SCHEMA (null/"" → None, int → str, lower-cased) plus a strict md5 check.
 
     NOTE: the strict check matters: the value becomes a cache path, so ``../x`` must never pass.
@@ -147,69 +146,84 @@ def _checksum(value: object, where: str, problems: _Problems) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
-        problems.append(f"{where}: expected an md5 hash string, got {_show(value)}")
+        problems.add(where, f"expected an md5 hash string, got {_show(value)}")
         return None
     text = value.lower()
-    if not _MD5_RE.match(text):
-        problems.append(f"{where}: {value!r} is not an md5 hash "
-                        "(32 hex digits, optionally followed by '.dir')")
+    if not is_oid(text):
+        problems.add(where, f"{value!r} is not an md5 hash ({OID_RULE})")
         return None
     return text
 
 
-def _parse_entry(raw: object, where: str, problems: _Problems, *, is_out: bool) -> Out | None:
-    if not isinstance(raw, Mapping):
-        problems.append(f"{where}: expected a mapping with 'path', got {_show(raw)}")
-        return None
-    start = len(problems)
-    allowed_extra = _OUT_EXTRA if is_out else _DEP_EXTRA
+def _check_keys(raw: Mapping[Any, Any], where: str, problems: Problems, is_out: bool) -> None:
     for key in raw:
         if key in ("metric", "plot") and is_out:
-            problems.append(f"{where}.{key}: not allowed in a .dvc file (DVC 3 refuses it); "
-                            "declare metrics and plots in dvc.yaml")
+            problems.add(f"{where}.{key}", "not allowed in a .dvc file (DVC 3 refuses it)",
+                         fix="declare metrics and plots in dvc.yaml")
         elif key not in (_OUT_KEYS if is_out else _DEP_KEYS):
-            problems.append(f"{where}.{key}: unknown key (DVC 3 refuses it)")
+            problems.add(f"{where}.{key}", "unknown key (DVC 3 refuses it)")
+
+
+def _check_path(raw: Mapping[str, Any], where: str, problems: Problems) -> None:
     path = raw.get("path")
     if path is None:
-        problems.append(f"{where}.path: missing")
-    elif problems.type_check(f"{where}.path", path, str, "a path string") and not path:
-        problems.append(f"{where}.path: empty")
+        problems.add(f"{where}.path", "missing")
+    elif _type_check(problems, f"{where}.path", path, str, "a path string") and not path:
+        problems.add(f"{where}.path", "empty")
+
+
+def _ints(raw: Mapping[str, Any], where: str, problems: Problems) -> dict[str, Any]:
+    ints = {k: raw.get(k) for k in ("size", "nfiles")}
+    for k, v in ints.items():
+        if v is not None and _type_check(problems, f"{where}.{k}", v, int, "an integer") and v < 0:
+            problems.add(f"{where}.{k}", "must not be negative")
+    return ints
+
+
+def _flags(raw: Mapping[str, Any], where: str, problems: Problems) -> dict[str, Any]:
+    flags: dict[str, Any] = {"isexec": False, "cache": True, "persist": False, "push": True}
+    for k in flags:
+        if k in raw and _type_check(problems, f"{where}.{k}", raw[k], bool, "true or false"):
+            flags[k] = raw[k]
+    for k in ("remote", "desc", "type"):
+        flags[k] = raw.get(k)
+        if flags[k] is not None:
+            _type_check(problems, f"{where}.{k}", flags[k], str, "a string")
+    labels = raw.get("labels") or []
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        problems.add(f"{where}.labels", "expected a list of strings")
+    flags["labels"] = tuple(labels) if isinstance(labels, list) else ()
+    return flags
+
+
+def _parse_entry(raw: object, where: str, problems: Problems, *, is_out: bool) -> Out | None:
+    if not isinstance(raw, Mapping):
+        problems.add(where, f"expected a mapping with 'path', got {_show(raw)}")
+        return None
+    start = len(problems)
+    _check_keys(raw, where, problems, is_out)
+    _check_path(raw, where, problems)
     md5 = _checksum(raw.get("md5"), f"{where}.md5", problems)
     name = raw.get("hash", LEGACY)
     if "hash" in raw and name != MD5:
-        problems.append(f"{where}.hash: unsupported hash {_show(name)}; only 'md5' exists")
-    ints = {k: raw.get(k) for k in ("size", "nfiles")}
-    for k, v in ints.items():
-        if v is not None and problems.type_check(f"{where}.{k}", v, int, "an integer") and v < 0:
-            problems.append(f"{where}.{k}: must not be negative")
-    flags = {"isexec": False, "cache": True, "persist": False, "push": True}
-    for k in flags:
-        if k in raw and problems.type_check(f"{where}.{k}", raw[k], bool, "true or false"):
-            flags[k] = raw[k]
-    strs = {k: raw.get(k) for k in ("remote", "desc", "type")}
-    for k, v in strs.items():
-        if v is not None:
-            problems.type_check(f"{where}.{k}", v, str, "a string")
-    labels = raw.get("labels") or []
-    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-        problems.append(f"{where}.labels: expected a list of strings")
+        problems.add(f"{where}.hash", f"unsupported hash {_show(name)}; only 'md5' exists")
+    ints = _ints(raw, where, problems)
+    flags = _flags(raw, where, problems)
     if len(problems) > start:
         return None
-    return Out(path=str(path), hash=HashInfo(str(name), md5) if md5 else None,
-               size=ints["size"], nfiles=ints["nfiles"], isexec=flags["isexec"],
-               cache=flags["cache"], persist=flags["persist"], push=flags["push"],
-               remote=strs["remote"], desc=strs["desc"], type=strs["type"],
-               labels=tuple(labels), meta=raw.get("meta"),
-               extra={k: v for k, v in raw.items() if k in allowed_extra})
+    allowed_extra = _OUT_EXTRA if is_out else _DEP_EXTRA
+    return Out(path=str(raw["path"]), hash=HashInfo(str(name), md5) if md5 else None,
+               size=ints["size"], nfiles=ints["nfiles"], meta=raw.get("meta"),
+               extra={k: v for k, v in raw.items() if k in allowed_extra}, **flags)
 
 
-def _parse_list(data: Mapping[str, Any], key: str, problems: _Problems,
+def _parse_list(data: Mapping[str, Any], key: str, problems: Problems,
                 is_out: bool) -> tuple[Out, ...]:
     raw = data.get(key)
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        problems.append(f"{key}: expected a list, got {_show(raw)}")
+        problems.add(key, f"expected a list, got {_show(raw)}")
         return ()
     items = [_parse_entry(x, f"{key}[{i}]", problems, is_out=is_out) for i, x in enumerate(raw)]
     return tuple(x for x in items if x is not None)
@@ -221,28 +235,28 @@ def parse(data: object, source: str) -> DvcFile:
     ``source`` names the file in messages (use the repo-relative path).
     """
     if not isinstance(data, Mapping):
-        raise FormatError(source, f"expected a mapping with 'outs', got {_show(data)}")
-    problems = _Problems()
+        msg = f"expected a mapping with 'outs', got {_show(data)}"
+        raise FormatError([Problem(source, "", msg)])
+    problems = Problems(source, sep=": ")
     if "cmd" in data:
-        problems.append("cmd: not allowed in a DVC 3 .dvc file: this is a DVC 2 single-stage "
-                        "file; convert it to a dvc.yaml stage")
+        problems.add("cmd", "not allowed in a DVC 3 .dvc file: this is a DVC 2 single-stage "
+                     "file", fix="convert it to a dvc.yaml stage")
     for key in data:
         if key not in _TOP_KEYS and key != "cmd":
-            problems.append(f"{key}: unknown key (DVC 3 refuses it)")
+            problems.add(str(key), "unknown key (DVC 3 refuses it)")
     outs = _parse_list(data, "outs", problems, is_out=True)
     deps = _parse_list(data, "deps", problems, is_out=False)
     if data.get("outs") in (None, []):
-        problems.append("outs: missing; a .dvc file must list at least one output")
+        problems.add("outs", "missing; a .dvc file must list at least one output")
     md5 = _checksum(data.get("md5"), "md5", problems)
     for key in ("wdir", "desc"):
         if data.get(key) is not None:
-            problems.type_check(key, data[key], str, "a string")
+            _type_check(problems, key, data[key], str, "a string")
     flags = {"frozen": False, "locked": False, "always_changed": False}
     for key in flags:
-        if key in data and problems.type_check(key, data[key], bool, "true or false"):
+        if key in data and _type_check(problems, key, data[key], bool, "true or false"):
             flags[key] = data[key]
-    if problems:
-        raise FormatError(source, problems)
+    problems.raise_if_any()
     return DvcFile(outs=outs, deps=deps, md5=md5, wdir=data.get("wdir"),
                    frozen=flags["frozen"] or flags["locked"],
                    always_changed=flags["always_changed"], desc=data.get("desc"),
@@ -307,38 +321,6 @@ def to_dict(dvcfile: DvcFile) -> dict[str, Any]:
     return {k: d[k] for k in _TOP_ORDER if d[k]}
 
 
-def apply_diff(src: Any, dest: Any) -> None:
-    """Apply ``src`` onto ``dest`` in place, like DVC's ``dvc.utils.collections.apply_diff``.
-
-    Mappings: changed values replaced in place, new keys appended, missing keys deleted.
-    Lists of equal length are diffed item by item; otherwise replaced whole.
-    """
-
-    def same_type(a: Any, b: Any) -> bool:
-        return any(isinstance(a, t) and isinstance(b, t) for t in (str, Mapping, list, bool))
-
-    if isinstance(src, Mapping) and isinstance(dest, dict):
-        for key, value in src.items():
-            if isinstance(value, (Mapping, list)) and same_type(value, dest.get(key)):
-                apply_diff(value, dest[key])
-            elif key not in dest or value != dest[key]:
-                dest[key] = value
-        for key in [k for k in dest if k not in src]:
-            del dest[key]
-    elif isinstance(src, list) and isinstance(dest, list):
-        if len(src) != len(dest):
-            dest[:] = src
-            return
-        for i, value in enumerate(src):
-            if isinstance(value, (Mapping, list)) and same_type(value, dest[i]):
-                apply_diff(value, dest[i])
-            elif value != dest[i]:
-                dest[i] = value
-    else:  # pragma: no cover - callers only pass matching containers
-        msg = f"cannot apply a diff from {type(src).__name__} to {type(dest).__name__}"
-        raise TypeError(msg)
-
-
 def dumps(dvcfile: DvcFile, old_text: str | bytes | None = None) -> str:
     """Serialise ``dvcfile`` as DVC 3 does.
 
@@ -378,8 +360,8 @@ def dump(path: str | os.PathLike[str], dvcfile: DvcFile) -> bool:
 def resolve_path(dvcfile_relpath: str, dvcfile: DvcFile, out: Out) -> str:
     """Return ``out``'s path relative to the repo root (posix), given the ``.dvc`` file's relpath.
 
-    Paths are relative to the ``.dvc`` file's directory, or to its ``wdir``. An absolute path or
-    one that leaves the repo is a :class:`PathError`.
+    Paths are relative to the ``.dvc`` file's directory, or to its ``wdir``. An absolute path,
+    one that leaves the repo, or one inside ``.dvc/`` or ``.git/`` is a :class:`PathError`.
     """
     base = posixpath.dirname(dvcfile_relpath)
     if dvcfile.wdir:
@@ -387,5 +369,10 @@ def resolve_path(dvcfile_relpath: str, dvcfile: DvcFile, out: Out) -> str:
     joined = posixpath.normpath(posixpath.join(base, out.path))
     if posixpath.isabs(out.path) or joined == ".." or joined.startswith("../"):
         msg = f"{dvcfile_relpath}: output {out.path!r} is outside the repository"
+        raise PathError(msg)
+    why = out_problem(out.path, joined)
+    if why is not None:
+        field = f"outs[{dvcfile.outs.index(out)}].path" if out in dvcfile.outs else "outs"
+        msg = str(Problem(dvcfile_relpath, field, *why, sep=": "))
         raise PathError(msg)
     return joined

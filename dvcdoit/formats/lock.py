@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import FormatError
-from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
+from dvcdoit.core.errors import FormatError, Problem, Problems
+from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid
 from dvcdoit.formats import _yaml
+from dvcdoit.formats._paths import out_problem
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE
-from dvcdoit.formats.template import field_error
 
 LOCK_FILE = "dvc.lock"
 SCHEMA = "2.0"
@@ -88,24 +88,43 @@ def entry_to_dict(entry: LockEntry) -> dict[str, Any]:
     return d
 
 
-def _parse_item(problems: list[tuple[str, str]], where: str, raw: Any) -> LockItem | None:
+def _at(where: str, key: str) -> str:
+    """The field path of ``key`` below ``where`` (``where`` is empty for a run-cache entry)."""
+    return f"{where}.{key}" if where else key
+
+
+def parse_md5(problems: Problems, where: str, value: Any) -> str | None:
+    """The ``md5`` of a lock item, lower-cased; None when absent or ``""`` (as DVC reads it).
+
+    NOTE: the value becomes a cache and remote path, so anything but an md5 object id
+    (``../x``) is a problem, as it is in a ``.dvc`` file.
+    """
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        problems.add(where, "expected a string")
+        return None
+    if not is_oid(value.lower()):
+        problems.add(where, f"{value!r} is not an md5 hash ({OID_RULE})")
+        return None
+    return value.lower()
+
+
+def _parse_item(problems: Problems, where: str, raw: Any) -> LockItem | None:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("path"), str):
-        problems.append((where, "expected a mapping with a 'path'"))
+        problems.add(where, "expected a mapping with a 'path'")
         return None
     extra = [k for k in raw if k not in _ITEM_KEYS]
     if extra:
-        problems.append((f"{where}.{extra[0]}", "extra keys not allowed"))
-    md5 = raw.get("md5")
+        problems.add(_at(where, str(extra[0])), "extra keys not allowed")
     name = raw.get("hash")
     if name not in (None, MD5):
-        problems.append((f"{where}.hash", f"unsupported hash {name!r}; expected 'md5'"))
-    if md5 is not None and not isinstance(md5, str):
-        problems.append((f"{where}.md5", "expected a string"))
-        md5 = None
+        problems.add(_at(where, "hash"), f"unsupported hash {name!r}; expected 'md5'")
+    md5 = parse_md5(problems, _at(where, "md5"), raw.get("md5"))
     size, nfiles = raw.get("size"), raw.get("nfiles")
     for key, value in (("size", size), ("nfiles", nfiles)):
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-            problems.append((f"{where}.{key}", "expected an integer"))
+            problems.add(_at(where, key), "expected an integer")
     return LockItem(
         path=raw["path"],
         hash=None if md5 is None else HashInfo(MD5 if name == MD5 else LEGACY, md5),
@@ -115,28 +134,43 @@ def _parse_item(problems: list[tuple[str, str]], where: str, raw: Any) -> LockIt
     )
 
 
-def _parse_entry(problems: list[tuple[str, str]], where: str, raw: Any) -> LockEntry | None:
+def _parse_items(problems: Problems, where: str, raw: Any) -> list[LockItem]:
+    """The ``deps`` or ``outs`` (``where`` ends with which) of one entry."""
+    if not raw:
+        return []
+    if not isinstance(raw, list):
+        problems.add(where, "expected a list")
+        return []
+    items = []
+    for i, item in enumerate(raw):
+        parsed = _parse_item(problems, f"{where}[{i}]", item)
+        if parsed is None:
+            continue
+        why = out_problem(parsed.path, parsed.path) if where.endswith("outs") else None
+        if why is not None:
+            problems.add(f"{where}[{i}].path", *why)
+        items.append(parsed)
+    return items
+
+
+def _parse_entry(problems: Problems, where: str, raw: Any) -> LockEntry | None:
     if not isinstance(raw, Mapping):
-        problems.append((where, "expected a mapping"))
+        problems.add(where, "expected a mapping")
         return None
     extra = [k for k in raw if k not in ("cmd", "deps", "params", "outs")]
     if extra:
-        problems.append((f"{where}.{extra[0]}", "extra keys not allowed"))
+        problems.add(_at(where, str(extra[0])), "extra keys not allowed")
     cmd = raw.get("cmd")
     if isinstance(cmd, list) and all(isinstance(c, str) for c in cmd):
         cmd = tuple(cmd)
     elif not isinstance(cmd, str):
-        problems.append((f"{where}.cmd", "required: a string or list of strings"))
+        problems.add(_at(where, "cmd"), "required: a string or list of strings")
         cmd = ""
-    items: dict[str, list[LockItem]] = {"deps": [], "outs": []}
-    for kind, parsed_items in items.items():
-        for i, item in enumerate(raw.get(kind) or []):
-            parsed = _parse_item(problems, f"{where}.{kind}[{i}]", item)
-            if parsed is not None:
-                parsed_items.append(parsed)
+    items = {kind: _parse_items(problems, _at(where, kind), raw.get(kind))
+             for kind in ("deps", "outs")}
     params = raw.get("params") or {}
     if not isinstance(params, Mapping) or not all(isinstance(v, Mapping) for v in params.values()):
-        problems.append((f"{where}.params", "expected {file: {key: value}}"))
+        problems.add(_at(where, "params"), "expected {file: {key: value}}")
         params = {}
     return LockEntry(cmd, tuple(items["deps"]), {f: dict(v) for f, v in params.items()},
                      tuple(items["outs"]))
@@ -147,19 +181,18 @@ def parse_lock(data: Any, source: str = LOCK_FILE) -> dict[str, LockEntry]:
     if data is None:
         return {}
     if not isinstance(data, Mapping) or data.get("schema") != SCHEMA:
-        msg = "not a schema '2.0' lock file (DVC 1.x lock files are not supported); delete it"
-        raise FormatError(source, msg)
-    problems: list[tuple[str, str]] = []
+        raise FormatError([Problem(source, "", "not a schema '2.0' lock file (DVC 1.x lock "
+                                   "files are not supported)", fix="delete it")])
+    problems = Problems(source)
     entries: dict[str, LockEntry] = {}
     stages = data.get("stages") or {}
     if not isinstance(stages, Mapping):
-        raise field_error(source, [("stages", "expected a mapping")])
+        raise FormatError([Problem(source, "stages", "expected a mapping")])
     for name, raw in stages.items():
         entry = _parse_entry(problems, f"stages.{name}", raw)
         if entry is not None:
             entries[str(name)] = entry
-    if problems:
-        raise field_error(source, problems)
+    problems.raise_if_any()
     return entries
 
 
@@ -227,8 +260,8 @@ def write_entries(path: Path, updates: Mapping[str, LockEntry]) -> None:
 
 def parse_entry(data: Any, source: str) -> LockEntry:
     """Parse one stage entry (e.g. a run-cache file, which is an entry without its name)."""
-    problems: list[tuple[str, str]] = []
+    problems = Problems(source)
     entry = _parse_entry(problems, "", data)
-    if problems or entry is None:
-        raise field_error(source, [(w.lstrip("."), m) for w, m in problems])
+    if entry is None or problems:
+        raise problems.error()
     return entry

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import FormatError, Problem
 from dvcdoit.formats import _yaml
 
 DEFAULT_PARAMS_FILE = "params.yaml"
@@ -40,7 +40,7 @@ def parse_params(text: bytes, source: str) -> Any:
         try:
             return json.loads(text.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise FormatError(source, f"invalid JSON: {exc}") from None
+            raise FormatError([Problem(source, "", f"invalid JSON: {exc}")]) from None
     if suffix == ".toml":
         return _parse_toml(text, source)
     if suffix == ".py":
@@ -51,20 +51,19 @@ def parse_params(text: bytes, source: str) -> Any:
 def _parse_toml(text: bytes, source: str) -> Any:
     if sys.version_info < (3, 11):  # pragma: no cover - exercised only on 3.10
         msg = "reading .toml params files needs Python 3.11+ (tomllib); use params.yaml"
-        raise FormatError(source, msg)
+        raise FormatError([Problem(source, "", msg)])
     tomllib: Any = importlib.import_module("tomllib")
     try:
         return tomllib.loads(text.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FormatError(source, f"invalid TOML: {exc}") from None
+        raise FormatError([Problem(source, "", f"invalid TOML: {exc}")]) from None
 
 
 def _parse_py(text: bytes, source: str) -> dict[str, Any]:
     try:
         tree = ast.parse(text, filename=source)
     except SyntaxError as exc:
-        where = f"{source}:{exc.lineno}"
-        raise FormatError(where, f"invalid Python: {exc.msg}") from None
+        raise FormatError([Problem(source, str(exc.lineno), f"invalid Python: {exc.msg}")]) from None
     return _py_body(tree.body)
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import FormatError, StageError
+from dvcdoit.core.errors import FormatError, Problem, Problems, StageError
 from dvcdoit.formats import _yaml
+from dvcdoit.formats._paths import out_problem
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE, load_params
-from dvcdoit.formats.template import ReadFile, Resolver, field_error
+from dvcdoit.formats.template import ReadFile, Resolver
 
 PIPELINE_FILE = "dvc.yaml"
 OUT_KINDS = ("outs", "metrics", "plots")
@@ -120,22 +121,7 @@ def _is_dvc_file(path: str) -> bool:
     return path.endswith(".dvc") or posixpath.basename(path) == PIPELINE_FILE
 
 
-class _Checker:
-    """Collects problems as ``(field, message)`` while building StageDefs."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[tuple[str, str]] = []
-
-    def add(self, where: str, msg: str) -> None:
-        self.problems.append((where, msg))
-
-    def raise_if_any(self) -> None:
-        if self.problems:
-            raise field_error(self.file, self.problems)
-
-
-def _parse_cmd(ck: _Checker, where: str, cmd: Any) -> str | tuple[str, ...]:
+def _parse_cmd(ck: Problems, where: str, cmd: Any) -> str | tuple[str, ...]:
     if isinstance(cmd, str) and cmd.strip():
         return cmd
     if isinstance(cmd, list) and cmd and all(isinstance(c, str) for c in cmd):
@@ -144,7 +130,7 @@ def _parse_cmd(ck: _Checker, where: str, cmd: Any) -> str | tuple[str, ...]:
     return ""
 
 
-def _parse_out(ck: _Checker, where: str, kind: str, item: Any) -> Out | None:
+def _parse_out(ck: Problems, where: str, kind: str, item: Any) -> Out | None:
     if isinstance(item, str):
         return Out(item, kind)
     if not (isinstance(item, Mapping) and len(item) == 1):
@@ -173,7 +159,7 @@ def _parse_out(ck: _Checker, where: str, kind: str, item: Any) -> Out | None:
     )
 
 
-def _parse_params(ck: _Checker, where: str, value: Any) -> tuple[ParamsDep, ...]:
+def _parse_params(ck: Problems, where: str, value: Any) -> tuple[ParamsDep, ...]:
     default: list[str] = []
     files: dict[str, list[str] | None] = {}
     for i, item in enumerate(value or []):
@@ -203,7 +189,7 @@ def _parse_params(ck: _Checker, where: str, value: Any) -> tuple[ParamsDep, ...]
     return tuple(deps)
 
 
-def _str_list(ck: _Checker, where: str, value: Any) -> list[str]:
+def _str_list(ck: Problems, where: str, value: Any) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list):
@@ -218,19 +204,8 @@ def _str_list(ck: _Checker, where: str, value: Any) -> list[str]:
     return good
 
 
-def parse_stage(ck: _Checker, name: str, d: Any, file: str) -> StageDef | None:
-    """Validate one resolved stage mapping; problems go to ``ck``."""
-    where = f"stages.{name}"
-    base = name.split("@", 1)[0]
-    if not base or any(c in _BAD_NAME_CHARS for c in base):
-        ck.add(where, f"invalid stage name '{name}': use letters, digits, '_' and '-' only")
-    if not isinstance(d, Mapping):
-        ck.add(where, "expected a mapping with at least 'cmd'")
-        return None
-    for key in d:
-        if key not in STAGE_KEYS:
-            ck.add(f"{where}.{key}", "extra keys not allowed")
-    cmd = _parse_cmd(ck, where, d.get("cmd"))
+def _parse_wdir(ck: Problems, where: str, d: Mapping[str, Any], file: str) -> tuple[str, str | None]:
+    """Return ``(repo-relative wdir, wdir as written)``."""
     wdir_def = d.get("wdir")
     if wdir_def is not None and not isinstance(wdir_def, str):
         ck.add(f"{where}.wdir", "expected a string")
@@ -238,7 +213,10 @@ def parse_stage(ck: _Checker, name: str, d: Any, file: str) -> StageDef | None:
     wdir = posixpath.normpath(posixpath.join(posixpath.dirname(file), wdir_def or "."))
     if _escapes(wdir):
         ck.add(f"{where}.wdir", f"'{wdir_def}' is outside the repo")
-    deps = _str_list(ck, f"{where}.deps", d.get("deps"))
+    return wdir, wdir_def
+
+
+def _parse_outs(ck: Problems, where: str, d: Mapping[str, Any], wdir: str) -> list[Out]:
     outs: list[Out] = []
     for kind in OUT_KINDS:
         raw = d.get(kind)
@@ -254,21 +232,51 @@ def parse_stage(ck: _Checker, name: str, d: Any, file: str) -> StageDef | None:
                 ck.add(f"{where}.{kind}[{i}]", f"output '{out.path}' is outside the repo")
             elif _is_dvc_file(full):
                 ck.add(f"{where}.{kind}[{i}]", f"'{out.path}' is a DVC file; it cannot be an output")
+            elif (why := out_problem(out.path, full)) is not None:
+                ck.add(f"{where}.{kind}[{i}]", *why)
             outs.append(out)
-    for i, dep in enumerate(deps):
-        if _is_dvc_file(dep):
-            ck.add(f"{where}.deps[{i}]", f"'{dep}' is a DVC file; it cannot be a dependency")
-    params_raw = d.get("params")
-    if params_raw is not None and not isinstance(params_raw, list):
-        ck.add(f"{where}.params", "expected a list")
-        params_raw = None
-    params = _parse_params(ck, f"{where}.params", params_raw)
+    return outs
+
+
+def _check_flags(ck: Problems, where: str, d: Mapping[str, Any]) -> None:
     for key in ("frozen", "always_changed"):
         if key in d and not isinstance(d[key], bool):
             ck.add(f"{where}.{key}", f"expected true or false, got {d[key]!r}")
     desc = d.get("desc")
     if desc is not None and not isinstance(desc, str):
         ck.add(f"{where}.desc", "expected a string")
+
+
+def _check_deps(ck: Problems, where: str, deps: list[str]) -> None:
+    for i, dep in enumerate(deps):
+        if _is_dvc_file(dep):
+            ck.add(f"{where}.deps[{i}]", f"'{dep}' is a DVC file; it cannot be a dependency")
+
+
+def parse_stage(ck: Problems, name: str, d: Any, file: str) -> StageDef | None:
+    """Validate one resolved stage mapping; problems go to ``ck``."""
+    where = f"stages.{name}"
+    base = name.split("@", 1)[0]
+    if not base or any(c in _BAD_NAME_CHARS for c in base):
+        ck.add(where, f"invalid stage name '{name}': use letters, digits, '_' and '-' only")
+    if not isinstance(d, Mapping):
+        ck.add(where, "expected a mapping with at least 'cmd'")
+        return None
+    for key in d:
+        if key not in STAGE_KEYS:
+            ck.add(f"{where}.{key}", "extra keys not allowed")
+    cmd = _parse_cmd(ck, where, d.get("cmd"))
+    wdir, wdir_def = _parse_wdir(ck, where, d, file)
+    deps = _str_list(ck, f"{where}.deps", d.get("deps"))
+    outs = _parse_outs(ck, where, d, wdir)
+    _check_deps(ck, where, deps)
+    params_raw = d.get("params")
+    if params_raw is not None and not isinstance(params_raw, list):
+        ck.add(f"{where}.params", "expected a list")
+        params_raw = None
+    params = _parse_params(ck, f"{where}.params", params_raw)
+    _check_flags(ck, where, d)
+    desc = d.get("desc")
     return StageDef(
         name=name, cmd=cmd, file=file, wdir=wdir, deps=tuple(deps), params=params,
         outs=tuple(outs), frozen=d.get("frozen") is True,
@@ -285,8 +293,8 @@ def parse_pipeline(data: Any, file: str, read_file: ReadFile) -> dict[str, Stage
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        raise FormatError(file, "expected a mapping with 'stages'")
-    ck = _Checker(file)
+        raise FormatError([Problem(file, "", "expected a mapping with 'stages'")])
+    ck = Problems(file)
     for key in data:
         if key not in TOP_KEYS:
             ck.add(str(key), "extra keys not allowed")
@@ -374,12 +382,12 @@ def write_stage(root: Path, stage: StageDef, force: bool = False) -> None:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise FormatError(stage.file, "expected a mapping with 'stages'")
+        raise FormatError([Problem(stage.file, "", "expected a mapping with 'stages'")])
     stages = data.get("stages")
     if stages is None:
         stages = data["stages"] = {}
     if not isinstance(stages, dict):
-        raise field_error(stage.file, [("stages", "expected a mapping")])
+        raise FormatError([Problem(stage.file, "stages", "expected a mapping")])
     if stage.name in stages and not force:
         msg = f"Stage '{stage.name}' already exists in '{stage.file}'. Use '--force' to overwrite."
         raise StageError(msg)

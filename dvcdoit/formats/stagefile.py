@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import FormatError, Problem, Problems
 from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, strip_keys
 from dvcdoit.formats import _yaml
-from dvcdoit.formats.lock import LockEntry, LockItem
+from dvcdoit.formats._paths import out_problem
+from dvcdoit.formats.lock import LockEntry, LockItem, parse_md5
 from dvcdoit.formats.pipeline import Out, StageDef
-from dvcdoit.formats.template import field_error
 
 _MD5_EXCLUDE = frozenset({"desc", "type", "labels", "meta", "locked", "frozen", "metric",
                           "persist", "isexec", "size", "nfiles", "checkpoint"})
@@ -61,22 +61,46 @@ def compute_stage_md5(data: Mapping[str, Any]) -> str:
     return hashlib.md5(json.dumps(strip_keys(d, _MD5_EXCLUDE), sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def _item(problems: list[tuple[str, str]], where: str, raw: Any, keys: frozenset[str]
+def _item(problems: Problems, where: str, raw: Any, keys: frozenset[str]
           ) -> LockItem | None:
     if not isinstance(raw, Mapping) or not isinstance(raw.get("path"), str):
-        problems.append((where, "expected a mapping with a 'path'"))
+        problems.add(where, "expected a mapping with a 'path'")
         return None
     for key in raw:
         if key not in keys:
-            problems.append((f"{where}.{key}", "extra keys not allowed"))
+            problems.add(f"{where}.{key}", "extra keys not allowed")
     md5, size, nfiles = raw.get("md5"), raw.get("size"), raw.get("nfiles")
-    if md5 is not None and not isinstance(md5, str):
-        problems.append((f"{where}.md5", "expected a string"))
-        md5 = None
+    md5 = parse_md5(problems, f"{where}.md5", md5)
     name = MD5 if raw.get("hash") == MD5 else LEGACY
     return LockItem(raw["path"], None if md5 is None else HashInfo(name, md5),
                     size if isinstance(size, int) else None,
                     nfiles if isinstance(nfiles, int) else None, raw.get("isexec") is True)
+
+
+def _escapes(path: str) -> bool:
+    return posixpath.isabs(path) or path == ".." or path.startswith("../")
+
+
+def _list(problems: Problems, key: str, data: Mapping[str, Any]) -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.add(key, "expected a list")
+        return []
+    return value
+
+
+def _check_out_paths(problems: Problems, outs: list[LockItem | None], wdir: str) -> None:
+    """Refuse outputs outside the repo or inside ``.dvc/`` and ``.git/``."""
+    for i, item in enumerate(outs):
+        if item is None:
+            continue
+        full = posixpath.normpath(posixpath.join(wdir, item.path))
+        if _escapes(full):
+            problems.add(f"outs[{i}]", f"output '{item.path}' is outside the repo")
+        elif (why := out_problem(item.path, full)) is not None:
+            problems.add(f"outs[{i}]", *why)
 
 
 def _out_def(raw: Mapping[str, Any]) -> Out:
@@ -91,26 +115,29 @@ def _out_def(raw: Mapping[str, Any]) -> Out:
 def parse_stagefile(data: Any, file: str) -> SingleStage:
     """Turn a parsed stage file into a :class:`SingleStage`, reporting every problem."""
     if not isinstance(data, Mapping):
-        raise FormatError(file, "expected a mapping with 'cmd'")
-    problems: list[tuple[str, str]] = []
+        raise FormatError([Problem(file, "", "expected a mapping with 'cmd'")])
+    problems = Problems(file)
     for key in data:
         if key not in _TOP_KEYS:
-            problems.append((str(key), "extra keys not allowed"))
+            problems.add(str(key), "extra keys not allowed")
     cmd = data.get("cmd")
     if not isinstance(cmd, str) or not cmd.strip():
-        problems.append(("cmd", "required: a non-empty string"))
+        problems.add("cmd", "required: a non-empty string")
         cmd = ""
     wdir_def = data.get("wdir", ".")
     if not isinstance(wdir_def, str):
-        problems.append(("wdir", "expected a string"))
+        problems.add("wdir", "expected a string")
         wdir_def = "."
     wdir = posixpath.normpath(posixpath.join(posixpath.dirname(file), wdir_def))
-    deps = [_item(problems, f"deps[{i}]", d, _ITEM_KEYS) for i, d in enumerate(data.get("deps") or [])]
-    outs_raw = list(data.get("outs") or [])
+    if _escapes(wdir):
+        problems.add("wdir", f"'{wdir_def}' is outside the repo")
+    deps = [_item(problems, f"deps[{i}]", d, _ITEM_KEYS)
+            for i, d in enumerate(_list(problems, "deps", data))]
+    outs_raw = _list(problems, "outs", data)
     outs = [_item(problems, f"outs[{i}]", o, _ITEM_KEYS | _OUT_FLAG_KEYS)
             for i, o in enumerate(outs_raw)]
-    if problems:
-        raise field_error(file, problems)
+    _check_out_paths(problems, outs, wdir)
+    problems.raise_if_any()
     out_defs = tuple(_out_def(o) for o in outs_raw)
     stage = StageDef(
         name=file, cmd=cmd, file=file, wdir=wdir, deps=tuple(d.path for d in deps if d),

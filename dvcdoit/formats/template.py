@@ -18,11 +18,11 @@ import itertools
 import posixpath
 import re
 import shlex
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import FormatError, Problem
 from dvcdoit.formats.params import DEFAULT_PARAMS_FILE
 
 ReadFile = Callable[[str], Any]
@@ -36,13 +36,6 @@ JOIN = "@"
 
 class TemplateError(Exception):
     """A problem inside one field; turned into a FormatError naming ``file:field``."""
-
-
-def field_error(file: str, problems: Sequence[tuple[str, str]]) -> FormatError:
-    """Build a ``FormatError`` whose message is ``file:field: problem; file:field2: ...``."""
-    exc = FormatError(file, [f"{f}: {m}" if f else m for f, m in problems])
-    exc.args = ("; ".join(f"{file}:{f}: {m}" if f else f"{file}: {m}" for f, m in problems),)
-    return exc
 
 
 def to_str(value: Any) -> str:
@@ -286,8 +279,8 @@ class Resolver:
         self._ctx: Context | None = None
         self.needed = has_template(data.get("stages")) or bool(data.get("vars"))
 
-    def _fail(self, field: str, exc: TemplateError) -> FormatError:
-        return field_error(self.file, [(field, str(exc))])
+    def _fail(self, field: str, exc: TemplateError | str) -> FormatError:
+        return FormatError([Problem(self.file, field, str(exc))])
 
     @property
     def context(self) -> Context:
@@ -370,7 +363,8 @@ class Resolver:
         if not _is_map_or_seq(data) or not isinstance(template, Mapping):
             what = type(data).__name__ if not _is_map_or_seq(data) else "no 'do' mapping"
             msg = f"expected list/dictionary, got {what}"
-            raise field_error(self.file, [(f"stages.{name}.foreach", msg)])
+            field = f"stages.{name}.foreach"
+            raise self._fail(field, msg)
         if isinstance(data, Mapping):
             items = {to_str(k): (v, {"key": to_str(k)}) for k, v in data.items()}
         elif any(_is_map_or_seq(v) for v in data):
@@ -388,7 +382,8 @@ class Resolver:
         matrix = self._iterable(name, "matrix", definition["matrix"])
         if not isinstance(matrix, Mapping) or not all(isinstance(v, list) for v in matrix.values()):
             msg = "expected a mapping of lists"
-            raise field_error(self.file, [(f"stages.{name}.matrix", msg)])
+            field = f"stages.{name}.matrix"
+            raise self._fail(field, msg)
         template = {k: v for k, v in definition.items() if k != "matrix"}
         out = {}
         keys = list(matrix)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvcdoit.core.errors import FormatError
+from dvcdoit.core.errors import FormatError, Problem
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.dvcfile import is_stage_file
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, load_lock
@@ -88,7 +88,7 @@ def load_index(project: Project) -> Index:
         for name, stage in load_pipeline(root, file).items():
             if stage.addressing in stages:
                 msg = f"stage name '{name}' clashes with a .dvc file"
-                raise FormatError(file, msg)
+                raise FormatError([Problem(file, "", msg)])
             stages[stage.addressing] = stage
         for name, entry in load_lock(pipeline.with_name(LOCK_FILE)).items():
             addressing = name if file == PIPELINE_FILE else f"{file}:{name}"

@@ -21,7 +21,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvcdoit.core.errors import FormatError, HashingError, PathError
+from dvcdoit.core.errors import HashingError, PathError, Problems
 
 IGNORE_FILE = ".dvcignore"
 _ALWAYS = ".git"  # ignored as a file or a dir
@@ -48,28 +48,33 @@ def _glob_segment(seg: str) -> str:
         elif ch == "?":
             out.append("[^/]")
         elif ch == "[":
-            j = i
-            if j < end and seg[j] in "!^":
-                j += 1
-            if j < end and seg[j] == "]":
-                j += 1
-            while j < end and seg[j] != "]":
-                j += 1
-            if j >= end:
-                raise _RangeError(seg)
-            j += 1
-            expr = "["
-            if seg[i] in "!^":
-                expr += "^"
-                i += 1
-            out.append(expr + seg[i:j].replace("\\", "\\\\"))
-            i = j
+            expr, i = _glob_range(seg, i)
+            out.append(expr)
         else:
             out.append(re.escape(ch))
     if escape:
         msg = "a trailing backslash escapes nothing"
         raise ValueError(msg)
     return "".join(out)
+
+
+def _glob_range(seg: str, i: int) -> tuple[str, int]:
+    """Translate the ``[...]`` starting just after ``seg[i - 1]``; return it and the next index."""
+    end, j = len(seg), i
+    if j < end and seg[j] in "!^":
+        j += 1
+    if j < end and seg[j] == "]":
+        j += 1
+    while j < end and seg[j] != "]":
+        j += 1
+    if j >= end:
+        raise _RangeError(seg)
+    j += 1
+    expr = "["
+    if seg[i] in "!^":
+        expr += "^"
+        i += 1
+    return expr + seg[i:j].replace("\\", "\\\\"), j
 
 
 def translate(pattern: str) -> tuple[str, bool, bool] | None:
@@ -102,24 +107,30 @@ def translate(pattern: str) -> tuple[str, bool, bool] | None:
         never = segs == ["**", "*", "**"] or (segs == ["**"] and dir_only)
         return ("/" if never else "."), ignore, dir_only
     try:
-        parts = []
-        need_slash, last = False, len(segs) - 1
-        for k, seg in enumerate(segs):
-            if seg == "**":
-                parts.append("^(?:.+/)?" if k == 0 else "(?:/.+)?" if k < last else "/")
-                need_slash = need_slash or 0 < k < last
-                continue
-            if k == 0:
-                parts.append("^")
-            if need_slash:
-                parts.append("/")
-            parts.append("[^/]+" if seg == "*" else _glob_segment(seg))
-            if k == last:
-                parts.append("(?:/|$)")
-            need_slash = True
+        regex = _segments_regex(segs)
     except _RangeError:
         return None
-    return "".join(parts), ignore, dir_only
+    return regex, ignore, dir_only
+
+
+def _segments_regex(segs: list[str]) -> str:
+    """The ``re.match`` regex for normalised pattern segments (``**`` runs collapsed)."""
+    parts = []
+    need_slash, last = False, len(segs) - 1
+    for k, seg in enumerate(segs):
+        if seg == "**":
+            parts.append("^(?:.+/)?" if k == 0 else "(?:/.+)?" if k < last else "/")
+            need_slash = need_slash or 0 < k < last
+            continue
+        if k == 0:
+            parts.append("^")
+        if need_slash:
+            parts.append("/")
+        parts.append("[^/]+" if seg == "*" else _glob_segment(seg))
+        if k == last:
+            parts.append("(?:/|$)")
+        need_slash = True
+    return "".join(parts)
 
 
 @dataclass(frozen=True)
@@ -154,7 +165,7 @@ def compile_patterns(text: str, dirname: str, source: str) -> _Patterns:
     Invalid lines are reported together in one :class:`FormatError` (``source:LINE``).
     """
     rules: list[tuple[str, bool, bool]] = []
-    problems: list[str] = []
+    problems = Problems(source, sep=": ")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
@@ -163,12 +174,11 @@ def compile_patterns(text: str, dirname: str, source: str) -> _Patterns:
         try:
             rule = translate(line)
         except ValueError as exc:
-            problems.append(f"line {lineno}: invalid pattern {line!r}: {exc}")
+            problems.add(f"line {lineno}", f"invalid pattern {line!r}: {exc}")
             continue
         if rule is not None:
             rules.append(rule)
-    if problems:
-        raise FormatError(source, problems)
+    problems.raise_if_any()
     return _Patterns(dirname,
                      _combine([(rx, ign) for rx, ign, d in rules if not d]),
                      _combine([(rx, ign) for rx, ign, _ in rules]))

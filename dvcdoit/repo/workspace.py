@@ -15,7 +15,13 @@ import stat
 from pathlib import Path
 
 from dvcdoit.core import fanout, fsutil
-from dvcdoit.core.errors import CheckoutError, DvcDoitError, HashingError, ObjectMissingError
+from dvcdoit.core.errors import (
+    CheckoutError,
+    DvcDoitError,
+    HashingError,
+    ObjectMissingError,
+    PathError,
+)
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, hash_file, md5_bytes
 from dvcdoit.core.state import Signature, StateDB
 from dvcdoit.repo.hasher import (
@@ -64,6 +70,7 @@ class Workspace:
 
         A new single file is hashed and copied in one pass. Returns what was committed.
         """
+        self._refuse_escape(path)
         if name == MD5 and path.is_file() and not path.is_symlink():
             st = os.stat(path)
             if self.state.get(os.fspath(path), name, Signature.of(st)) is None:
@@ -140,6 +147,16 @@ class Workspace:
             st = os.stat(dest)
             self.state.set_many([(os.fspath(dest), hi.name, Signature.of(st), hi.value)])
 
+    def _refuse_escape(self, path: Path) -> None:
+        """Refuse ``path`` if its directory is (below) a symlink leading out of the repo or
+        into ``.dvc/`` or ``.git/``: a checkout or commit would write there."""
+        rel = os.path.relpath(os.path.realpath(path.parent), os.path.realpath(self.root))
+        top = rel.split(os.sep, 1)[0]
+        if top in ("..", ".dvc", ".git"):
+            msg = (f"'{self.rel(path)}' lies below a symlink that leads outside the repo (or into "
+                   ".dvc/ or .git/); replace the symlink with a directory")
+            raise PathError(msg)
+
     def _safe_parent(self, top: Path, dest: Path) -> None:
         """Create ``dest``'s parents below ``top``, replacing symlinks so nothing escapes ``top``."""
         cur = top
@@ -158,6 +175,7 @@ class Workspace:
         objects are collected and raised together as :class:`CheckoutError` after every
         other file was restored.
         """
+        self._refuse_escape(path)
         if not hi.isdir:
             return self._checkout_file(path, hi, isexec, force)
         entries = self.cache.read_manifest(hi)

@@ -10,9 +10,18 @@ from pathlib import Path
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import RemoteError
+from dvcdoit.core.hashing import check_relpath
 from dvcdoit.storage.remotes import RemoteObjectMissing
 
 _HASH_ON_THE_WAY = 8 << 20  # NOTE: below this a second thread costs more than a re-read
+
+
+def _refuse_escape(url: str, relpath: str) -> None:
+    """Defence in depth: a relpath with ``..``, an absolute one or a NUL never becomes a path."""
+    why = check_relpath(relpath)
+    if why:
+        msg = f"remote {url}: refusing {why}"
+        raise RemoteError(msg)
 
 
 class LocalRemote:
@@ -65,6 +74,7 @@ class LocalRemote:
         NOTE: string paths, one makedirs per parent, the temp file created 0o444 (no chmod):
         per-object overhead is what limits pushing many small files.
         """
+        _refuse_escape(self.url, relpath)
         dest = f"{self._root}/{relpath}"
         parent = dest.rpartition("/")[0]
         tmp = self._tmp(parent)
@@ -86,6 +96,7 @@ class LocalRemote:
         A large object is hashed as it lands (:func:`fsutil.copy_hashed`) and its md5
         returned: pulling 1 GiB then costs one md5 pass instead of a copy and a re-read.
         """
+        _refuse_escape(self.url, relpath)
         src = f"{self._root}/{relpath}"
         try:
             if os.stat(src).st_size >= _HASH_ON_THE_WAY:
