@@ -46,7 +46,8 @@ _EXTRA_ARGS = {"sse": "ServerSideEncryption", "sse_kms_key_id": "SSEKMSKeyId",
                "acl": "ACL", "grant_read": "GrantRead", "grant_read_acp": "GrantReadACP",
                "grant_write_acp": "GrantWriteACP", "grant_full_control": "GrantFullControl"}
 _TRANSIENT = (botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError,
-              botocore.exceptions.ResponseStreamingError, ConnectionError, TimeoutError)
+              botocore.exceptions.ResponseStreamingError, botocore.exceptions.IncompleteReadError,
+              ConnectionError, TimeoutError)  # NOTE: a body cut short is IncompleteReadError
 _UNREACHABLE = (botocore.exceptions.EndpointConnectionError,
                 botocore.exceptions.ConnectTimeoutError)  # NOTE: botocore retried these already
 _BOTO = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,

@@ -1,0 +1,1 @@
+"""Fault tests: hostile and malformed repo inputs, kills, storage faults."""
