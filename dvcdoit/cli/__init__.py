@@ -2,13 +2,17 @@
 
 This package is the only place that prints, parses ``sys.argv`` or exits. A
 :class:`~dvcdoit.core.errors.DvcDoitError` becomes one ``ERROR: …`` line on stderr and exit
-code 3 (doit's "user error"); a failed stage or transfer exits 1; anything else is a bug
-and shows its traceback.
+code 3 (doit's "user error"), and so does an OSError of the filesystem kind (permission,
+full disk, read-only, name too long); a failed stage or transfer exits 1; Ctrl-C exits 130;
+a closed stdout pipe exits 141 without a word; anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -18,6 +22,7 @@ from dvcdoit.core.errors import DvcDoitError
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USER_ERROR = 3
+EXIT_BROKEN_PIPE = 141  # NOTE: 128 + SIGPIPE, what a shell reports for git and DVC
 
 
 _FAMILIES = {
@@ -55,14 +60,72 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run(argv: list[str]) -> int:
-    """Parse ``argv``, run the handler, and turn errors into one line plus an exit code."""
+    """Parse ``argv``, run the handler, and turn errors into one line plus an exit code.
+
+    A :class:`DvcDoitError`, a filesystem refusal (EACCES, ENOSPC, EROFS, ENAMETOOLONG:
+    an OSError whose errno is in :data:`~dvcdoit.core.fsutil.FS_ERRNOS`) and a state
+    database that cannot be written (sqlite3's OperationalError) print one ``ERROR:`` line
+    and exit 3. Ctrl-C exits 130. A closed pipe on stdout (``dvcdoit status | head``) is
+    silent (:class:`~dvcdoit.cli.pipe.PipeGuard`) and exits 141, as git (killed by SIGPIPE)
+    and DVC (``ret = 141``) do, unless the command failed otherwise: then its own code.
+    """
     parser = build_parser(argv)
     args = parser.parse_args(argv)
+    from dvcdoit.cli.pipe import PipeGuard
+
+    guard = PipeGuard(sys.stdout)
+    sys.stdout = guard  # type: ignore[assignment]
+    try:
+        code = _call(args)
+        guard.flush()  # NOTE: a closed pipe shows here, not at exit with a traceback
+    finally:
+        sys.stdout = guard.stream
+    return EXIT_BROKEN_PIPE if guard.broken and code == 0 else code
+
+
+def _call(args: argparse.Namespace) -> int:
+    """Run the handler of ``args``; every error a user can act on becomes one line + code."""
     try:
         return int(args.func(args))
     except DvcDoitError as exc:
-        print(f"ERROR: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _error(str(exc))
     except KeyboardInterrupt:
-        print("ERROR: interrupted by the user", file=sys.stderr)
-        return 130
+        return _error("interrupted by the user", 130)
+    except BrokenPipeError:  # NOTE: a write that went around sys.stdout
+        return _broken_pipe()
+    except OSError as exc:
+        return _os_error(exc)
+    except Exception as exc:
+        sqlite3 = sys.modules.get("sqlite3")  # NOTE: not imported, so not its error
+        if sqlite3 is None or not isinstance(exc, sqlite3.OperationalError):
+            raise
+        return _error(f"cannot use the state database in .dvc/tmp: {exc}; check that .dvc/tmp "
+                      "is writable and its filesystem has room")
+
+
+def _os_error(exc: OSError) -> int:
+    """One line for a filesystem refusal (its errno in FS_ERRNOS); re-raise anything else."""
+    from dvcdoit.core.errors import FilesystemError
+    from dvcdoit.core.fsutil import FS_ERRNOS, reported_path
+
+    if exc.errno not in FS_ERRNOS:
+        raise exc
+    name = os.fsdecode(exc.filename) if exc.filename is not None else os.getcwd()
+    where = reported_path(exc, os.path.dirname(name))  # NOTE: a temp file: name its directory
+    writing = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+    return _error(str(FilesystemError.from_oserror(exc, "write" if writing else "access", where)))
+
+
+def _error(message: str, code: int = EXIT_USER_ERROR) -> int:
+    with contextlib.suppress(BrokenPipeError):  # NOTE: stderr closed too: nothing to tell
+        print(f"ERROR: {message}", file=sys.stderr)
+    return code
+
+
+def _broken_pipe() -> int:
+    """Silence stdout (see :class:`~dvcdoit.cli.pipe.PipeGuard`) and return 141."""
+    from dvcdoit.cli.pipe import PipeGuard
+
+    stream = sys.stdout
+    (stream if isinstance(stream, PipeGuard) else PipeGuard(stream)).silence()
+    return EXIT_BROKEN_PIPE

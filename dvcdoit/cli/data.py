@@ -49,8 +49,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     from dvcdoit.repo.project import init
 
     init(Path.cwd(), force=args.force)
-    print("Initialized DVC repository.\n")
-    print("You can now commit the changes to git.")
+    if not args_quiet(args):
+        print("Initialized DVC repository.\n")
+        print("You can now commit the changes to git.")
     return 0
 
 

@@ -6,10 +6,16 @@ import contextlib
 import errno
 import os
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dvcdoit.core.errors import FilesystemError
+
 LINK_TYPES = ("reflink", "hardlink", "symlink", "copy")
+FS_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.ENOSPC, errno.EDQUOT, errno.EROFS,
+                       errno.ENAMETOOLONG})
+"""errnos that mean "the filesystem refused" (a user can fix them), not a bug in dvcdoit."""
 _FICLONE = 0x40049409  # Linux ioctl number for reflink (btrfs, xfs, ...)
 
 
@@ -21,9 +27,16 @@ def tmp_name(path: str | os.PathLike[str]) -> str:
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory and ``os.replace``.
 
-    A reader sees the old content or the new one, never a partial file.
+    A reader sees the old content or the new one, never a partial file. A refusal of the
+    filesystem (:data:`FS_ERRNOS`) is a :class:`FilesystemError` naming ``path``; the temp
+    file is removed first.
     """
     path = os.fspath(path)
+    with os_errors("write", path):
+        _atomic_write(path, data, mode)
+
+
+def _atomic_write(path: str, data: bytes, mode: int | None) -> None:
     parent = os.path.dirname(path) or "."
     import tempfile  # NOTE: imported when used, like shutil below: start-up time
 
@@ -296,3 +309,35 @@ def makedirs(path: str | os.PathLike[str]) -> None:
 def relpath_posix(path: str | os.PathLike[str], start: str | os.PathLike[str]) -> str:
     """Return ``path`` relative to ``start`` with ``/`` separators."""
     return Path(os.path.relpath(path, start)).as_posix()
+
+
+@contextlib.contextmanager
+def os_errors(operation: str, path: str | os.PathLike[str],
+              read: str | os.PathLike[str] | None = None) -> Iterator[None]:
+    """Turn a filesystem refusal (:data:`FS_ERRNOS`) inside the block into one
+    :class:`FilesystemError` naming the operation and the path; other OSErrors pass through.
+
+    The error names the path the OS reported (see :func:`reported_path`), else ``path``. When that path is ``read`` (the
+    source of a copy), the operation is ``read``: a copy that fails names the side that failed.
+    """
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in FS_ERRNOS:
+            raise
+        where = reported_path(exc, path)
+        if read is not None and where == os.fspath(read):
+            err = FilesystemError.from_oserror(exc, "read", where)
+        else:
+            err = FilesystemError.from_oserror(exc, operation, where)
+        raise err from None
+
+
+def reported_path(exc: OSError, fallback: str | os.PathLike[str]) -> str:
+    """The path to name for ``exc``: the one the OS reported, unless it is none or one of our
+    temp files (``.<random>.tmp``, a name that means nothing to a user): then ``fallback``."""
+    if exc.filename is None:
+        return os.fspath(fallback)
+    where = os.fsdecode(exc.filename)
+    base = os.path.basename(where)
+    return os.fspath(fallback) if base.startswith(".") and base.endswith(".tmp") else where

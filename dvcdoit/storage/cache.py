@@ -121,7 +121,8 @@ class ObjectCache:
         """Return a fresh temp file path inside the cache (same filesystem as the objects)."""
         if self._tmp_dir is None:
             tmp_dir = self.root / "tmp"  # NOTE: not a valid object path, so never mistaken for one
-            tmp_dir.mkdir(parents=True, exist_ok=True)
+            with self._storing():
+                tmp_dir.mkdir(parents=True, exist_ok=True)
             self._tmp_dir = tmp_dir
         return self._tmp_dir / f"{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
 
@@ -139,15 +140,21 @@ class ObjectCache:
         dest = self.path_for(hi)
         if not trusted_absent and self.has(hi):
             return
-        self._parent(dest)
-        tmp = Path(fsutil.tmp_name(dest))
-        try:
-            self._copy_in(src, tmp)
-            self._install(tmp, dest)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        with self._storing(src):
+            self._parent(dest)
+            tmp = Path(fsutil.tmp_name(dest))
+            try:
+                self._copy_in(src, tmp)
+                self._install(tmp, dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
+
+    def _storing(self, src: str | os.PathLike[str] | None = None) -> contextlib.AbstractContextManager[None]:
+        """A filesystem refusal while storing ``src`` becomes one :class:`FilesystemError`:
+        ``cannot read <src>`` or ``cannot write to the cache <path>`` (callers clean up first)."""
+        return fsutil.os_errors("write to the cache", self._root_str, read=src)
 
     def _copy_in(self, src: Path, tmp: Path) -> None:
         kinds = ["reflink"] if self._reflink_ok is not False else []
@@ -173,6 +180,10 @@ class ObjectCache:
         pass, and the object always matches its name. The source is stat-ed before and after:
         a file that changed meanwhile is refused, so the hash recorded for it is its own.
         """
+        with self._storing(os.fspath(src)):
+            return self._ingest(src)
+
+    def _ingest(self, src: Path) -> tuple[HashInfo, int]:
         tmp = os.fspath(self.tmp_path())
         before = os.stat(src)
         try:
@@ -209,19 +220,17 @@ class ObjectCache:
             if self.has(hi):
                 return
         else:
-            self._parent_str(parent)
+            with self._storing():
+                self._parent_str(parent)
         tmp = f"{parent}/{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        except BaseException:
-            os.close(fd)
-            os.unlink(tmp)
-            raise
-        os.close(fd)
-        os.replace(tmp, dest)
+        with self._storing():
+            _write_new(tmp, data)
+            try:
+                os.replace(tmp, dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
         if listing is not None:
             listing.add(name)
 
@@ -271,10 +280,16 @@ class ObjectCache:
                 os.unlink(tmp)
             return False
         dest = self.path_str(hi)
-        self._parent_str(os.path.dirname(dest))
-        if stat.S_IMODE(os.stat(tmp).st_mode) != 0o444:
-            fsutil.protect(tmp)
-        os.replace(tmp, dest)
+        with self._storing():
+            try:
+                self._parent_str(os.path.dirname(dest))
+                if stat.S_IMODE(os.stat(tmp).st_mode) != 0o444:
+                    fsutil.protect(tmp)
+                os.replace(tmp, dest)
+            except BaseException:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+                raise
         return True
 
     def read_manifest(self, hi: HashInfo) -> list[ManifestEntry]:
@@ -309,3 +324,17 @@ class ObjectCache:
         if not hi.isdir:
             return [hi]
         return [hi, *(HashInfo(hi.name, e.md5) for e in self.read_manifest(hi))]
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create ``path`` (0o444, must not exist) holding ``data``; removed again on any error."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    os.close(fd)

@@ -17,7 +17,7 @@ import os
 import posixpath
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -46,7 +46,14 @@ _EXTRA_ARGS = {"sse": "ServerSideEncryption", "sse_kms_key_id": "SSEKMSKeyId",
                "acl": "ACL", "grant_read": "GrantRead", "grant_read_acp": "GrantReadACP",
                "grant_write_acp": "GrantWriteACP", "grant_full_control": "GrantFullControl"}
 _TRANSIENT = (botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError,
-              botocore.exceptions.ResponseStreamingError, ConnectionError, TimeoutError)
+              botocore.exceptions.ResponseStreamingError, botocore.exceptions.IncompleteReadError,
+              ConnectionError, TimeoutError)  # NOTE: a body cut short is IncompleteReadError
+_UNREACHABLE = (botocore.exceptions.EndpointConnectionError,
+                botocore.exceptions.ConnectTimeoutError)  # NOTE: botocore retried these already
+_BOTO = (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError,
+         boto3.exceptions.Boto3Error, *_TRANSIENT)
+_BAD_KEYS = ("AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",
+             "InvalidToken", "403")
 T = TypeVar("T")
 
 
@@ -55,13 +62,22 @@ def _code(exc: botocore.exceptions.ClientError) -> str:
         exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
 
 
+def _no_credentials(name: str, url: str) -> str:
+    return (f"remote '{name}' ({url}): no AWS credentials found; set them with "
+            f"'dvcdoit remote modify --local {name} access_key_id ID' and '... "
+            "secret_access_key KEY', or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an AWS "
+            f"profile ('dvcdoit remote modify {name} profile PROFILE')")
+
+
 class S3Remote:
     """Objects under ``s3://bucket/prefix``; thread-safe (one boto3 client shared by all threads)."""
 
     forkable = False
 
     def __init__(self, bucket: str, prefix: str, client: Any, *, jobs: int | None = None,
-                 extra_args: Mapping[str, str] | None = None, url: str = "") -> None:
+                 extra_args: Mapping[str, str] | None = None, url: str = "",
+                 name: str = "") -> None:
+        self.name = name
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.client = client
@@ -93,16 +109,25 @@ class S3Remote:
             aws_session_token=opt.get("session_token"),
             region_name=opt.get("region"), botocore_session=core)
         jobs = cfg.jobs or 4 * (os.cpu_count() or 1)
+        attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")  # NOTE: botocore's own knob, as DVC
         conf_kwargs: dict[str, Any] = {
-            "retries": {"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+            "retries": {"total_max_attempts": int(attempts) if attempts.isdigit() else MAX_ATTEMPTS,
+                        "mode": "standard"},
             "max_pool_connections": max(10, jobs + 4),
         }
         for key in ("read_timeout", "connect_timeout"):
             if key in opt:
                 conf_kwargs[key] = float(opt[key])
         anonymous = parse_bool(opt.get("allow_anonymous_login", "false"), where)
-        if anonymous and session.get_credentials() is None:
+        try:
+            creds = session.get_credentials()
+        except _BOTO as exc:  # NOTE: a broken profile or credentials file, named by botocore
+            msg = f"remote '{cfg.name}' ({cfg.url}): cannot load AWS credentials: {exc}"
+            raise RemoteError(msg) from None
+        if creds is None and anonymous:
             conf_kwargs["signature_version"] = botocore.UNSIGNED
+        elif creds is None:
+            raise RemoteError(_no_credentials(cfg.name, cfg.url))
         verify: bool | str = True
         if "ssl_verify" in opt:
             raw = opt["ssl_verify"]
@@ -113,17 +138,37 @@ class S3Remote:
             config=botocore.config.Config(**conf_kwargs))
         extra = {arg: opt[key] for key, arg in _EXTRA_ARGS.items() if key in opt}
         return cls(parts.netloc, parts.path, client, jobs=cfg.jobs, extra_args=extra,
-                   url=cfg.url.rstrip("/"))
+                   url=cfg.url.rstrip("/"), name=cfg.name)
 
     def _key(self, relpath: str) -> str:
         return f"{self.prefix}/{relpath}" if self.prefix else relpath
 
     def _fail(self, action: str, relpath: str, exc: Exception) -> RemoteError:
+        """One line naming the remote, the object, what went wrong and, where known, the fix."""
+        if isinstance(exc, botocore.exceptions.NoCredentialsError):
+            return RemoteError(_no_credentials(self.name or "NAME", self.url))
         if isinstance(exc, botocore.exceptions.ClientError):
             detail = _code(exc)
+            if detail in _BAD_KEYS:
+                detail += "; check the remote's credentials and that they may use this bucket"
+        elif isinstance(exc, _UNREACHABLE):
+            parts = urlsplit(str(exc.kwargs.get("endpoint_url", "")))
+            detail = (f"cannot connect to {parts.scheme}://{parts.netloc}; "
+                      "check the remote's endpointurl and that the server is up")
+        elif isinstance(exc, botocore.exceptions.ReadTimeoutError):
+            detail = "ReadTimeoutError; the server stopped answering (see read_timeout)"
         else:
             detail = type(exc).__name__
         return RemoteError(f"remote {self.url}: {action} {relpath} failed: {detail}")
+
+    @contextlib.contextmanager
+    def _errors(self, action: str, relpath: str) -> Iterator[None]:
+        """Any botocore/boto3 error escaping the block becomes one :class:`RemoteError`."""
+        try:
+            yield
+        except _BOTO as exc:
+            err = self._fail(action, relpath, exc)
+            raise err from None
 
     def _retry(self, fn: Callable[[], T], action: str, relpath: str) -> T:
         """Retry ``fn`` on transient errors that botocore does not retry (broken streams)."""
@@ -131,7 +176,7 @@ class S3Remote:
             try:
                 return fn()
             except _TRANSIENT as exc:
-                if attempt == _RETRIES - 1:
+                if attempt == _RETRIES - 1 or isinstance(exc, _UNREACHABLE):
                     err = self._fail(action, relpath, exc)
                     raise err from None
                 time.sleep(min(5.0, 0.2 * 2**attempt) * random.uniform(0.5, 1.0))
@@ -188,6 +233,10 @@ class S3Remote:
         relpath up to the last key seen is settled by the partial listing.
         """
         rels = set(relpaths)
+        with self._errors("check", min(rels, default="")):
+            return self._exists_many(rels)
+
+    def _exists_many(self, rels: set[str]) -> set[str]:
         if len(rels) <= HEAD_BATCH_LIMIT:
             return {r for r in rels if self._head(r)}
         by_dir: dict[str, list[str]] = {}
@@ -282,12 +331,17 @@ class S3Remote:
 
     def walk(self, prefix: str) -> list[str]:
         """Every object below ``prefix`` (e.g. ``runs/``), sorted."""
-        return sorted(self._list(prefix)[0])
+        with self._errors("list", prefix):
+            return sorted(self._list(prefix)[0])
 
     # -- data ------------------------------------------------------------------------------
     def upload(self, local_path: Path, relpath: str) -> None:
         """One PutObject for small files, a parallel multipart upload for large ones (atomic in S3)."""
         key = self._key(relpath)
+        with self._errors("upload", relpath):
+            self._upload(local_path, relpath, key)
+
+    def _upload(self, local_path: Path, relpath: str, key: str) -> None:
         try:
             if os.path.getsize(local_path) < MULTIPART_THRESHOLD:
                 def put() -> None:
@@ -299,9 +353,6 @@ class S3Remote:
                 self._retry(lambda: self.client.upload_file(
                     str(local_path), self.bucket, key, ExtraArgs=self.extra_args or None,
                     Config=self.transfer_config), "upload", relpath)
-        except botocore.exceptions.ClientError as exc:
-            err = self._fail("upload", relpath, exc)
-            raise err from None
         except boto3.exceptions.S3UploadFailedError:
             msg = f"remote {self.url}: upload {relpath} failed"
             raise RemoteError(msg) from None
@@ -326,11 +377,11 @@ class S3Remote:
                         h.update(chunk)
                 return h.hexdigest()
 
-        try:
-            return self._retry(get, "download", relpath)
-        except botocore.exceptions.ClientError as exc:
-            if _code(exc) in ("404", "NoSuchKey", "NotFound"):
-                msg = f"remote {self.url}: {relpath} does not exist"
-                raise RemoteObjectMissing(msg) from None
-            err = self._fail("download", relpath, exc)
-            raise err from None
+        with self._errors("download", relpath):
+            try:
+                return self._retry(get, "download", relpath)
+            except botocore.exceptions.ClientError as exc:
+                if _code(exc) in ("404", "NoSuchKey", "NotFound"):
+                    msg = f"remote {self.url}: {relpath} does not exist"
+                    raise RemoteObjectMissing(msg) from None
+                raise
