@@ -49,7 +49,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     from dvcdoit.repo.project import init
 
     init(Path.cwd(), force=args.force)
-    if not args_quiet(args):
+    if not quiet(args):
         print("Initialized DVC repository.\n")
         print("You can now commit the changes to git.")
     return 0
