@@ -53,9 +53,6 @@ LONG_VERBS: list[tuple[str, ...]] = [
     ("repro", TOO_LONG), ("remote", "add", TOO_LONG, "../x"),
     ("remote", "add", "far", "../" + TOO_LONG), ("push", "-r", "far"),
 ]
-UPTODATE_FRAME = 'dvcdoit/tasks/uptodate.py", line'
-"""A traceback through doit's up-to-date check (``repro``) belongs to the task boundary in
-tasks/uptodate.py, handled separately from the CLI's; remove this allowance once it lands."""
 CLOUD_VERBS: list[tuple[str, ...]] = [("push",), ("fetch",), ("pull",), ("status", "-c")]
 
 
@@ -90,11 +87,11 @@ def judge(argv: tuple[str, ...], code: int, out: str, err: str) -> Outcome:
     """
     res = Outcome(argv, code, out, err)
     text = out + err
-    if UPTODATE_FRAME in text:
-        return res  # NOTE: the up-to-date check under doit is another boundary (see below)
     if "Traceback" in text or "Exception ignored" in text:
         res.problems.append("traceback")
     errors = [ln for ln in err.splitlines() if ln.startswith("ERROR:")]
+    if code == 1 and argv[0] == "repro" and _task_failure(out):
+        return res  # NOTE: a failed stage is doit's report: TaskFailed, then our one line
     if code != 0 and not errors:
         res.problems.append("failed without an ERROR line")
     per_object = [ln for ln in errors if ln.startswith(("ERROR: failed to transfer '",
@@ -103,6 +100,14 @@ def judge(argv: tuple[str, ...], code: int, out: str, err: str) -> Outcome:
     if len(errors) > 1 and len(per_object) != len(errors):
         res.problems.append(f"{len(errors)} ERROR lines")
     return res
+
+
+def _task_failure(out: str) -> bool:
+    """True if ``out`` holds doit's report of a failed task followed by one message line."""
+    lines = out.splitlines()
+    return any(ln.startswith("TaskFailed - taskid:repro:") and i + 1 < len(lines)
+               and lines[i + 1].startswith(("failed to reproduce '", "failed to verify '"))
+               for i, ln in enumerate(lines))
 
 
 def run_all(verbs: Sequence[tuple[str, ...]], repo: Path, prefix: Sequence[str] = (),

@@ -135,17 +135,20 @@ def test_dvc_and_we_agree_on_a_fresh_repo(git_repo: Path, dvc: Runner, tmp_path:
 
 def test_primed_answers_give_the_same_files(git_repo: Path) -> None:
     _setup(git_repo)
-    gitignore.prime(git_repo, OUTS)  # NOTE: asked before the outputs' parents changed
-    assert gitignore.add(git_repo, OUTS) == ["gi/.gitignore", "gi2/.gitignore", "sub/.gitignore"]
+    session = gitignore.Gitignores(git_repo)
+    session.prime(OUTS)  # NOTE: asked before the outputs' parents changed
+    assert session.primed
+    assert session.add(OUTS) == ["gi/.gitignore", "gi2/.gitignore", "sub/.gitignore"]
     for name in ("gi", "gi2", "gi3", "gi4", "sub"):
         assert (git_repo / name / ".gitignore").read_bytes() == \
             (GOLDEN / f"{name}.gitignore").read_bytes(), name
-    assert gitignore.add(git_repo, OUTS) == []
+    assert session.add(OUTS) == []
 
 
 def test_primed_answer_for_a_path_that_became_a_directory_is_asked_again(git_repo: Path
                                                                         ) -> None:
     write_tree(git_repo, {".gitignore": "out/\n"})
-    gitignore.prime(git_repo, ["out"])  # NOTE: not yet created: git sees a file, not ignored
+    session = gitignore.Gitignores(git_repo)
+    session.prime(["out"])  # NOTE: not yet created: git sees a file, not ignored
     (git_repo / "out").mkdir()
-    assert gitignore.add(git_repo, ["out"]) == []  # "out/" ignores the directory
+    assert session.add(["out"]) == []  # "out/" ignores the directory

@@ -13,6 +13,7 @@ from dvcdoit.formats import _yaml
 from dvcdoit.formats.lock import (
     LockEntry,
     LockItem,
+    LockWrites,
     entry_to_dict,
     load_lock,
     parse_entry,
@@ -91,19 +92,22 @@ def test_write_entries_matches_a_whole_file_dump(tmp_path: Path) -> None:
     assert lock.read_text() == (GOLDEN / "dvc.lock").read_text()
     long = LockEntry("python " + "very/long/path/x " * 8, (LockItem("a b", None),),
                      {"params.yaml": {"k": "yes", "n": 1e-3}})
+    memo = LockWrites()
     for update in ({"train": long}, {"new": LockEntry("x")}, {"prepare": long}):
         raw = _yaml.loads(lock.read_text(), "dvc.lock")
         for name, entry in update.items():
             raw["stages"][name] = entry_to_dict(entry)
-        write_entries(lock, update)  # NOTE: from the remembered text of the previous write
+        write_entries(lock, update, memo)  # NOTE: from the remembered text of the previous write
         assert lock.read_text() == _yaml.dumps(raw)
+        assert str(lock) in memo.by_path
 
 
 def test_write_entries_sees_other_writers(tmp_path: Path) -> None:
     lock = tmp_path / "dvc.lock"
-    write_entries(lock, {"a": LockEntry("x")})
+    memo = LockWrites()
+    write_entries(lock, {"a": LockEntry("x")}, memo)
     lock.write_text("schema: '2.0'\nstages:\n  b:\n    cmd: y\n")  # e.g. real DVC
-    write_entries(lock, {"a": LockEntry("z")})
+    write_entries(lock, {"a": LockEntry("z")}, memo)
     assert list(load_lock(lock)) == ["b", "a"]
 
 

@@ -171,14 +171,13 @@ def test_interop_both_directions(repo: Path, dvc: Runner) -> None:
 
 
 @pytest.mark.interop
-def test_dvcdoit_run_single_stage_then_migrate(git_repo: Path, dvc: Runner, dvcdoit: Runner
-                                              ) -> None:
+def test_dvcdoit_run_single_stage_then_migrate(git_repo: Path, dvc: Runner, dvcdoit: Runner,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     dvc("init", "-q")
     write_tree(git_repo, {"data/data.xml": "<x/>\n",
                           "src/prepare.py": "import os\nos.makedirs('data/prepared', exist_ok=True)\n"
                           "open('data/prepared/t.tsv','w').write(open('data/data.xml').read())\n"})
-    env_root = {"PYTHONPATH": str(ROOT)}
-    os.environ.update(env_root)
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # NOTE: undone after the test
     dvcdoit("run", "-f", "prepare.dvc", "-d", "src/prepare.py", "-d", "data/data.xml",
             "-o", "data/prepared", "python", "src/prepare.py")
     assert (git_repo / "prepare.dvc").read_text().startswith("md5: ")
@@ -216,3 +215,36 @@ def test_doit_run_holds_the_repo_lock(repo: Path, tmp_path: Path) -> None:
     (repo / "dodo.py").write_text("from dvcdoit.tasks import *\n")
     doit("repro:look")
     assert probe.read_text() == "held"
+
+
+def test_repro_no_run_cache_runs_what_the_run_cache_would_restore(repo: Path, dvcdoit: Runner
+                                                                  ) -> None:
+    (repo / "pyproject.toml").unlink()
+    dvcdoit("repro")
+    (repo / "data/in.txt").write_text("bye\n")
+    dvcdoit("repro")
+    (repo / "data/in.txt").write_text("hello\n")  # NOTE: the run-cache knows this input
+    restored = dvcdoit("repro", "prepare").stdout
+    assert "Stage 'prepare' is cached - skipping run, checking out outputs" in restored
+    (repo / "data/in.txt").write_text("bye\n")
+    dvcdoit("repro", "prepare")
+    (repo / "data/in.txt").write_text("hello\n")
+    out = dvcdoit("repro", "--no-run-cache", "prepare").stdout
+    assert "Running stage 'prepare':" in out
+    assert "is cached" not in out
+    assert (repo / "out/a.txt").read_text() == "hello\n"
+    assert "DVCDOIT_FORCE" not in os.environ
+
+
+@pytest.mark.parametrize("params", ["lr: [0.1\n", "lr: 0.1\nlr: 0.2\n"])
+def test_an_error_in_the_uptodate_check_is_one_line_under_doit(repo: Path, params: str) -> None:
+    doit()
+    (repo / "params.yaml").write_text(params)
+    proc = doit(check=False)
+    text = proc.stdout + proc.stderr
+    assert proc.returncode == 1, text
+    assert "Traceback" not in text
+    failed = [ln for ln in text.splitlines() if ln.startswith("failed to reproduce 'prepare': ")]
+    assert len(failed) == 1 and "params.yaml" in failed[0], text
+    info = doit("info", "repro:prepare", check=False).stdout
+    assert "params.yaml" in info and "Traceback" not in info

@@ -16,6 +16,7 @@ from dvcdoit.formats import config
 from dvcdoit.formats.config import RemoteConfig
 from dvcdoit.pipeline import stage
 from dvcdoit.pipeline.index import Index, load_index
+from dvcdoit.pipeline.session import Session
 from dvcdoit.repo import sources
 from dvcdoit.repo.project import Project, init
 from dvcdoit.storage.remotes import Remote
@@ -172,12 +173,12 @@ def test_missing_objects_and_status_on_the_remote(project: Project) -> None:
 def test_an_explicit_remote_and_the_run_verb(project: Project) -> None:
     remotes = Remotes()
     config.add_remote(project.root / ".dvc", "two", str(project.root.parent / "two"))
-    res = cloud.run(Project(project.root), "push", ["d"], remote="two", opener=remotes)
+    res = cloud.run(Session(Project(project.root)), "push", ["d"], remote="two", opener=remotes)
     assert res.ok
     assert len(remotes["two"].objects) == 3
     assert "r" not in remotes.by_name
     with pytest.raises(ValueError, match="unknown transfer verb 'pushh'"):
-        cloud.run(Project(project.root), "pushh", [], opener=remotes)
+        cloud.run(Session(Project(project.root)), "pushh", [], opener=remotes)
 
 
 def test_checkout_restores_and_reports(project: Project) -> None:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
-import os
 import sys
 from collections.abc import Sequence
 
@@ -96,24 +94,24 @@ def _call(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _os_error(exc)
     except Exception as exc:
-        sqlite3 = sys.modules.get("sqlite3")  # NOTE: not imported, so not its error
-        if sqlite3 is None or not isinstance(exc, sqlite3.OperationalError):
+        if "sqlite3" not in sys.modules:  # NOTE: not imported, so not its error
             raise
-        return _error(f"cannot use the state database in .dvc/tmp: {exc}; check that .dvc/tmp "
-                      "is writable and its filesystem has room")
+        from dvcdoit.core.state import refusal
+
+        error = refusal(exc)
+        if error is None:
+            raise
+        return _error(str(error))
 
 
 def _os_error(exc: OSError) -> int:
     """One line for a filesystem refusal (its errno in FS_ERRNOS); re-raise anything else."""
-    from dvcdoit.core.errors import FilesystemError
-    from dvcdoit.core.fsutil import FS_ERRNOS, reported_path
+    from dvcdoit.core.fsutil import refusal
 
-    if exc.errno not in FS_ERRNOS:
+    error = refusal(exc)
+    if error is None:
         raise exc
-    name = os.fsdecode(exc.filename) if exc.filename is not None else os.getcwd()
-    where = reported_path(exc, os.path.dirname(name))  # NOTE: a temp file: name its directory
-    writing = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
-    return _error(str(FilesystemError.from_oserror(exc, "write" if writing else "access", where)))
+    return _error(str(error))
 
 
 def _error(message: str, code: int = EXIT_USER_ERROR) -> int:

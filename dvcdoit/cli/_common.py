@@ -12,22 +12,14 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # NOTE: types only; each verb imports what it needs when it runs
-    from dvcdoit.pipeline.index import Index
-    from dvcdoit.repo.project import Project
+    from dvcdoit.pipeline.session import Session
 
 
-def find_project() -> Project:
-    """The project containing the cwd (one-line error outside of a repo)."""
-    from dvcdoit.repo.project import Project
+def open_session() -> Session:
+    """This command's session, on the repo containing the cwd (one-line error outside one)."""
+    from dvcdoit.pipeline.session import Session
 
-    return Project.find()
-
-
-def load_index(project: Project) -> Index:
-    """``project``'s index, loaded once for this command."""
-    from dvcdoit.pipeline import index
-
-    return index.load_index(project)
+    return Session.find()
 
 
 def quiet(args: argparse.Namespace) -> bool:

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dvcdoit.cli._common import emit, find_project, load_index, quiet
+from dvcdoit.cli._common import emit, open_session, quiet
 
 if TYPE_CHECKING:
+    from dvcdoit.pipeline.index import Index
     from dvcdoit.repo.project import Project
 
 
@@ -55,9 +56,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def stage_owners(project: Project) -> dict[str, str]:
+def stage_owners(index: Index) -> dict[str, str]:
     """Repo-relative outputs of pipeline stages → stage name."""
-    return {stage.repo_path(o.path): name for name, stage in load_index(project).stages.items()
+    return {stage.repo_path(o.path): name for name, stage in index.stages.items()
             for o in stage.outs}
 
 
@@ -66,9 +67,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     from dvcdoit.core.progress import bar
     from dvcdoit.repo import sources
 
-    project = find_project()
+    session = open_session()
+    project = session.project
     paths = [project.resolve(p) for p in args.paths]
-    owners = stage_owners(project)
+    owners = stage_owners(session.index)
     written = []
     with project.lock():
         for path in paths:
@@ -92,9 +94,9 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     from dvcdoit.verbs.checkout import checkout
     from dvcdoit.verbs.report import summary
 
-    project = find_project()
-    with project.lock(), bar(None, "Checkout") as progress:
-        idx = load_index(project)
+    session = open_session()
+    with session.project.lock(), bar(None, "Checkout") as progress:
+        idx = session.index
         changed, failures = checkout(idx, idx.select(args.targets), args.force, progress)
     for letter, path in changed:
         print(f"{letter}       {path}")
@@ -110,16 +112,16 @@ def cmd_commit(args: argparse.Namespace) -> int:
     """``dvcdoit commit [TARGET…]``: record changed data sources and stages without running."""
     from dvcdoit.verbs import commit
 
-    project = find_project()
-    with project.lock():
-        idx = load_index(project)
+    session = open_session()
+    with session.project.lock():
+        idx = session.index
         commit.commit(idx, commit.select(idx, args.targets), args.force)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``dvcdoit status [TARGET…] [--json] [-c]``: stages first (pipeline order), then data."""
-    idx = load_index(find_project())
+    idx = open_session().index
     selection = idx.select(args.targets)
     if args.cloud or args.remote:
         from dvcdoit.verbs.cloud import cloud_status

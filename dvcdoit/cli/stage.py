@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import os
 import posixpath
+import sys
 from pathlib import Path
 from typing import Any
 
+from dvcdoit.cli._common import open_session
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError, StageError
 from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
 from dvcdoit.formats.stagefile import dump_stagefile
 from dvcdoit.pipeline import status as overview
-from dvcdoit.pipeline.index import Index, forget, load_index, open_index
+from dvcdoit.pipeline.index import Index
+from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import record, run
-from dvcdoit.repo import gitignore
-from dvcdoit.repo.project import Project
 
 
 def _params(specs: list[str]) -> tuple[ParamsDep, ...]:
@@ -47,10 +47,9 @@ def _stage_from_args(args: argparse.Namespace, name: str, file: str) -> StageDef
                     always_changed=args.always_changed, desc=args.desc)
 
 
-def _validate(project: Project, path: Path, old: bytes | None) -> Index:
-    forget(str(project.root))
+def _validate(session: Session, path: Path, old: bytes | None) -> Index:
     try:
-        return load_index(project)
+        return session.reload()
     except DvcDoitError:
         if old is None:
             path.unlink(missing_ok=True)
@@ -61,7 +60,8 @@ def _validate(project: Project, path: Path, old: bytes | None) -> Index:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """``run`` / ``stage add``: write the stage, add .gitignore entries, and run it."""
-    project = Project.find()
+    session = open_session()
+    project = session.project
     if bool(args.name) == bool(getattr(args, "file", None)):
         msg = "give exactly one of -n NAME (dvc.yaml stage) or -f FILE.dvc (single-stage file)"
         raise StageError(msg)
@@ -80,22 +80,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         dump_stagefile(project.root, stage, None)
     else:
         write_stage(project.root, stage, force=args.force)
-    index = _validate(project, path, old)
+    index = _validate(session, path, old)
     stage = index.stages[stage.addressing]
-    gitignore.add(project.root, [stage.repo_path(o.path) for o in stage.outs if o.cache])
+    project.gitignores.add([stage.repo_path(o.path) for o in stage.outs if o.cache])
     if args.no_exec or args.handler_name == "stage add":
         return 0
     with project.lock():
         entry = run(project.workspace, stage, index.locks.get(stage.addressing), force=True,
                     log=print)
-        record(project.root, stage, entry)
+        record(project.root, stage, entry, project.lock_writes)
     return 0
 
 
 def cmd_repro(args: argparse.Namespace) -> int:
     """``repro``: run the doit tasks through DoitMain with dvcdoit's loader."""
-    project = Project.find()
-    index = open_index(str(project.root))  # NOTE: the doit tasks reuse this one, not a 2nd load
+    session = open_session()
+    project = session.project
+    index = session.index  # NOTE: the doit tasks reuse this one, not a 2nd load
     targets = index.select_stages(
         [t if t in index.stages else t.removeprefix("repro:") for t in args.targets])
     if args.dry:
@@ -118,15 +119,17 @@ def cmd_repro(args: argparse.Namespace) -> int:
             return 0
     from doit.doit_cmd import DoitMain
 
-    from dvcdoit.tasks.loader import FORCE_ENV, DvcDoitLoader
+    from dvcdoit.tasks.loader import DvcDoitLoader, RunOptions
 
-    if args.force:
-        os.environ[FORCE_ENV] = "1"
+    options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache)
     argv = ["run", *(["-a"] if args.force else []), *(["-s"] if args.single_item else []),
             *(["-n", str(args.jobs)] if args.jobs else [])]
     argv += [f"repro:{t}" for t in targets] or ["repro"]
     with project.lock():
-        return int(DoitMain(DvcDoitLoader()).run(argv))
+        # NOTE: doit's default ``outfile`` is the sys.stdout of when doit was imported; give
+        # it today's (the PipeGuard of cli.run), as a default that doit's config files override
+        main = DoitMain(DvcDoitLoader(session, options), extra_config={"run": {"outfile": sys.stdout}})
+        return int(main.run(argv))
 
 
 def _doit_configured(cwd: Path) -> bool:
@@ -141,7 +144,7 @@ def _doit_configured(cwd: Path) -> bool:
 
 def cmd_dag(args: argparse.Namespace) -> int:
     """``dag``: the stage graph as ASCII (default), Mermaid or Graphviz dot."""
-    index = load_index(Project.find())
+    index = open_session().index
     edges = [(up, n) for n in index.graph.order for up in index.graph.edges[n]]
     if args.mermaid:
         ids = {n: f"node{i + 1}" for i, n in enumerate(index.graph.order)}
@@ -164,11 +167,10 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     """``migrate``: turn single-stage ``.dvc`` files into dvc.yaml stages + dvc.lock entries."""
     from dvcdoit.pipeline.migrate import migrate
 
-    project = Project.find()
-    with project.lock():
-        done = migrate(load_index(project), args.force)
-        forget(str(project.root))
-        load_index(project)  # NOTE: validates the result; errors name the file and field
+    session = open_session()
+    with session.project.lock():
+        done = migrate(session.index, args.force)
+        session.reload()  # NOTE: validates the result; errors name the file and field
     for m in done:
         print(f"migrated '{m.file}' to stage '{m.stage}' in {PIPELINE_FILE}")
     if not done:
@@ -209,6 +211,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-s", "--single-item", action="store_true", help="only the named stages")
     p.add_argument("--dry", action="store_true", help="print what would run")
     p.add_argument("-j", "--jobs", type=int, default=0, help="parallel stages (doit -n)")
+    p.add_argument("--no-run-cache", action="store_true",
+                   help="run stages even when the run-cache holds their outputs")
     p.set_defaults(func=cmd_repro)
     p = sub.add_parser("dag", help="show the stage graph")
     p.add_argument("--mermaid", action="store_true")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvcdoit.cli._common import emit, find_project
+from dvcdoit.cli._common import emit, open_session
 from dvcdoit.core.progress import bar
 from dvcdoit.verbs.report import sync_lines
 
@@ -31,7 +31,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     from dvcdoit.verbs import cloud
 
     with bar(None, args.verb) as progress:
-        res = cloud.run(find_project(), args.verb, args.targets, args.remote, args.jobs,
+        res = cloud.run(open_session(), args.verb, args.targets, args.remote, args.jobs,
                         args.run_cache, getattr(args, "force", False), progress)
     lines, code = sync_lines(args.verb, res)
     emit(lines)

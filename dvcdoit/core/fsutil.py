@@ -341,3 +341,14 @@ def reported_path(exc: OSError, fallback: str | os.PathLike[str]) -> str:
     where = os.fsdecode(exc.filename)
     base = os.path.basename(where)
     return os.fspath(fallback) if base.startswith(".") and base.endswith(".tmp") else where
+
+
+def refusal(exc: OSError) -> FilesystemError | None:
+    """The one-line :class:`FilesystemError` for a filesystem refusal (its errno in
+    :data:`FS_ERRNOS`), naming the path and the operation; None for any other OSError."""
+    if exc.errno not in FS_ERRNOS:
+        return None
+    name = os.fsdecode(exc.filename) if exc.filename is not None else os.getcwd()
+    where = reported_path(exc, os.path.dirname(name))  # NOTE: a temp file: name its directory
+    writing = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+    return FilesystemError.from_oserror(exc, "write" if writing else "access", where)

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from dvcdoit.core.errors import CacheError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS hashes (
     path TEXT NOT NULL,
@@ -26,6 +28,15 @@ CREATE TABLE IF NOT EXISTS hashes (
     PRIMARY KEY (path, name)
 ) WITHOUT ROWID
 """
+
+
+def refusal(exc: BaseException) -> CacheError | None:
+    """The one-line error for a state DB that cannot be written (sqlite's OperationalError:
+    read-only, full disk, locked too long); None for any other exception."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return None
+    return CacheError(f"cannot use the state database in .dvc/tmp: {exc}; check that .dvc/tmp "
+                      "is writable and its filesystem has room")
 
 
 class Signature(NamedTuple):

@@ -213,7 +213,13 @@ class _Written:
     chunks: dict[Any, str]
 
 
-_WRITTEN: dict[str, _Written] = {}
+class LockWrites:
+    """What one process last wrote to each lock file (path → :class:`_Written`); a session's."""
+
+    def __init__(self) -> None:
+        self.by_path: dict[str, _Written] = {}
+
+
 _HEADER = f"schema: '{SCHEMA}'\nstages:\n"
 
 
@@ -223,7 +229,8 @@ def _chunk(name: Any, raw: Any) -> str:
     return _yaml.dumps({"stages": {name: raw}})[len("stages:\n"):]
 
 
-def write_entries(path: Path, updates: Mapping[str, LockEntry]) -> None:
+def write_entries(path: Path, updates: Mapping[str, LockEntry],
+                  memo: LockWrites | None = None) -> None:
     """Set the given stages' entries in the lock file at ``path``, atomically.
 
     Existing stages keep their position (their whole entry is replaced), new ones are
@@ -231,17 +238,18 @@ def write_entries(path: Path, updates: Mapping[str, LockEntry]) -> None:
 
     NOTE: a run writes the lock once per stage; re-parsing and re-dumping the whole file
     each time made a 50-stage repro spend seconds in YAML (O(N²)). So each stage's text is
-    remembered while the file still holds exactly what this process last wrote, and only
-    the updated stages are dumped again.
+    remembered in ``memo`` (the session's) while the file still holds exactly what this
+    process last wrote, and only the updated stages are dumped again.
     """
+    memo = memo if memo is not None else LockWrites()
     key = str(path)
     try:
         current: bytes | None = path.read_bytes()
     except FileNotFoundError:
         current = None
-    memo = _WRITTEN.get(key)
-    if memo is not None and current == memo.text:
-        chunks = dict(memo.chunks)
+    last = memo.by_path.get(key)
+    if last is not None and current == last.text:
+        chunks = dict(last.chunks)
     else:
         data: Any = None
         if current is not None:
@@ -255,7 +263,7 @@ def write_entries(path: Path, updates: Mapping[str, LockEntry]) -> None:
     text = _HEADER + "".join(chunks.values()) if chunks else _yaml.dumps(
         {"schema": SCHEMA, "stages": {}})
     fsutil.atomic_write_text(path, text)
-    _WRITTEN[key] = _Written(text.encode("utf-8"), chunks)
+    memo.by_path[key] = _Written(text.encode("utf-8"), chunks)
 
 
 def parse_entry(data: Any, source: str) -> LockEntry:

@@ -2,15 +2,13 @@
 
 Stages come from the root ``dvc.yaml`` (its ``dvc.lock`` holds their entries) and from
 classic single-stage ``.dvc`` files (their own recorded hashes); data-source ``.dvc`` files
-join the graph as stages with outputs only. ``open_index`` caches one :class:`Index` per
-(root, pid): doit's main process reuses it for every uptodate check and updates ``locks``
-as it writes them, while forked workers open their own (sqlite connections must not cross
-a fork).
+join the graph as stages with outputs only. A :class:`~dvcdoit.pipeline.session.Session`
+loads one :class:`Index` per process: doit's main process reuses it for every uptodate check
+and updates ``locks`` as it writes them.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,19 +95,3 @@ def load_index(project: Project) -> Index:
     nodes = [Node(s.relpath, (), s.out_paths) for s in sources.values()]
     nodes += [node_for(s) for s in stages.values()]
     return Index(project, stages, singles, sources, locks, StageGraph(nodes))
-
-
-_CACHE: dict[tuple[str, int], Index] = {}
-
-
-def open_index(root: str) -> Index:
-    """The cached :class:`Index` of the repo at ``root`` for this process."""
-    key = (root, os.getpid())
-    if key not in _CACHE:
-        _CACHE[key] = load_index(Project(Path(root)))
-    return _CACHE[key]
-
-
-def forget(root: str) -> None:
-    """Drop the cached index (after dvc.yaml or .dvc files were edited in this process)."""
-    _CACHE.pop((root, os.getpid()), None)

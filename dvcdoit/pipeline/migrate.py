@@ -47,7 +47,7 @@ def migrate(index: Index, force: bool = False) -> list[Migrated]:
         write_stage(root, stage, force=force)
     updates: dict[str, LockEntry] = {s.name: index.singles[rel].lock for rel, s in stages.items()}
     if updates:
-        write_entries(root / LOCK_FILE, updates)
+        write_entries(root / LOCK_FILE, updates, index.project.lock_writes)
     for rel in stages:  # NOTE: last, so a failed write never loses a stage file's hashes
         (root / rel).unlink()
     return [Migrated(rel, s.name) for rel, s in stages.items()]

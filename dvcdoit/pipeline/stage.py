@@ -21,11 +21,10 @@ from typing import Any
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError, HashingError, StageError
 from dvcdoit.core.hashing import LEGACY, MD5
-from dvcdoit.formats.lock import LOCK_FILE, LockEntry, LockItem, write_entries
+from dvcdoit.formats.lock import LOCK_FILE, LockEntry, LockItem, LockWrites, write_entries
 from dvcdoit.formats.params import MISSING, load_params, lookup
 from dvcdoit.formats.pipeline import StageDef
 from dvcdoit.formats.stagefile import dump_stagefile
-from dvcdoit.repo import gitignore
 from dvcdoit.repo.workspace import Workspace
 from dvcdoit.storage.runcache import RunCache
 
@@ -282,7 +281,7 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
             log(f"Running stage '{stage.addressing}':")
             _execute(ws, stage, log)
     outs = _commit_outs(ws, stage)
-    gitignore.add(ws.root, [stage.repo_path(o.path) for o in stage.outs if o.cache])
+    ws.gitignores.add([stage.repo_path(o.path) for o in stage.outs if o.cache])
     entry = LockEntry(stage.cmd, deps, params, outs)
     if _restorable(stage) and not stage.frozen:
         for out, item in zip(stage.outs, outs, strict=True):
@@ -293,14 +292,16 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
     return entry
 
 
-def record(root: Path, stage: StageDef, entry: LockEntry) -> None:
+def record(root: Path, stage: StageDef, entry: LockEntry, memo: LockWrites | None = None) -> None:
     """Write ``entry`` where DVC keeps it: ``dvc.lock`` next to the ``dvc.yaml``, or the
-    single-stage ``.dvc`` file itself (rewritten with its new stage md5)."""
+    single-stage ``.dvc`` file itself (rewritten with its new stage md5).
+
+    ``memo`` is the session's record of its own lock writes (see :func:`write_entries`)."""
     if stage.single:
         dump_stagefile(root, stage, entry)
         return
     lock_path = (root / stage.file).with_name(LOCK_FILE)
-    write_entries(lock_path, {stage.name: entry})
+    write_entries(lock_path, {stage.name: entry}, memo)
 
 
 def commit(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> LockEntry:
@@ -311,7 +312,7 @@ def commit(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> LockEntry:
     params = read_params(ws.root, stage)
     deps = _hash_deps(ws, stage, lock)
     outs = _commit_outs(ws, stage)
-    gitignore.add(ws.root, [stage.repo_path(o.path) for o in stage.outs if o.cache])
+    ws.gitignores.add([stage.repo_path(o.path) for o in stage.outs if o.cache])
     return LockEntry(stage.cmd, deps, params, outs)
 
 

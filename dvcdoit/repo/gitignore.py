@@ -70,33 +70,6 @@ def git_ignored(root: Path, relpaths: Sequence[str]) -> set[str]:
     return {p for p in proc.stdout.split("\0") if p}
 
 
-# NOTE: answers of ``git check-ignore`` for files, per repo root, for this process. A repro
-# asks about every stage's outputs once (:func:`prime`) instead of spawning git per stage;
-# only our own appends change the answers meanwhile, and :func:`add` records those.
-_KNOWN: dict[str, dict[str, bool]] = {}
-
-
-def prime(root: Path, out_relpaths: Sequence[str]) -> None:
-    """Ask git once about all of ``out_relpaths`` (whose line is missing) and remember it."""
-    known = _KNOWN.setdefault(os.fspath(root), {})
-    ask = []
-    for out in out_relpaths:
-        path = out.rstrip("/")
-        gi, line = entry_for(path)
-        if path not in known and line not in _lines(_read(Path(root) / gi)):
-            ask.append(path)
-    ignored = git_ignored(root, ask)
-    known.update({p: p in ignored for p in ask})
-
-
-def _ignored(root: Path, paths: Sequence[str]) -> set[str]:
-    """:func:`git_ignored`, answered from :func:`prime`'s memo for paths that are files."""
-    known = _KNOWN.get(os.fspath(root), {})
-    hits = {p for p in paths if p in known and not (Path(root) / p).is_dir()}
-    # NOTE: directories are asked again: a "name/" pattern cannot match a path not yet created
-    return {p for p in hits if known[p]} | git_ignored(root, [p for p in paths if p not in hits])
-
-
 def _read(path: Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
@@ -125,36 +98,80 @@ def check_untracked(root: Path, out_relpaths: Sequence[str]) -> None:
             raise PathError(msg)
 
 
-def add(root: Path, out_relpaths: Sequence[str]) -> list[str]:
-    """Add the ``.gitignore`` entries for outputs, in order; return the ``.gitignore``s changed.
+class Gitignores:
+    """The work tree's ``.gitignore`` files, with git's answers remembered for this session.
 
-    A final newline is added to a non-empty file that lacks one before appending. Paths git
-    already ignores and lines already present are skipped.
+    NOTE: a repro asks git about every stage's outputs once (:meth:`prime`) instead of
+    spawning git per stage; only our own appends change the answers meanwhile, and
+    :meth:`add` records those.
     """
-    texts: dict[str, str] = {}
-    pending: dict[str, list[tuple[str, str]]] = {}
-    for out in out_relpaths:
-        gi, line = entry_for(out)
-        if gi not in texts:
-            texts[gi] = _read(Path(root) / gi)
-        if line not in _lines(texts[gi]):
-            pending.setdefault(gi, []).append((out.rstrip("/"), line))
-    # NOTE: git is asked only about lines still missing (a rerun of a stage spawns no git)
-    ignored = _ignored(root, [o for lines in pending.values() for o, _ in lines])
-    changed = []
-    known = _KNOWN.get(os.fspath(root))
-    for gi, items in pending.items():
-        new = list(dict.fromkeys(line for out, line in items if out not in ignored))
-        if not new:
-            continue
-        text = texts[gi]
-        if text and not text.endswith("\n"):
-            text += "\n"
-        fsutil.atomic_write(Path(root) / gi, (text + "".join(f"{x}\n" for x in new)).encode("utf-8"))
-        changed.append(gi)
-        if known is not None:
-            known.update({out: True for out, _line in items})
-    return changed
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self._known: dict[str, bool] | None = None
+        """``git check-ignore`` answers for files; None until :meth:`prime` is called."""
+
+    def prime(self, out_relpaths: Sequence[str]) -> None:
+        """Ask git once about all of ``out_relpaths`` (whose line is missing) and remember it."""
+        known = self._known if self._known is not None else {}
+        self._known = known
+        ask = []
+        for out in out_relpaths:
+            path = out.rstrip("/")
+            gi, line = entry_for(path)
+            if path not in known and line not in _lines(_read(self.root / gi)):
+                ask.append(path)
+        ignored = git_ignored(self.root, ask)
+        known.update({p: p in ignored for p in ask})
+
+    @property
+    def primed(self) -> bool:
+        """True once :meth:`prime` has asked git."""
+        return self._known is not None
+
+    def _ignored(self, paths: Sequence[str]) -> set[str]:
+        """:func:`git_ignored`, answered from :meth:`prime`'s memo for paths that are files."""
+        known = self._known or {}
+        hits = {p for p in paths if p in known and not (self.root / p).is_dir()}
+        # NOTE: directories are asked again: a "name/" pattern cannot match a path not yet created
+        return {p for p in hits if known[p]} | git_ignored(
+            self.root, [p for p in paths if p not in hits])
+
+    def add(self, out_relpaths: Sequence[str]) -> list[str]:
+        """Add the ``.gitignore`` entries for outputs, in order; return the ``.gitignore``s changed.
+
+        A final newline is added to a non-empty file that lacks one before appending. Paths git
+        already ignores and lines already present are skipped.
+        """
+        root = self.root
+        texts: dict[str, str] = {}
+        pending: dict[str, list[tuple[str, str]]] = {}
+        for out in out_relpaths:
+            gi, line = entry_for(out)
+            if gi not in texts:
+                texts[gi] = _read(root / gi)
+            if line not in _lines(texts[gi]):
+                pending.setdefault(gi, []).append((out.rstrip("/"), line))
+        # NOTE: git is asked only about lines still missing (a rerun of a stage spawns no git)
+        ignored = self._ignored([o for lines in pending.values() for o, _ in lines])
+        changed = []
+        for gi, items in pending.items():
+            new = list(dict.fromkeys(line for out, line in items if out not in ignored))
+            if not new:
+                continue
+            text = texts[gi]
+            if text and not text.endswith("\n"):
+                text += "\n"
+            fsutil.atomic_write(root / gi, (text + "".join(f"{x}\n" for x in new)).encode("utf-8"))
+            changed.append(gi)
+            if self._known is not None:
+                self._known.update({out: True for out, _line in items})
+        return changed
+
+
+def add(root: Path, out_relpaths: Sequence[str]) -> list[str]:
+    """:meth:`Gitignores.add` without a session's memo (one ``git check-ignore`` call)."""
+    return Gitignores(root).add(out_relpaths)
 
 
 def remove(root: Path, out_relpath: str) -> str | None:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import NotARepoError, PathError, RepoLockedError
+from dvcdoit.core.errors import NotARepoError, PathError
 from dvcdoit.core.state import StateDB
 from dvcdoit.formats.config import Config, load_config
+from dvcdoit.formats.lock import LockWrites
+from dvcdoit.repo.gitignore import Gitignores
 from dvcdoit.repo.ignore import DvcIgnore
+from dvcdoit.repo.repolock import RepoLock
 from dvcdoit.repo.workspace import Workspace
 from dvcdoit.storage.cache import ObjectCache
 
@@ -24,10 +26,6 @@ DVCIGNORE_TEXT = (
     "# https://dvc.org/doc/user-guide/dvcignore\n"
 )
 DVC_GITIGNORE_TEXT = "/config.local\n/tmp\n/cache\n"
-
-
-_HELD: dict[str, tuple[int, int, int]] = {}
-"""Locks this process holds: lock path → (pid, fd, depth). A forked child inherits the flock."""
 
 
 def find_root(cwd: Path | None = None) -> Path:
@@ -58,10 +56,13 @@ def init(root: Path, force: bool = False) -> Path:
 class Project:
     """One DVC repo: its root, config, cache, state DB and workspace, opened lazily."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, repo_lock: RepoLock | None = None) -> None:
         self.root = root
         self.dvc_dir = root / DVC_DIR
         self.tmp_dir = self.dvc_dir / "tmp"
+        self.repo_lock = repo_lock or RepoLock(self.tmp_dir)
+        self.lock_writes = LockWrites()
+        """What this process last wrote to each ``dvc.lock`` (:func:`~dvcdoit.formats.lock.write_entries`)."""
 
     @classmethod
     def find(cls, cwd: Path | None = None) -> Project:
@@ -90,40 +91,15 @@ class Project:
         return DvcIgnore.load(self.root)
 
     @cached_property
+    def gitignores(self) -> Gitignores:
+        """The ``.gitignore`` files of the work tree, with git's answers remembered."""
+        return Gitignores(self.root)
+
+    @cached_property
     def workspace(self) -> Workspace:
         """The working tree seen through state DB, cache and ignores."""
-        return Workspace(self.root, self.cache, self.state, self.ignore, self.config.checksum_jobs)
-
-    def _acquire(self) -> int:
-        """Take ``.dvc/tmp/lock`` for this process (re-entrant); return the fd."""
-        key = os.fspath(self.tmp_dir / "lock")
-        held = _HELD.get(key)
-        if held is not None:  # NOTE: also in a forked doit worker, which shares the parent's flock
-            _HELD[key] = (held[0], held[1], held[2] + 1)
-            return held[1]
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(key, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
-            msg = (f"'.dvc/tmp/lock' is held by another dvc or dvcdoit process (pid {holder}); "
-                   "wait for it to finish")
-            raise RepoLockedError(msg) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f" {os.getpid()}\n".encode(), 0)
-        _HELD[key] = (os.getpid(), fd, 1)
-        return fd
-
-    def _release(self) -> None:
-        key = os.fspath(self.tmp_dir / "lock")
-        pid, fd, depth = _HELD[key]
-        if depth > 1:
-            _HELD[key] = (pid, fd, depth - 1)
-            return
-        del _HELD[key]
-        os.close(fd)
+        return Workspace(self.root, self.cache, self.state, self.ignore, self.config.checksum_jobs,
+                         self.gitignores)
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -131,16 +107,12 @@ class Project:
 
         Re-entrant within a process, so a verb may call another that locks too.
         """
-        self._acquire()
-        try:
+        with self.repo_lock.hold():
             yield
-        finally:
-            self._release()
 
     def hold_lock(self) -> None:
         """Take ``.dvc/tmp/lock`` until this process exits (doit runs: held across all tasks)."""
-        if os.fspath(self.tmp_dir / "lock") not in _HELD:
-            self._acquire()
+        self.repo_lock.hold_to_exit()
 
     def resolve(self, user_path: str | os.PathLike[str], cwd: Path | None = None) -> Path:
         """Turn a user path (relative to ``cwd``) into an absolute path inside the repo.

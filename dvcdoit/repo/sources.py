@@ -86,7 +86,7 @@ def add(ws: Workspace, path: Path, owners: Mapping[str, str],
                       isexec=hashed.isexec)
     new_file = replace(old_file, outs=(new_out,)) if old_file else fmt.DvcFile(outs=(new_out,))
     fmt.dump(dvc_path, new_file)
-    gitignore.add(ws.root, [rel])
+    ws.gitignores.add([rel])
     return dvc_path
 
 

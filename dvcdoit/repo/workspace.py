@@ -24,6 +24,7 @@ from dvcdoit.core.errors import (
 )
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, hash_file, md5_bytes
 from dvcdoit.core.state import Signature, StateDB
+from dvcdoit.repo.gitignore import Gitignores
 from dvcdoit.repo.hasher import (
     SMALL,
     Files,
@@ -46,7 +47,7 @@ class Workspace:
     """The repo's working tree seen through the state DB, the cache and ``.dvcignore``."""
 
     def __init__(self, root: Path, cache: ObjectCache, state: StateDB, ignore: DvcIgnore,
-                 jobs: int | None = None) -> None:
+                 jobs: int | None = None, gitignores: Gitignores | None = None) -> None:
         self.root = root
         self.cache = cache
         self.state = state
@@ -54,6 +55,7 @@ class Workspace:
         self.jobs = jobs or min(8, (os.cpu_count() or 1) * 2)
         self.hasher = Hasher(root, state, ignore, self.jobs)
         self.links = Links(root, cache)
+        self.gitignores = gitignores or Gitignores(root)
 
     # ---------------------------------------------------------------- hashing
     def rel(self, path: str | Path) -> str:

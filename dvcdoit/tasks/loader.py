@@ -21,9 +21,9 @@ live in :mod:`dvcdoit.tasks.remote`; their ``task_*`` creators are re-exported h
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,19 +33,17 @@ from doit.loader import generate_tasks
 
 from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.formats.lock import entry_to_dict
-from dvcdoit.pipeline.index import Index, open_index
+from dvcdoit.pipeline.index import Index
+from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import run
-from dvcdoit.repo import gitignore
 from dvcdoit.repo.project import find_root
 from dvcdoit.repo.sources import commit as source_commit
 from dvcdoit.repo.sources import status as source_status
 from dvcdoit.tasks import remote as tasks_remote
 from dvcdoit.tasks.remote import TASK_NAMES
-from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate
+from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate, user_error
 
 BASENAME = "repro"
-FORCE_ENV = "DVCDOIT_FORCE"
-NO_RUN_CACHE_ENV = "DVCDOIT_NO_RUN_CACHE"
 
 
 def doit_config(**overrides: Any) -> dict[str, Any]:
@@ -62,7 +60,8 @@ def doit_config(**overrides: Any) -> dict[str, Any]:
     except DvcDoitError:
         tmp = None
     if tmp is not None and not _doit_db_configured():
-        tmp.mkdir(parents=True, exist_ok=True)
+        # NOTE: the directory is made when tasks are created (:func:`_repro_dicts`), not here:
+        # importing dvcdoit.tasks writes nothing
         cfg.update(backend="sqlite3", dep_file=str(tmp / "doit.sqlite3"))
     return {**cfg, **overrides}
 
@@ -93,32 +92,58 @@ DOIT_CONFIG = doit_config()
 
 
 def _print(msg: str) -> None:
-    print(msg, flush=True)
+    """One write per line: under ``doit -n`` a line and its newline must not be split by the
+    main process's ``.  task`` line (``print`` writes the two apart to doit's stream)."""
+    sys.stdout.write(msg + "\n")
+    sys.stdout.flush()
 
 
-_PRIMED: set[str] = set()
+@dataclass(frozen=True)
+class RunOptions:
+    """How ``repro`` runs its stages: ``--force`` and ``--no-run-cache``."""
+
+    force: bool = False
+    use_run_cache: bool = True
 
 
-def stage_action(root: str, name: str) -> dict[str, Any] | TaskFailed:
+@dataclass
+class DodoRun:
+    """What the task creators of one doit run share: the session and the run options.
+
+    The loader makes one; a star-importing ``dodo.py`` gets one in its namespace (under
+    :data:`DODO_KEY`) from the first creator doit calls, since doit calls creators bare.
+    """
+
+    session: Session
+    options: RunOptions = field(default_factory=RunOptions)
+
+
+DODO_KEY = "__dvcdoit_run__"
+
+
+def stage_action(session: Session, name: str, force: bool = False,
+                 use_run_cache: bool = True) -> dict[str, Any] | TaskFailed:
     """doit action of ``repro:<stage>``: restore or run the stage, return its lock entry."""
     try:
-        index = open_index(root)
-        if root not in _PRIMED:  # NOTE: one `git check-ignore` per run, not one per stage
-            _PRIMED.add(root)
-            gitignore.prime(index.project.root, [s.repo_path(o.path) for s in index.stages.values()
-                                                 for o in s.outs if o.cache])
-        entry = run(index.project.workspace, index.stages[name], index.locks.get(name),
-                    force=os.environ.get(FORCE_ENV) == "1",
-                    use_run_cache=os.environ.get(NO_RUN_CACHE_ENV) != "1", log=_print)
-    except DvcDoitError as exc:
-        return TaskFailed(f"failed to reproduce '{name}': {exc}")
+        index = session.index
+        ws = index.project.workspace
+        if not ws.gitignores.primed:  # NOTE: one `git check-ignore` per run, not one per stage
+            ws.gitignores.prime([s.repo_path(o.path) for s in index.stages.values()
+                                 for o in s.outs if o.cache])
+        entry = run(ws, index.stages[name], index.locks.get(name), force=force,
+                    use_run_cache=use_run_cache, log=_print)
+    except Exception as exc:
+        error = user_error(exc)
+        if error is None:
+            raise  # NOTE: a bug: doit shows its traceback
+        return TaskFailed(f"failed to reproduce '{name}': {error}")
     return {"lock": entry_to_dict(entry)}
 
 
-def source_action(root: str, name: str) -> dict[str, Any] | TaskFailed:
+def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
     """doit action of ``repro:<file>.dvc``: re-commit a changed data source (as DVC repro)."""
     try:
-        index = open_index(root)
+        index = session.index
         ws = index.project.workspace
         source = index.sources[name]
         st = source_status(ws, source)
@@ -128,8 +153,11 @@ def source_action(root: str, name: str) -> dict[str, Any] | TaskFailed:
                 return TaskFailed(f"missing data 'source': {', '.join(missing)} (from '{name}')")
             _print(f"Verifying data sources in stage: '{name}'")
             source_commit(ws, source)
-    except DvcDoitError as exc:
-        return TaskFailed(f"failed to verify '{name}': {exc}")
+    except Exception as exc:
+        error = user_error(exc)
+        if error is None:
+            raise  # NOTE: a bug: doit shows its traceback
+        return TaskFailed(f"failed to verify '{name}': {error}")
     return {}
 
 
@@ -137,21 +165,23 @@ def _task_dep(index: Index, name: str) -> list[str]:
     return [f"{BASENAME}:{up}" for up in index.graph.edges[name]]
 
 
-def stage_task_dicts(root: str | None = None) -> Iterator[dict[str, Any]]:
+def stage_task_dicts(session: Session, options: RunOptions | None = None,
+                     ) -> Iterator[dict[str, Any]]:
     """Yield one doit task dict per data source and stage, in graph order."""
-    root = root or str(find_root())
-    index = open_index(root)
+    opts = options or RunOptions()
+    index = session.index
+    session.project.tmp_dir.mkdir(parents=True, exist_ok=True)  # NOTE: doit's DB goes there
     for name in index.graph.order:
         if name in index.sources:
-            yield {"name": name, "actions": [(source_action, [root, name])],
-                   "uptodate": [SourceUpToDate(root, name)], "task_dep": [],
+            yield {"name": name, "actions": [(source_action, [session, name])],
+                   "uptodate": [SourceUpToDate(session, name)], "task_dep": [],
                    "doc": f"verify data source {name}", "verbosity": 2}
             continue
         stage = index.stages[name]
         yield {
             "name": name,
-            "actions": [(stage_action, [root, name])],
-            "uptodate": [StageUpToDate(root, name)],
+            "actions": [(stage_action, [session, name, opts.force, opts.use_run_cache])],
+            "uptodate": [StageUpToDate(session, name)],
             "task_dep": _task_dep(index, name),
             "targets": [stage.repo_path(o.path) for o in stage.outs],
             "doc": stage.desc or f"stage {name}: {' && '.join(stage.commands)}",
@@ -160,39 +190,51 @@ def stage_task_dicts(root: str | None = None) -> Iterator[dict[str, Any]]:
         }
 
 
+def _dodo_run() -> DodoRun:
+    """The run of the star-importing dodo (made on first use), or a fresh one without a dodo."""
+    ns = _star_importer()
+    if ns is None:
+        return DodoRun(Session.find())
+    run_ = ns.get(DODO_KEY)
+    if not isinstance(run_, DodoRun):
+        run_ = ns[DODO_KEY] = DodoRun(Session.find())
+    return run_
+
+
 def task_repro() -> Iterator[dict[str, Any]]:
     """Reproduce DVC stages (dvc.yaml stages and .dvc stage files) that are out of date."""
     yield {"name": None, "doc": "Reproduce DVC stages (dvc.yaml stages and .dvc stage files)"}
-    dicts = list(stage_task_dicts())
+    run_ = _dodo_run()
+    dicts = list(stage_task_dicts(run_.session, run_.options))
     namespace = _star_importer()
     if namespace is not None:
         _refuse_shadowing(namespace)
-        _link_star_imported(namespace, dicts)
+        _link_star_imported(namespace, run_.session.index, dicts)
     yield from dicts
 
 
 def task_push() -> dict[str, Any]:
     """Upload cached data (and with --run-cache the run-cache) to a remote."""
     _refuse_shadowing(_star_importer())
-    return tasks_remote.task_push()
+    return tasks_remote.task_push(_dodo_run().session)
 
 
 def task_pull() -> dict[str, Any]:
     """Download data from a remote and check it out."""
     _refuse_shadowing(_star_importer())
-    return tasks_remote.task_pull()
+    return tasks_remote.task_pull(_dodo_run().session)
 
 
 def task_fetch() -> dict[str, Any]:
     """Download data from a remote into the cache."""
     _refuse_shadowing(_star_importer())
-    return tasks_remote.task_fetch()
+    return tasks_remote.task_fetch(_dodo_run().session)
 
 
 def task_status() -> dict[str, Any]:
     """Show changed stages and data; -c compares the cache with a remote."""
     _refuse_shadowing(_star_importer())
-    return tasks_remote.task_status()
+    return tasks_remote.task_status(_dodo_run().session)
 
 
 _OURS = {"task_repro": "repro", "task_push": "push", "task_pull": "pull",
@@ -232,7 +274,7 @@ def _refuse_shadowing(ns: dict[str, Any] | None) -> None:
             raise InvalidDodoFile(msg)
 
 
-def _link_star_imported(ns: dict[str, Any], dicts: list[dict[str, Any]]) -> None:
+def _link_star_imported(ns: dict[str, Any], index: Index, dicts: list[dict[str, Any]]) -> None:
     """In a star-importing dodo: a stage whose dep is (inside) a user task's target gets a
     ``task_dep`` on that task, as the loader route does.
 
@@ -245,8 +287,6 @@ def _link_star_imported(ns: dict[str, Any], dicts: list[dict[str, Any]]) -> None
                 and getattr(creator, "__module__", None) != __name__):
             user += generate_tasks(attr[5:], creator(), creator.__doc__)
     targets = [(t.rstrip("/"), task.name) for task in user for t in task.targets]
-    root = str(find_root(Path.cwd()))
-    index = open_index(root)
     for d in dicts:
         stage = index.stages.get(d["name"])
         if stage is None:
@@ -259,7 +299,16 @@ def _link_star_imported(ns: dict[str, Any], dicts: list[dict[str, Any]]) -> None
 
 
 class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
-    """doit loader: ``dvc.yaml`` stages plus ``dodo.py`` if there is one (keeps -f/-d/-k)."""
+    """doit loader: ``dvc.yaml`` stages plus ``dodo.py`` if there is one (keeps -f/-d/-k).
+
+    ``dvcdoit repro`` passes its session and options; doit's entry point makes it bare, and
+    then the session is opened when the tasks are loaded.
+    """
+
+    def __init__(self, session: Session | None = None, options: RunOptions | None = None) -> None:
+        super().__init__()
+        self._session = session
+        self._options = options or RunOptions()
 
     def setup(self, opt_values: dict[str, Any]) -> None:
         """Load dodo.py when it exists; a repo without one is fine."""
@@ -278,6 +327,12 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
     def load_tasks(self, cmd: Any, pos_args: list[str]) -> list[Any]:
         """User tasks + ours, linked both ways; a user task named like ours is an error."""
         ours_in_dodo = self.namespace.get("task_repro") is task_repro
+        try:
+            run_ = DodoRun(self._session or Session.find(), self._options)
+        except DvcDoitError as exc:
+            raise InvalidDodoFile(str(exc)) from None
+        if ours_in_dodo:
+            self.namespace[DODO_KEY] = run_  # NOTE: the dodo's creators find the run there
         user = super().load_tasks(cmd, pos_args) if self.namespace else []
         if ours_in_dodo:
             return list(user)  # NOTE: the dodo star-imported us; tasks are already there
@@ -289,14 +344,25 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
                    "rename it")
             raise InvalidDodoFile(msg)
         try:
-            root = str(find_root(Path.cwd()))
-            ours = list(generate_tasks(BASENAME, task_repro(), task_repro.__doc__))
-            for creator in (task_push, task_pull, task_fetch, task_status):
-                ours += generate_tasks(creator.__name__[5:], creator(), creator.__doc__)
+            ours = list(generate_tasks(BASENAME, _repro_creator(run_)(), task_repro.__doc__))
+            for creator in (tasks_remote.task_push, tasks_remote.task_pull,
+                            tasks_remote.task_fetch, tasks_remote.task_status):
+                ours += generate_tasks(creator.__name__[5:], creator(run_.session),
+                                       creator.__doc__)
+            _link_user_targets(run_.session.index, user, ours)
         except DvcDoitError as exc:
             raise InvalidDodoFile(str(exc)) from None
-        _link_user_targets(open_index(root), user, ours)
         return list(user) + list(ours)
+
+
+def _repro_creator(run_: DodoRun) -> Any:
+    """``task_repro`` bound to the loader's run."""
+
+    def creator() -> Iterator[dict[str, Any]]:
+        yield {"name": None, "doc": task_repro.__doc__}
+        yield from stage_task_dicts(run_.session, run_.options)
+
+    return creator
 
 
 def _link_user_targets(index: Index, user: list[Any], ours: list[Any]) -> None:

@@ -4,7 +4,8 @@ Each is a task with params (``doit push -r myremote -j 8 --run-cache data.xml.dv
 leftover words are targets) that always runs when named and never runs on a bare ``doit``
 (``DOIT_CONFIG`` sets ``default_tasks = ["repro"]``). They call the same functions as the
 ``dvcdoit`` command line (:mod:`dvcdoit.verbs.cloud`, :mod:`dvcdoit.pipeline.status`) and print the same
-DVC-worded lines.
+DVC-worded lines. Each creator takes the process's
+:class:`~dvcdoit.pipeline.session.Session`, which the actions get as their first argument.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from doit.exceptions import TaskFailed
 
 from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.core.progress import bar
-from dvcdoit.pipeline.index import load_index
+from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.status import status_blocks
-from dvcdoit.repo.project import Project
 from dvcdoit.verbs.report import render_cloud_status, render_status, sync_lines
 
 _REMOTE = {"name": "remote", "short": "r", "long": "remote", "type": str, "default": "",
@@ -37,7 +37,7 @@ def _emit(lines: list[str]) -> None:
         print(line, file=sys.stderr if to_err else sys.stdout, flush=True)
 
 
-def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
+def transfer_action(session: Session, verb: str, remote: str, jobs: int, run_cache: bool,
                     targets: list[str]) -> bool | TaskFailed:
     """Action of ``push``/``pull``/``fetch``: run the verb, print DVC's summary lines."""
     from dvcdoit.verbs import (
@@ -45,9 +45,8 @@ def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
     )
 
     try:
-        project = Project.find()
         with bar(None, verb) as progress:
-            res = sync.run(project, verb, list(targets), remote or None, jobs or None,
+            res = sync.run(session, verb, list(targets), remote or None, jobs or None,
                            run_cache, False, progress)
     except DvcDoitError as exc:
         return TaskFailed(str(exc))
@@ -56,7 +55,7 @@ def transfer_action(verb: str, remote: str, jobs: int, run_cache: bool,
     return True if code == 0 else TaskFailed(f"{verb} failed for some objects (see above)")
 
 
-def status_action(cloud: bool, remote: str, jobs: int, as_json: bool,
+def status_action(session: Session, cloud: bool, remote: str, jobs: int, as_json: bool,
                   targets: list[str]) -> bool | TaskFailed:
     """Action of ``status``: stage and data status, or with ``-c`` the remote comparison."""
     from dvcdoit.verbs import (
@@ -64,8 +63,7 @@ def status_action(cloud: bool, remote: str, jobs: int, as_json: bool,
     )
 
     try:
-        project = Project.find()
-        index = load_index(project)
+        index = session.index
         wanted = index.select(list(targets))
         if cloud or remote:
             name, st = sync.cloud_status(index, wanted, remote or None, jobs or None)
@@ -79,11 +77,11 @@ def status_action(cloud: bool, remote: str, jobs: int, as_json: bool,
     return True
 
 
-def _verb_task(verb: str, doc: str) -> dict[str, Any]:
+def _verb_task(session: Session, verb: str, doc: str) -> dict[str, Any]:
     return {
         "basename": verb,
         "doc": doc,
-        "actions": [(transfer_action, [verb])],
+        "actions": [(transfer_action, [session, verb])],
         "params": [_REMOTE, _JOBS, _RUN_CACHE],
         "pos_arg": "targets",
         "uptodate": [False],
@@ -91,27 +89,27 @@ def _verb_task(verb: str, doc: str) -> dict[str, Any]:
     }
 
 
-def task_push() -> dict[str, Any]:
+def task_push(session: Session) -> dict[str, Any]:
     """Upload cached data (and with --run-cache the run-cache) to a remote."""
-    return _verb_task("push", task_push.__doc__ or "")
+    return _verb_task(session, "push", task_push.__doc__ or "")
 
 
-def task_pull() -> dict[str, Any]:
+def task_pull(session: Session) -> dict[str, Any]:
     """Download data from a remote and check it out."""
-    return _verb_task("pull", task_pull.__doc__ or "")
+    return _verb_task(session, "pull", task_pull.__doc__ or "")
 
 
-def task_fetch() -> dict[str, Any]:
+def task_fetch(session: Session) -> dict[str, Any]:
     """Download data from a remote into the cache."""
-    return _verb_task("fetch", task_fetch.__doc__ or "")
+    return _verb_task(session, "fetch", task_fetch.__doc__ or "")
 
 
-def task_status() -> dict[str, Any]:
+def task_status(session: Session) -> dict[str, Any]:
     """Show changed stages and data; -c compares the cache with a remote."""
     return {
         "basename": "status",
         "doc": task_status.__doc__,
-        "actions": [status_action],
+        "actions": [(status_action, [session])],
         "params": [{"name": "cloud", "short": "c", "long": "cloud", "type": bool,
                     "default": False, "help": "compare the cache with a remote"},
                    _REMOTE, _JOBS,

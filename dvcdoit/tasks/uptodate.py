@@ -6,6 +6,10 @@ value saver that writes the lock entry in doit's main process after a success) a
 ``dvc.lock`` and the state DB, never from ``.doit.db``, so a fresh clone with a valid lock
 runs nothing. ``repr()`` gives the reason in DVC's words (``changed deps: modified: x``),
 which is what ``doit info`` prints.
+
+An error inside the check (a malformed ``params.yaml``, an unreadable dep) must not become
+doit's traceback: the check answers "changed" and keeps the one-line reason, and the stage's
+action, which reads the same files, fails with that line (:func:`_checked`).
 """
 
 from __future__ import annotations
@@ -13,17 +17,45 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dvcdoit.core import fsutil, state
+from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.formats.lock import parse_entry
-from dvcdoit.pipeline.index import Index, open_index
+from dvcdoit.pipeline.index import Index
+from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import record, status
 from dvcdoit.repo.sources import status as source_status
+
+
+def user_error(exc: Exception) -> DvcDoitError | None:
+    """``exc`` as the one-line error a user can act on, or None for a bug.
+
+    Our own errors, filesystem refusals (:func:`dvcdoit.core.fsutil.refusal`) and a state DB
+    that cannot be written (:func:`dvcdoit.core.state.refusal`).
+    """
+    if isinstance(exc, DvcDoitError):
+        return exc
+    if isinstance(exc, OSError):
+        return fsutil.refusal(exc)
+    return state.refusal(exc)
+
+
+def _checked(check: Callable[[], bool], reasons: list[str]) -> bool:
+    """Run ``check``; a user-fixable error makes it False with the error as the reason."""
+    try:
+        return check()
+    except Exception as exc:
+        error = user_error(exc)
+        if error is None:
+            raise
+        reasons[:] = [str(error)]
+    return False
 
 
 class StageUpToDate:
     """``uptodate`` item of the ``repro:<stage>`` task (True = unchanged)."""
 
-    def __init__(self, root: str, name: str) -> None:
-        self.root = root
+    def __init__(self, session: Session, name: str) -> None:
+        self.session = session
         self.name = name
         self.reasons: list[str] = []
 
@@ -35,9 +67,10 @@ class StageUpToDate:
         def save_lock() -> dict[str, Any]:
             raw = task.values.get("lock")
             if raw is not None:
-                index = open_index(self.root)
+                index = self.session.index
                 entry = parse_entry(raw, f"{self.name} (run result)")
-                record(index.project.root, index.stages[self.name], entry)
+                record(index.project.root, index.stages[self.name], entry,
+                       index.project.lock_writes)
                 index.locks[self.name] = entry
             return {}
 
@@ -58,9 +91,9 @@ class StageUpToDate:
         The first check of a doit run takes DVC's repo lock for the rest of the run (this is
         doit's main process), so dvc and dvcdoit never work on the repo at once.
         """
-        index = open_index(self.root)
+        index = self.session.index
         index.project.hold_lock()
-        return self.check(index)
+        return _checked(lambda: self.check(index), self.reasons)
 
     def __repr__(self) -> str:
         return "; ".join(self.reasons) or f"stage '{self.name}' changed"
@@ -69,15 +102,18 @@ class StageUpToDate:
 class SourceUpToDate:
     """``uptodate`` item of a ``repro:<file>.dvc`` data-source verification task."""
 
-    def __init__(self, root: str, name: str) -> None:
-        self.root = root
+    def __init__(self, session: Session, name: str) -> None:
+        self.session = session
         self.name = name
         self.reasons: list[str] = []
 
     def __call__(self, task: Any, values: Any) -> bool:
         """True when the data source's outputs match its ``.dvc`` file."""
-        index = open_index(self.root)
+        index = self.session.index
         index.project.hold_lock()
+        return _checked(lambda: self._check(index), self.reasons)
+
+    def _check(self, index: Index) -> bool:
         st = source_status(index.project.workspace, index.sources[self.name])
         self.reasons = [f"changed outs: {w}: {p}" for p, w in st.outs.items()] if st else []
         return st is None

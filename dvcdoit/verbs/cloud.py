@@ -15,8 +15,9 @@ from pathlib import Path
 
 from dvcdoit.core.errors import ConfigError
 from dvcdoit.formats.config import RemoteConfig
-from dvcdoit.pipeline.index import Index, load_index
+from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.selection import Selection
+from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import run_cache_entry
 from dvcdoit.repo.project import Project
 from dvcdoit.storage import runcache, transfer
@@ -153,13 +154,13 @@ def cloud_status(index: Index, selection: Selection, remote: str | None = None,
     return shown, merged
 
 
-def run(project: Project, verb: str, targets: Sequence[str], remote: str | None = None,
+def run(session: Session, verb: str, targets: Sequence[str], remote: str | None = None,
         jobs: int | None = None, run_cache: bool = False, force: bool = False,
         progress: Progress | None = None, cwd: Path | None = None,
         opener: Opener = open_remote) -> SyncResult:
     """Run ``push``, ``fetch`` or ``pull`` of ``targets`` (as typed) under ``.dvc/tmp/lock``."""
-    with project.lock():
-        index = load_index(project)
+    with session.project.lock():
+        index = session.index
         sel = index.select(targets, cwd)
         if verb == "pull":
             return pull(index, sel, remote, jobs, run_cache, force, progress, opener)

@@ -42,6 +42,6 @@ def commit(index: Index, selection: Selection, force: bool = False) -> list[str]
         sdef = index.stages[name]
         lock = index.locks.get(name)
         if stage.status(ws, sdef, lock).changed:
-            stage.record(project.root, sdef, stage.commit(ws, sdef, lock))
+            stage.record(project.root, sdef, stage.commit(ws, sdef, lock), project.lock_writes)
             changed.append(name)
     return changed
