@@ -67,7 +67,29 @@ def dvc() -> Runner:
 
 
 @pytest.fixture
-def dvcdoit() -> Runner:
+def dvcdoit(monkeypatch: pytest.MonkeyPatch) -> Runner:
+    """Run the ``dvcdoit`` command line in this process (:func:`tests.inprocess.invoke`).
+
+    It returns what a subprocess would (exit code, stdout, stderr); :func:`dvcdoit_proc`
+    runs ``python -m dvcdoit`` for the tests that need a process of its own.
+    """
+    from tests.inprocess import invoke
+
+    for key, value in DVC_ENV.items():
+        monkeypatch.setenv(key, value)
+
+    def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
+        proc = invoke(args, cwd)
+        if check and proc.returncode != 0:
+            msg = f"dvcdoit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            raise AssertionError(msg)
+        return proc
+
+    return run
+
+
+@pytest.fixture
+def dvcdoit_proc() -> Runner:
     """Run the ``dvcdoit`` command line in a subprocess (``python -m dvcdoit``) in the cwd."""
 
     def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
