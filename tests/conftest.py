@@ -54,16 +54,7 @@ def dvc() -> Runner:
             pytest.fail("real dvc 3.67.1 is required (set DVCDOIT_DVC_BIN)")
         pytest.skip("real dvc 3.67.1 not installed (set DVCDOIT_DVC_BIN)")
 
-    def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, **DVC_ENV}
-        proc = subprocess.run([exe, *args], capture_output=True, text=True, env=env, cwd=cwd,
-                              check=False)
-        if check and proc.returncode != 0:
-            msg = f"dvc {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
-            raise AssertionError(msg)
-        return proc
-
-    return run
+    return _process_runner("dvc", [exe])
 
 
 @pytest.fixture
@@ -91,13 +82,18 @@ def dvcdoit(monkeypatch: pytest.MonkeyPatch) -> Runner:
 @pytest.fixture
 def dvcdoit_proc() -> Runner:
     """Run the ``dvcdoit`` command line in a subprocess (``python -m dvcdoit``) in the cwd."""
+    return _process_runner("dvcdoit", [sys.executable, "-m", "dvcdoit"])
+
+
+def _process_runner(label: str, command: list[str]) -> Runner:
+    """A :data:`Runner` of ``command ARGS`` in a subprocess, with :data:`DVC_ENV` set."""
 
     def run(*args: str, check: bool = True, cwd: str | Path | None = None) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, **DVC_ENV}
-        proc = subprocess.run([sys.executable, "-m", "dvcdoit", *args], capture_output=True,
-                              text=True, env=env, cwd=cwd, check=False)
+        proc = subprocess.run([*command, *args], capture_output=True, text=True, env=env,
+                              cwd=cwd, check=False)
         if check and proc.returncode != 0:
-            msg = f"dvcdoit {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            msg = f"{label} {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
             raise AssertionError(msg)
         return proc
 

@@ -20,7 +20,7 @@ from dvcdoit.storage.remotes import s3 as s3mod
 from dvcdoit.storage.remotes.s3 import S3Remote
 from dvcdoit.storage.transfer import Item, fetch, push, status
 from tests.conftest import Runner, write_tree
-from tests.s3server import FaultProxy
+from tests.faults.s3proxy import FaultProxy
 
 pytestmark = pytest.mark.s3
 
@@ -78,10 +78,10 @@ def test_requests_per_object_are_batched(s3_proxy: FaultProxy, s3_bucket: str, t
     assert res.ok and len(res.transferred) == 61
     assert s3_proxy.counts.get("PUT") == 61
     assert s3_proxy.total <= 61 + 2  # one HEAD for the .dir, one listing for the members
-    s3_proxy.reset_counts()
+    s3_proxy.clear()
     assert push(cache, remote, [("data", dir_hi)]).transferred == ()
     assert s3_proxy.total == 1  # the .dir is there, so the directory is complete
-    s3_proxy.reset_counts()
+    s3_proxy.clear()
     fresh = ObjectCache(tmp_path / "fresh")
     res = fetch(fresh, remote, [("data", dir_hi)], jobs=8)
     assert res.ok and len(res.transferred) == 61
@@ -92,14 +92,14 @@ def test_500_then_recover(s3_proxy: FaultProxy, s3_bucket: str, tmp_path: Path) 
     cache = ObjectCache(tmp_path / "cache")
     dir_hi = _dir_in_cache(cache, 5)
     remote = _remote(s3_proxy.url, s3_bucket)
-    s3_proxy.fail_next(2, method="PUT")
-    s3_proxy.fail_next(1, method="HEAD")
+    s3_proxy.add("500", method="PUT", times=2)
+    s3_proxy.add("500", method="HEAD", times=1)
     assert push(cache, remote, [("data", dir_hi)], jobs=4).ok
-    assert s3_proxy.injected == 3
-    s3_proxy.fail_next(2, method="GET")
+    assert s3_proxy.faults() == 3
+    s3_proxy.add("500", method="GET", times=2)
     fresh = ObjectCache(tmp_path / "fresh")
     assert fetch(fresh, remote, [("data", dir_hi)], jobs=4).ok
-    assert s3_proxy.injected == 5
+    assert s3_proxy.faults() == 5
     assert fresh.has(dir_hi)
 
 
@@ -111,7 +111,7 @@ def test_persistent_500_is_a_per_object_failure(s3_proxy: FaultProxy, s3_bucket:
     hi = HashInfo(MD5, md5_bytes(data))
     cache.add_bytes(data, hi)
     remote = _remote(s3_proxy.url, s3_bucket)
-    s3_proxy.fail_next(2, method="PUT")
+    s3_proxy.add("500", method="PUT", times=2)
     res = push(cache, remote, [("x.txt", hi)])
     assert res.failed == (("x.txt", hi, (f"remote s3://{s3_bucket}/some/path: upload "
                                         f"{object_relpath(hi)} failed: InternalError")),)
@@ -146,7 +146,7 @@ def test_multipart_upload_and_ranged_download(s3_proxy: FaultProxy, s3_bucket: s
     assert push(cache, remote, [("big", hi)]).ok
     assert s3_proxy.counts.get("PUT") == 3  # three 5 MiB parts (the last one short)
     fresh = ObjectCache(tmp_path / "fresh")
-    s3_proxy.reset_counts()
+    s3_proxy.clear()
     assert fetch(fresh, remote, [("big", hi)]).ok
     assert fresh.has(hi)
     assert fresh.path_for(hi).read_bytes() == data
@@ -164,8 +164,8 @@ def test_ranged_download_hashes_parts_in_order_retries_and_refuses_corruption(
     hi = HashInfo(MD5, md5_bytes(data))
     rel = object_relpath(hi)
     remote.client.put_object(Bucket=s3_bucket, Key=f"some/path/{rel}", Body=data)
-    s3_proxy.reset_counts()
-    s3_proxy.fail_next(1, method="GET")  # a 500 on the way is retried
+    s3_proxy.clear()
+    s3_proxy.add("500", method="GET", times=1)  # a 500 on the way is retried
     assert remote.download(rel, tmp_path / "dl") == hi.value
     assert (tmp_path / "dl").read_bytes() == data
     assert s3_proxy.counts.get("GET") == 1 + 6  # the failed one, then the first part + 5 ranges
