@@ -68,11 +68,14 @@ def test_levels_merge_per_key_and_paths_resolve_per_file(dvc_dir: Path, tmp_path
     ("['remote \"r\"']\n    url = /x\n    jobs = many\n",
      "{repo}/config: [remote \"r\"] jobs: expected an integer >= 1, got 'many'"),
     ("['remote \"r\"']\n    url = /x\n    endpointurl = http://h\n",
-     "{repo}/config: [remote \"r\"] endpointurl: unknown option for a local remote"),
+     ("configuration error - config file error: extra keys not allowed @ data['remote']['r']"
+     "['endpointurl'] (in {repo}/config; 'endpointurl' is not an option of a local remote: "
+     "remove it or fix its name)")),
     ("['remote \"r\"']\n    url = s3://b\n    use_ssl = maybe\n",
      "{repo}/config: [remote \"r\"] use_ssl: expected true or false, got 'maybe'"),
     ("[cache]\n    type = teleport\n",
-     "{repo}/config: [cache] type: unknown link type(s) teleport; use reflink, hardlink, symlink, copy"),
+     ("configuration error - config file error: Unsupported cache type(s): teleport for dictionary "
+     "value @ data['cache']['type'] (in {repo}/config; use reflink, hardlink, symlink, copy)")),
     ("[core]\nremote\n", "{repo}/config:2: expected '[section]' or 'key = value', got 'remote'"),
     ("[core]\n[core]\n", "{repo}/config:2: duplicate section [core]"),
     ("[core\n", "{repo}/config:1: malformed section header '[core'"),

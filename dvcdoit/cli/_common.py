@@ -16,10 +16,16 @@ if TYPE_CHECKING:  # NOTE: types only; each verb imports what it needs when it r
 
 
 def open_session() -> Session:
-    """This command's session, on the repo containing the cwd (one-line error outside one)."""
+    """This command's session, on the repo containing the cwd (one-line error outside one).
+
+    The config is loaded (and so checked against DVC's schema) by every verb, as DVC does,
+    even by one that needs none of it.
+    """
     from dvcdoit.pipeline.session import Session
 
-    return Session.find()
+    session = Session.find()
+    _ = session.project.config
+    return session
 
 
 def quiet(args: argparse.Namespace) -> bool:

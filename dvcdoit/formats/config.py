@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import ConfigError
-from dvcdoit.formats import _ini
+from dvcdoit.formats import _ini, schema
 
 LEVELS = ("system", "global", "repo", "local")
 _NAMED = re.compile(r'^\s*(remote|machine|db)\s*"(.*)"\s*$')
@@ -135,7 +135,8 @@ def to_config_path(conf_dir: Path, value: str, cwd: Path) -> str:
     return fsutil.relpath_posix(os.path.join(cwd, value), conf_dir.absolute())
 
 
-def _scalar(value: _ini.Value) -> str:
+def scalar(value: _ini.Value) -> str:
+    """One value as text (a list value joined by commas, as DVC reads it)."""
     return ",".join(value) if isinstance(value, tuple) else value
 
 
@@ -151,7 +152,7 @@ def _load_level(path: Path) -> dict[str, dict[str, str]]:
     for section, body in read_file(path).items():
         named = _section_name(section)
         key = f"{named[0]}:{named[1]}" if named else section
-        values = {k: _scalar(v) for k, v in body.items()}
+        values = {k: scalar(v) for k, v in body.items()}
         for k, v in values.items():
             if not v.strip():
                 continue  # NOTE: an empty path is refused later, never resolved to conf_dir
@@ -207,11 +208,15 @@ def parse_int(value: str, where: str, minimum: int = 1) -> int:
     return n
 
 
-def check_remote_option(scheme: str, key: str, value: str, where: str) -> None:
-    """Refuse unknown keys (local and S3 remotes) and ill-typed values, as DVC's schema does."""
+def check_remote_option(scheme: str, key: str, value: str, where: str, remote: str = "",
+                        source: str = "") -> None:
+    """Refuse unknown keys (local and S3 remotes, in DVC's words plus the file ``source``)
+    and ill-typed values (``where`` names file, section and key), as DVC's schema does."""
     known = KNOWN_REMOTE_KEYS.get(scheme)
     if known is not None and key not in known:
-        msg = f"{where}: unknown option for a {scheme or 'local'} remote"
+        words = schema.dvc_words("extra keys not allowed", "remote", remote, key)
+        msg = (f"{words} (in {source}; {key!r} is not an option of a {scheme or 'local'} "
+               "remote: remove it or fix its name)")
         raise ConfigError(msg)
     if key in _INT_KEYS:
         parse_int(value, where, _INT_KEYS[key])
@@ -230,7 +235,8 @@ def _remote(name: str, sect: Mapping[str, str]) -> RemoteConfig:
         raise ConfigError(msg)
     scheme = RemoteConfig(name, values["url"]).scheme
     for k, v in values.items():
-        check_remote_option(scheme, k, v, _where(sect, section, k))
+        check_remote_option(scheme, k, v, _where(sect, section, k), name,
+                            sect.get(f"\0file:{k}") or sect.get("\0file", "config"))
     jobs = parse_int(values["jobs"], _where(sect, section, "jobs")) if "jobs" in values else None
     verify = parse_bool(values["verify"], _where(sect, section, "verify")) if "verify" in values \
         else False
@@ -238,10 +244,23 @@ def _remote(name: str, sect: Mapping[str, str]) -> RemoteConfig:
     return RemoteConfig(name, values["url"], MappingProxyType(options), jobs, verify)
 
 
+def _check_schema(merged: Mapping[str, Mapping[str, str]]) -> None:
+    """Every section but the remotes against DVC's schema (:mod:`dvcdoit.formats.schema`)."""
+    for key, sect in merged.items():
+        if not key or key.startswith("remote:"):
+            continue
+        path = tuple(key.split(":", 1))
+        schema.check_section(path, sect["\0file"])
+        for option, value in sect.items():
+            if not option.startswith("\0"):
+                schema.check_option((*path, option), value, sect.get(f"\0file:{option}", ""))
+
+
 def load_config(dvc_dir: Path, level: str | None = None) -> Config:
     """Load the merged config (or only one ``level``'s file) for the repo whose ``.dvc`` is ``dvc_dir``."""
     levels = LEVELS if level is None else (level,)
     merged = _merge([_load_level(config_file(dvc_dir, lv)) for lv in levels])
+    _check_schema(merged)
     core, cache = merged.get("core", {}), merged.get("cache", {})
     remotes = {k.split(":", 1)[1]: _remote(k.split(":", 1)[1], v)
                for k, v in merged.items() if k.startswith("remote:")}
@@ -269,7 +288,7 @@ def load_config(dvc_dir: Path, level: str | None = None) -> Config:
 
 # --- editing one file, as the ``remote`` verbs do -------------------------------------------
 
-def _write(path: Path, sections: _ini.Sections) -> None:
+def write_file(path: Path, sections: _ini.Sections) -> None:
     """Rewrite ``path`` in DVC's order: plain sections (empty ones dropped), then named ones."""
     plain = {k: v for k, v in sections.items() if _section_name(k) is None and (v or k == "")}
     named: _ini.Sections = {}
@@ -284,12 +303,14 @@ def _remote_key(name: str) -> str:
     return f'remote "{name}"'
 
 
-def _merged_up_to(dvc_dir: Path, level: str) -> dict[str, dict[str, str]]:
+def merged_up_to(dvc_dir: Path, level: str) -> dict[str, dict[str, str]]:
+    """The levels up to ``level`` merged (what a remote edited at ``level`` may refer to)."""
     upto = LEVELS[: LEVELS.index(level) + 1]
     return _merge([_load_level(config_file(dvc_dir, lv)) for lv in upto])
 
 
-def _check_level(level: str) -> None:
+def check_level(level: str) -> None:
+    """Refuse a level name that is not one of :data:`LEVELS`."""
     if level not in LEVELS:
         msg = f"unknown config level {level!r}; expected one of {', '.join(LEVELS)}"
         raise ConfigError(msg)
@@ -298,7 +319,7 @@ def _check_level(level: str) -> None:
 def add_remote(dvc_dir: Path, name: str, url: str, *, level: str = "repo", default: bool = False,
                force: bool = False, cwd: Path | None = None) -> None:
     """``remote add``: write ``['remote "name"']`` with ``url`` (cwd-relative input is re-based)."""
-    _check_level(level)
+    check_level(level)
     name = name.lower()
     path = config_file(dvc_dir, level)
     sections = read_file(path)
@@ -309,7 +330,7 @@ def add_remote(dvc_dir: Path, name: str, url: str, *, level: str = "repo", defau
     sections[key] = {"url": to_config_path(path.parent, url, cwd or Path.cwd())}
     if default:
         sections.setdefault("core", {})["remote"] = name
-    _write(path, sections)
+    write_file(path, sections)
 
 
 def modify_remote(dvc_dir: Path, name: str, option: str, value: str | None, *,
@@ -319,10 +340,10 @@ def modify_remote(dvc_dir: Path, name: str, option: str, value: str | None, *,
     The remote must exist in this file or a lower level; the option must be valid for the
     remote's scheme (local and S3 are checked key by key, like DVC's schema).
     """
-    _check_level(level)
+    check_level(level)
     name, option = name.lower(), option.lower()
     path = config_file(dvc_dir, level)
-    merged = _merged_up_to(dvc_dir, level)
+    merged = merged_up_to(dvc_dir, level)
     if f"remote:{name}" not in merged:
         msg = f"{path}: remote '{name}' doesn't exist."
         raise ConfigError(msg)
@@ -333,32 +354,32 @@ def modify_remote(dvc_dir: Path, name: str, option: str, value: str | None, *,
     else:
         url = value if option == "url" else merged[f"remote:{name}"].get("url", "")
         where = f"{path}: [{_remote_key(name)}] {option}"
-        check_remote_option(RemoteConfig(name, url).scheme, option, value, where)
+        check_remote_option(RemoteConfig(name, url).scheme, option, value, where, name, str(path))
         if option in REMOTE_PATH_KEYS:
             value = to_config_path(path.parent, value, cwd or Path.cwd())
         section[option] = value
-    _write(path, sections)
+    write_file(path, sections)
 
 
 def set_default_remote(dvc_dir: Path, name: str | None, *, level: str = "repo") -> None:
     """``remote default NAME`` (or ``--unset`` when ``name`` is None) in one file."""
-    _check_level(level)
+    check_level(level)
     path = config_file(dvc_dir, level)
     sections = read_file(path)
     if name is None:
         sections.get("core", {}).pop("remote", None)
     else:
         name = name.lower()
-        if f"remote:{name}" not in _merged_up_to(dvc_dir, level):
+        if f"remote:{name}" not in merged_up_to(dvc_dir, level):
             msg = f"{path}: [core] remote: default remote must be present in remote list."
             raise ConfigError(msg)
         sections.setdefault("core", {})["remote"] = name
-    _write(path, sections)
+    write_file(path, sections)
 
 
 def remove_remote(dvc_dir: Path, name: str, *, level: str = "repo") -> None:
     """``remote remove``: drop the section, then ``core.remote`` refs to it in shadowing files."""
-    _check_level(level)
+    check_level(level)
     name = name.lower()
     path = config_file(dvc_dir, level)
     sections = read_file(path)
@@ -366,12 +387,12 @@ def remove_remote(dvc_dir: Path, name: str, *, level: str = "repo") -> None:
         msg = f"{path}: remote '{name}' doesn't exist."
         raise ConfigError(msg)
     del sections[_remote_key(name)]
-    _write(path, sections)
+    write_file(path, sections)
     for lv in reversed(LEVELS[LEVELS.index(level):]):  # NOTE: local first, down to ``level``
         other = config_file(dvc_dir, lv)
         if not other.exists():
             continue
         conf = read_file(other)
-        if _scalar(conf.get("core", {}).get("remote", "")).lower() == name:
+        if scalar(conf.get("core", {}).get("remote", "")).lower() == name:
             del conf["core"]["remote"]
-            _write(other, conf)
+            write_file(other, conf)

@@ -605,7 +605,8 @@ CASES += [  # .dvc/config and .dvcignore
     Case("config-remote-bad-scheme", config("[core]\n    remote = r\n['remote \"r\"']\n"
                                             "    url = gopher://x/y\n"), "push", "remote 'r': url scheme 'gopher://' is not supported yet; use a local path or s3://"),
     Case("config-invalid-ini", config("[core\nremote = r\n"), "status", "{repo}/.dvc/config:1: malformed section header '[core'"),
-    Case("config-bad-cache-type", config("[cache]\n    type = teleport\n"), "checkout -f", '{repo}/.dvc/config: [cache] type: unknown link type(s) teleport; use reflink, hardlink, symlink, copy'),
+    Case("config-bad-cache-type", config("[cache]\n    type = teleport\n"), "checkout -f", ("configuration error - config file error: Unsupported cache type(s): teleport "
+         "for dictionary value @ data['cache']['type'] (in {repo}/.dvc/config; use reflink, hardlink, symlink, copy)")),
     Case("dvcignore-bad-pattern", write(".dvcignore", "foo\\\n"), "status", ".dvcignore: line 1: invalid pattern 'foo\\\\': a trailing backslash escapes nothing"),
 ]
 CASES += [  # symlinks
