@@ -200,8 +200,10 @@ def test_cache_verify_a_clean_cache(git_repo: Path, dvcdoit: Runner) -> None:
 
 
 @pytest.mark.parametrize("jobs", [[], ["-j", "1"], ["-j", "2"]])
-def test_cache_verify_reports_then_repairs(git_repo: Path, dvcdoit: Runner, jobs: list[str]) -> None:
-    _repo(git_repo, dvcdoit)
+def test_cache_verify_reports_then_repairs(git_repo: Path, dvcdoit: Runner, jobs: list[str],
+                                           tmp_path: Path) -> None:
+    _repo(git_repo, dvcdoit, *_local_remote(tmp_path))
+    assert dvcdoit("push").stdout == "5 files pushed\n"
     b = _oid("data/b.txt")
     _tamper(git_repo, b)
     bad = f"ERROR: cache object '{_obj(b)}' is corrupted (its md5 is {BAD_MD5})"
@@ -227,7 +229,14 @@ def test_cache_verify_reports_then_repairs(git_repo: Path, dvcdoit: Runner, jobs
     assert dvcdoit("status").stdout == "data.dvc:\n\tchanged outs:\n\t\tnot in cache:       data\n"
     missing = dvcdoit("cache", "verify", "--used")
     assert missing.stdout == "4 objects verified, 0 corrupted, 1 missing (run 'dvcdoit pull' to get them)\n"
-    dvcdoit("add", "data")
+    (git_repo / "data/b.txt").unlink()
+    checkout = dvcdoit("checkout", check=False)
+    assert checkout.returncode == 3
+    assert checkout.stderr == (f"ERROR: checkout failed for: 'data/b.txt': object {b} is missing "
+                               "from the cache; run pull\n")
+    assert not (git_repo / "data/b.txt").exists()
+    assert dvcdoit("pull").stdout == "M       data/\n1 file fetched and 1 file modified\n"
+    assert (git_repo / "data/b.txt").read_text() == FILES["data/b.txt"]
     assert dvcdoit("cache", "verify").stdout == "5 objects verified, 0 corrupted\n"
 
 
@@ -340,3 +349,149 @@ def test_cache_verify_repair_takes_the_repo_lock(git_repo: Path, dvcdoit: Runner
     finally:
         holder.kill()
         holder.wait()
+
+
+# -- the remotes refuse a body that does not hash to the name they are given ------------------
+MIB = 1024 * 1024
+
+
+@pytest.mark.parametrize("size", [100, 9 * MIB])  # read whole, or copied while hashed
+def test_local_remote_upload_refuses_a_body_that_does_not_match(tmp_path: Path, size: int) -> None:
+    from dvcdoit.core.errors import ObjectCorruptError
+    from dvcdoit.storage.remotes.local import LocalRemote
+
+    remote = LocalRemote(tmp_path / "remote")
+    src = tmp_path / "src"
+    src.write_bytes(b"z" * size)
+    good = _md5(src.read_bytes())
+    wrong = _md5(b"something else")
+    rel = f"files/md5/{wrong[:2]}/{wrong[2:]}"
+    with pytest.raises(ObjectCorruptError, match=f"refusing to upload {rel}: its bytes hash to "
+                                                 f"{good}, not {wrong}$") as info:
+        remote.upload(src, rel, wrong)
+    assert info.value.actual == good
+    assert _local_objects(tmp_path / "remote") == {}  # no object, no temp file
+    remote.upload(src, f"files/md5/{good[:2]}/{good[2:]}", good)
+    assert _assert_whole(_local_objects(tmp_path / "remote")) == {good}
+
+
+@pytest.mark.s3
+def test_s3_single_put_is_hashed_first_and_sent_with_content_md5(
+        s3_proxy: object, s3_bucket: str, tmp_path: Path) -> None:
+    """A mismatch sends nothing; a match is sent with Content-MD5, which S3 checks against
+    the body it receives (moto 5.2.5 does not check it, so only the header is seen here)."""
+    import base64
+
+    from dvcdoit.core.errors import ObjectCorruptError
+    from tests.s3server import FaultProxy
+    from tests.test_s3 import _remote
+
+    assert isinstance(s3_proxy, FaultProxy)
+    remote = _remote(s3_proxy.url, s3_bucket, prefix="p")
+    sent: list[bytes | None] = []
+    remote.client.meta.events.register(
+        "before-send.s3.PutObject", lambda request, **_: sent.append(request.headers.get("Content-MD5")))
+    src = tmp_path / "src"
+    src.write_bytes(b"payload")
+    good, wrong = _md5(b"payload"), _md5(b"other")
+    s3_proxy.reset_counts()
+    with pytest.raises(ObjectCorruptError, match=f"its bytes hash to {good}, not {wrong}$"):
+        remote.upload(src, f"files/md5/{wrong[:2]}/{wrong[2:]}", wrong)
+    assert s3_proxy.total == 0
+    remote.upload(src, f"files/md5/{good[:2]}/{good[2:]}", good)
+    assert sent == [base64.b64encode(bytes.fromhex(good))]
+    assert _assert_whole(_s3_objects(s3_proxy.url, s3_bucket)) == {good}
+
+
+@pytest.mark.s3
+def test_s3_multipart_upload_completes_only_if_the_file_matches(
+        s3_proxy: object, s3_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from boto3.s3.transfer import TransferConfig
+
+    from dvcdoit.core.errors import ObjectCorruptError
+    from dvcdoit.storage.remotes import s3 as s3mod
+    from tests.s3server import FaultProxy
+    from tests.test_s3 import _remote
+
+    assert isinstance(s3_proxy, FaultProxy)
+    monkeypatch.setattr(s3mod, "MULTIPART_THRESHOLD", 5 * MIB)
+    remote = _remote(s3_proxy.url, s3_bucket, prefix="p")
+    remote.transfer_config = TransferConfig(multipart_threshold=5 * MIB, multipart_chunksize=5 * MIB,
+                                            max_concurrency=4, preferred_transfer_client="classic")
+    src = tmp_path / "big"
+    src.write_bytes(bytes(range(256)) * (12 * MIB // 256))
+    good = _md5(src.read_bytes())
+    wrong = _md5(b"what the .dvc file says")
+    s3_proxy.reset_counts()
+    with pytest.raises(ObjectCorruptError, match=f"its bytes hash to {good}, not {wrong}$"):
+        remote.upload(src, f"files/md5/{wrong[:2]}/{wrong[2:]}", wrong)
+    assert s3_proxy.counts.get("PUT") == 3  # the parts went up, and then...
+    assert _s3_objects(s3_proxy.url, s3_bucket) == {}  # ...no object was ever named
+    client = boto3.client("s3", endpoint_url=s3_proxy.url, region_name="us-east-1")
+    assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []  # aborted
+
+    remote.upload(src, f"files/md5/{good[:2]}/{good[2:]}", good)
+    assert _assert_whole(_s3_objects(s3_proxy.url, s3_bucket)) == {good}
+
+
+# -- transfer: what a corrupt object becomes ------------------------------------------------
+def test_transfer_push_sets_corrupt_objects_aside_and_goes_on(tmp_path: Path) -> None:
+    from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
+    from dvcdoit.storage.cache import ObjectCache
+    from dvcdoit.storage.quarantine import Corruption
+    from dvcdoit.storage.transfer import push
+    from tests.fakes import MemoryRemote
+
+    cache = ObjectCache(tmp_path / "cache")
+    good = HashInfo(MD5, _md5(b"good\n"))
+    cache.add_bytes(b"good\n", good)
+    bad = HashInfo(MD5, _md5(b"bad\n"))
+    cache.add_bytes(b"bad\n", bad)
+    legacy = HashInfo(LEGACY, _md5(b"text\n"))  # md5-dos2unix of b"text\r\n"
+    cache.add_bytes(b"text\r\n", legacy)
+    for hi in (bad, legacy):
+        path = cache.path_for(hi)
+        os.chmod(path, 0o644)
+        path.write_bytes(b"rot\r\n")
+        os.chmod(path, 0o444)
+    remote = MemoryRemote()
+    res = push(cache, remote, [("g", good), ("b", bad), ("l", legacy)])
+    q = tmp_path / "cache" / "quarantine"
+    rot, rot_unix = _md5(b"rot\r\n"), _md5(b"rot\n")
+    assert res.transferred == (("g", good),)
+    assert sorted(res.corrupted, key=lambda c: c.name) == [
+        Corruption(bad, rot, str(tmp_path / "cache" / _obj(bad.value).removeprefix(".dvc/cache/")),
+                   str(q / f"{bad.value}.{rot}"), "b"),
+        Corruption(legacy, rot_unix,
+                   str(tmp_path / "cache" / f"{legacy.value[:2]}/{legacy.value[2:]}"),
+                   str(q / f"{legacy.value}.{rot_unix}"), "l")]
+    assert not res.ok and not res.failed and not res.missing
+    assert list(remote.objects) == [f"files/md5/{good.value[:2]}/{good.value[2:]}"]
+    assert not cache.has(bad) and not cache.has(legacy)
+
+
+def test_transfer_push_in_forked_workers_sets_a_tampered_object_aside(tmp_path: Path) -> None:
+    """Over fanout.MIN_ITEMS objects to a local remote: the children report, the parent moves."""
+    from dvcdoit.core.fanout import MIN_ITEMS
+    from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry
+    from dvcdoit.storage.cache import ObjectCache
+    from dvcdoit.storage.remotes.local import LocalRemote
+    from dvcdoit.storage.transfer import push
+
+    cache = ObjectCache(tmp_path / "cache")
+    members = []
+    for k in range(MIN_ITEMS + 10):
+        data = f"file {k}\n".encode()
+        members.append(HashInfo(MD5, _md5(data)))
+        cache.add_bytes(data, members[-1])
+    dir_hi = cache.add_manifest([ManifestEntry(f"f{k:05d}", m.value) for k, m in enumerate(members)])
+    victim = cache.path_for(members[700])
+    os.chmod(victim, 0o644)
+    victim.write_bytes(BAD)
+    os.chmod(victim, 0o444)
+    res = push(cache, LocalRemote(tmp_path / "remote"), [("d", dir_hi)])
+    assert [(c.name, c.hi, c.actual) for c in res.corrupted] == [("d/f00700", members[700], BAD_MD5)]
+    assert res.corrupted[0].moved_to == str(tmp_path / f"cache/quarantine/{members[700].value}.{BAD_MD5}")
+    assert len(res.transferred) == len(members) - 1
+    assert [f[0] for f in res.failed] == ["d"]  # the manifest is withheld
+    assert len(_assert_whole(_local_objects(tmp_path / "remote"))) == len(members) - 1

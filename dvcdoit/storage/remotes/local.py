@@ -32,6 +32,17 @@ def _write_new(path: str, data: bytes) -> None:
     os.close(fd)
 
 
+def _read_all(fd: int, size: int) -> bytes:
+    """Everything in ``fd`` from here: one read when the file still has ``size`` bytes or fewer."""
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]  # NOTE: it grew since the fstat; read on to the end
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _refuse_escape(url: str, relpath: str) -> None:
     """Defence in depth: a relpath with ``..``, an absolute one or a NUL never becomes a path."""
     why = check_relpath(relpath)
@@ -120,9 +131,13 @@ class LocalRemote:
         copy as it lands (:func:`fsutil.copy_hashed`): the digest is of the temp file's own
         bytes, at about the cost of one md5 pass; a mismatch removes the temp file.
         """
-        with open(src, "rb", buffering=0) as f:
-            small = os.fstat(f.fileno()).st_size < _HASH_ON_THE_WAY
-            data = f.readall() if small else b""
+        fd = os.open(src, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            small = size < _HASH_ON_THE_WAY
+            data = _read_all(fd, size) if small else b""
+        finally:
+            os.close(fd)
         if small:
             actual = hashlib.md5(data).hexdigest()
             if actual == md5:
