@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvcdoit.cli._common import emit, find_project
+from dvcdoit.cli._common import emit, open_session
 from dvcdoit.core.progress import bar
 from dvcdoit.verbs.report import verify_lines
 
@@ -44,7 +44,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from dvcdoit.verbs.verify import verify
 
     with bar(None, "verify") as progress:
-        res = verify(find_project(), args.targets, args.used, args.jobs, args.repair, progress)
+        res = verify(open_session(), args.targets, args.used, args.jobs, args.repair, progress)
     lines, code = verify_lines(res, args.repair)
     emit(lines)
     return code

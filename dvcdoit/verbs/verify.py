@@ -12,23 +12,23 @@ import contextlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from dvcdoit.pipeline.index import load_index
-from dvcdoit.repo.project import Project
+from dvcdoit.pipeline.session import Session
 from dvcdoit.storage import verify as store
 from dvcdoit.storage.verify import VerifyResult
 from dvcdoit.verbs.tracked import tracked
 
 
-def verify(project: Project, targets: Sequence[str] = (), used: bool = False,
+def verify(session: Session, targets: Sequence[str] = (), used: bool = False,
            jobs: int | None = None, repair: bool = False,
            progress: Callable[[int], None] | None = None, cwd: Path | None = None) -> VerifyResult:
-    """Verify the cache of ``project``: all of it, or (``used`` or ``targets``) the objects
-    the selected outputs use. With ``repair`` bad objects are moved aside, under the repo
-    lock (without it nothing is written, so no lock is taken)."""
+    """Verify the cache of ``session``'s repo: all of it, or (``used`` or ``targets``) the
+    objects the selected outputs use. With ``repair`` bad objects are moved aside, under the
+    repo lock (without it nothing is written, so no lock is taken)."""
+    project = session.project
     with project.lock() if repair else contextlib.nullcontext():
         items = None
         if used or targets:
-            index = load_index(project)
+            index = session.index
             items = [(t.path, t.hi) for t in tracked(index, index.select(list(targets), cwd))]
         res = store.verify(project.cache, items, jobs, repair, progress)
         if repair and res.corrupted:
