@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 from dvcdoit.core.errors import RemoteError
 from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes.gate import refusal
 
 
 class MemoryRemote:
@@ -37,12 +39,14 @@ class MemoryRemote:
         self._count("exists_many")
         return {r for r in relpaths if r in self.objects}
 
-    def upload(self, local_path: Path, relpath: str) -> None:
+    def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
         self._count("upload")
         if relpath in self.fail_uploads:
             msg = f"remote {self.url}: upload {relpath} failed: injected"
             raise RemoteError(msg)
         data = local_path.read_bytes()
+        if md5 is not None and (actual := hashlib.md5(data).hexdigest()) != md5:
+            raise refusal(self.url, relpath, actual, md5)
         with self._lock:
             self.objects[relpath] = data
             self.log.append(relpath)

@@ -67,7 +67,7 @@ _PUSH_SCRIPT = textwrap.dedent("""
     remote = LocalRemote(Path(sys.argv[2]))
     orig = remote.upload
     count = [0]
-    def upload(path, rel):
+    def upload(path, rel, md5=None):
         count[0] += 1
         if count[0] == int(sys.argv[3]):
             # die in the middle of writing: a partial temp file exists, the object does not
@@ -75,7 +75,7 @@ _PUSH_SCRIPT = textwrap.dedent("""
             tmp.parent.mkdir(parents=True, exist_ok=True)
             (tmp.parent / ".partial.tmp").write_bytes(b"half")
             os.kill(os.getpid(), signal.SIGKILL)
-        orig(path, rel)
+        orig(path, rel, md5)
     remote.upload = upload
     items = [(l.split()[0], HashInfo("md5", l.split()[1])) for l in sys.stdin.read().splitlines()]
     push(cache, remote, items, jobs=1)

@@ -247,9 +247,9 @@ class _ThreadRemote(MemoryRemote):
         self.jobs = jobs
         self.threads: set[int] = set()
 
-    def upload(self, local_path: Path, relpath: str) -> None:
+    def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
         self.threads.add(threading.get_ident())
-        super().upload(local_path, relpath)
+        super().upload(local_path, relpath, md5)
 
     def download(self, relpath: str, dest: Path) -> str | None:
         self.threads.add(threading.get_ident())

@@ -29,6 +29,7 @@ _FAMILIES = {
     "config": ("config",),
     "transfer": ("push", "pull", "fetch"),
     "stage": ("run", "stage", "repro", "dag", "migrate"),
+    "cache": ("cache",),
 }
 
 

@@ -118,6 +118,22 @@ class ObjectMissingError(CacheError):
     """An object referenced by an output is not in the cache."""
 
 
+class ObjectCorruptError(CacheError):
+    """A cache object's bytes do not hash to its name; ``actual`` is the digest they do have.
+
+    Raised where the bytes are read anyway (an upload, a manifest read), so the object is
+    caught before it leaves the cache; callers move it aside (``ObjectCache.quarantine``).
+    """
+
+    def __init__(self, message: str, actual: str) -> None:
+        self.actual = actual
+        super().__init__(message)
+
+    def __reduce__(self) -> tuple[type[ObjectCorruptError], tuple[str, str]]:
+        """Pickle by the constructor's arguments (errors travel back from forked workers)."""
+        return (type(self), (str(self), self.actual))
+
+
 class CheckoutError(DvcDoitError):
     """Some outputs could not be restored; the others were."""
 

@@ -139,6 +139,10 @@ class StateDB:
         """Forget that directory object ``oid`` was complete (an object was found missing)."""
         self._db().execute("DELETE FROM complete WHERE oid=?", (oid,))
 
+    def forget_all_complete(self) -> None:
+        """Forget every directory object's completeness (objects were moved out of the cache)."""
+        self._db().execute("DELETE FROM complete")
+
     def close(self) -> None:
         """Close the connection (reopened lazily on next use)."""
         if self._conn is not None:

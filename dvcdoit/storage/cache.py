@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import CacheError, FormatError, ObjectMissingError
+from dvcdoit.core.errors import CacheError, FormatError, ObjectCorruptError, ObjectMissingError
 from dvcdoit.core.hashing import (
     MD5,
     HashInfo,
@@ -27,6 +27,9 @@ from dvcdoit.core.hashing import (
     object_relpath,
     parse_manifest,
 )
+
+QUARANTINE = "quarantine"
+"""Directory below the cache root that holds objects found corrupt (see :meth:`ObjectCache.quarantine`)."""
 
 
 def _changed(a: os.stat_result, b: os.stat_result) -> bool:
@@ -305,9 +308,10 @@ class ObjectCache:
         except FileNotFoundError:
             msg = f"directory manifest {hi.value} is not in the cache"
             raise ObjectMissingError(msg) from None
-        if hashlib.md5(data).hexdigest() + ".dir" != hi.value:
+        actual = hashlib.md5(data).hexdigest()
+        if actual + ".dir" != hi.value:
             msg = f"directory manifest {hi.value} in the cache is corrupt; fetch it again"
-            raise CacheError(msg)
+            raise ObjectCorruptError(msg, actual)
         entries = parse_manifest(data, str(path))
         self._manifests[key] = entries
         return list(entries)
@@ -318,6 +322,23 @@ class ObjectCache:
         hi = HashInfo(name, oid)
         self.add_bytes(data, hi)
         return hi
+
+    def quarantine(self, hi: HashInfo, actual: str) -> Path:
+        """Move object ``hi``, whose bytes hash to ``actual``, to ``quarantine/<oid>.<actual>``.
+
+        Returns the new path. One rename inside the cache, outside every place DVC reads
+        objects from (see :mod:`dvcdoit.storage.quarantine`); the object is then missing.
+        """
+        src = self.path_str(hi)
+        dest = self.root / QUARANTINE / f"{hi.value}.{actual}"
+        with self._storing():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(src, dest)
+        parent, _, name = src.rpartition("/")
+        listing = self._listings.get(parent)
+        if listing is not None:
+            listing.discard(name)
+        return dest
 
     def expand(self, hi: HashInfo) -> list[HashInfo]:
         """Return ``[hi]`` for a file, or ``[hi, *members]`` for a directory (needs its manifest)."""

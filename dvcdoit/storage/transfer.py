@@ -8,7 +8,12 @@ files and lock entries) and expand ``.dir`` objects into their members, named
   the remote — so a ``.dir`` on the remote means "complete", and a push that finds the
   ``.dir`` there skips the directory with a single check;
 * fetch downloads into a temp file in the cache, which :meth:`ObjectCache.add_verified`
-  hashes before renaming it in; a corrupt remote object is reported, never entered.
+  hashes before renaming it in; a corrupt remote object is reported, never entered;
+* push hashes every object (``.dir`` manifests too) as the remote reads it for the upload,
+  and the remote names the object only if the bytes match (:meth:`Remote.upload`); a
+  cache object that does not match its name is never uploaded: it is reported in
+  ``TransferResult.corrupted`` and moved aside (:mod:`dvcdoit.storage.quarantine`), and the
+  push goes on with the other objects.
 
 Per-object failures are returned as data (:class:`TransferResult`), never raised.
 """
@@ -22,10 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dvcdoit.core import fanout
-from dvcdoit.core.errors import DvcDoitError
-from dvcdoit.core.hashing import HashInfo, object_relpath
+from dvcdoit.core.errors import DvcDoitError, ObjectCorruptError
+from dvcdoit.core.hashing import DIR_SUFFIX, HashInfo, hash_file, object_relpath
 from dvcdoit.storage import runcache
 from dvcdoit.storage.cache import ObjectCache
+from dvcdoit.storage.quarantine import Corruption, set_aside
 from dvcdoit.storage.remotes import Remote, RemoteObjectMissing
 from dvcdoit.storage.runcache import RunCache
 
@@ -41,21 +47,24 @@ class TransferResult:
 
     ``transferred``: objects that moved (``.dir`` manifests included, as DVC counts them);
     ``failed``: ``(name, hash, reason)`` for objects that could not move or were corrupt;
-    ``missing``: objects that are neither in the source nor anywhere to get them from.
+    ``missing``: objects that are neither in the source nor anywhere to get them from;
+    ``corrupted``: cache objects found not to match their names while read (never uploaded),
+    each moved aside (:mod:`dvcdoit.storage.quarantine`).
     """
 
     transferred: tuple[Item, ...] = ()
     failed: tuple[tuple[str, HashInfo, str], ...] = ()
     missing: tuple[Item, ...] = ()
+    corrupted: tuple[Corruption, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed and nothing was missing."""
-        return not self.failed and not self.missing
+        """True when nothing failed, nothing was missing and nothing was corrupt."""
+        return not self.failed and not self.missing and not self.corrupted
 
     def __add__(self, other: TransferResult) -> TransferResult:
         return TransferResult(self.transferred + other.transferred, self.failed + other.failed,
-                              self.missing + other.missing)
+                              self.missing + other.missing, self.corrupted + other.corrupted)
 
 
 def default_jobs() -> int:
@@ -85,7 +94,8 @@ def _members(cache: ObjectCache, dir_hi: HashInfo, out: str) -> dict[HashInfo, s
 
 
 Outcome = tuple[str, str]
-"""What became of one object: ``(kind, reason)``, kind ``ok``, ``fail``, ``lack`` or ``skip``."""
+"""What became of one object: ``(kind, reason)``, kind ``ok``, ``fail``, ``lack``, ``skip`` or
+``corrupt`` (then ``reason`` is the digest the object's bytes do have)."""
 _OK: Outcome = ("ok", "")
 _LACK: Outcome = ("lack", "")
 _SKIP: Outcome = ("skip", "")
@@ -137,6 +147,7 @@ class _Ledger:
         self.done: list[Item] = []
         self.failed: list[tuple[str, HashInfo, str]] = []
         self.missing: list[Item] = []
+        self.corrupt: list[tuple[HashInfo, str]] = []
 
     def record(self, hi: HashInfo, outcome: Outcome, counted: bool = False) -> None:
         """Keep ``outcome``; advance the progress by one unless the caller ``counted`` it."""
@@ -147,11 +158,22 @@ class _Ledger:
             self.failed.append((self.names[hi], hi, reason))
         elif kind == "lack":
             self.missing.append((self.names[hi], hi))
+        elif kind == "corrupt":
+            self.corrupt.append((hi, reason))
         if self.progress is not None and not counted:
             self.progress(1)
 
-    def result(self) -> TransferResult:
-        return TransferResult(tuple(self.done), tuple(self.failed), tuple(self.missing))
+    def bad(self) -> set[HashInfo]:
+        """The objects that did not make it: missing, failed or corrupt."""
+        return ({hi for _, hi in self.missing} | {hi for _, hi, _ in self.failed}
+                | {hi for hi, _ in self.corrupt})
+
+    def result(self, cache: ObjectCache | None = None) -> TransferResult:
+        """The outcome; corrupt objects are moved aside in ``cache`` here, in this process."""
+        corrupted = tuple(set_aside(cache, hi, actual, self.names[hi])
+                          for hi, actual in self.corrupt) if cache is not None else ()
+        return TransferResult(tuple(self.done), tuple(self.failed), tuple(self.missing),
+                              corrupted)
 
 
 def _download(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
@@ -195,7 +217,7 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     dirs = [hi for hi in names if hi.isdir]
     _run(remote, jobs, lambda hi: _SKIP if cache.has(hi) else _download(cache, remote, hi),
          dirs, led)
-    bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
+    bad = led.bad()
     for hi in dirs:
         if hi not in bad:
             _expand_into(cache, hi, names, led)
@@ -203,7 +225,7 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     present = cache.has_many(files)
     wanted = [hi for hi in files if hi not in present]
     _run(remote, jobs, lambda hi: _download(cache, remote, hi), wanted, led)
-    return led.result()
+    return led.result(cache)
 
 
 def _expand_into(cache: ObjectCache, dir_hi: HashInfo, names: dict[HashInfo, str],
@@ -211,6 +233,9 @@ def _expand_into(cache: ObjectCache, dir_hi: HashInfo, names: dict[HashInfo, str
     """Add a directory's members to ``names``; return them, or None (recorded as failed)."""
     try:
         members = _members(cache, dir_hi, names[dir_hi])
+    except ObjectCorruptError as exc:
+        led.record(dir_hi, ("corrupt", exc.actual))
+        return None
     except DvcDoitError as exc:
         led.record(dir_hi, ("fail", str(exc)))
         return None
@@ -244,13 +269,13 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
     on_remote |= _exists(remote, todo)
     todo = [hi for hi in todo if hi not in on_remote]
     _run(remote, jobs, lambda hi: _upload(cache, remote, hi), todo, led)
-    bad = {hi for _, hi in led.missing} | {hi for _, hi, _ in led.failed}
+    bad = led.bad()
     complete = [d for d, ms in dir_members.items() if not any(m in bad for m in ms)]
     for d in dir_members:
         if d not in complete:
             led.record(d, ("fail", "not uploaded because some of its files are missing or failed"))
     _run(remote, jobs, lambda hi: _upload(cache, remote, hi), complete, led)
-    return led.result()
+    return led.result(cache)
 
 
 def _exists(remote: Remote, his: Iterable[HashInfo]) -> set[HashInfo]:
@@ -259,12 +284,26 @@ def _exists(remote: Remote, his: Iterable[HashInfo]) -> set[HashInfo]:
 
 
 def _upload(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
+    """Upload ``hi``, hashed as it is read: an object whose bytes do not match is ``corrupt``.
+
+    The remote checks the md5 of the bytes it reads (:meth:`Remote.upload`). A ``.dir``
+    object's name is the md5 of its bytes plus ``.dir``; a legacy ``md5-dos2unix`` file's is
+    not an md5 of its bytes at all, so that one is hashed here first, then uploaded.
+    """
     if not cache.has(hi):
         return _LACK
+    path = cache.path_for(hi)
+    md5 = hi.value.removesuffix(DIR_SUFFIX) if hi.isdir or not hi.legacy else None
     try:
-        remote.upload(cache.path_for(hi), object_relpath(hi))
+        if md5 is None and (actual := hash_file(path, hi.name)) != hi.value:
+            return ("corrupt", actual)
+        remote.upload(path, object_relpath(hi), md5)
+    except ObjectCorruptError as exc:
+        return ("corrupt", exc.actual)
     except DvcDoitError as exc:
         return ("fail", str(exc))
+    except OSError as exc:
+        return ("fail", f"cannot read {path}: {exc.strerror or exc}")
     return _OK
 
 

@@ -9,6 +9,7 @@ caller's job.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -94,7 +95,17 @@ def push(index: Index, selection: Selection, remote: str | None = None,
     if run_cache:
         _, rem = open_named(project, remote, opener)
         runs = transfer.push_runs(project.cache, rem, jobs, progress)
-    return SyncResult(total, runs)
+    return SyncResult(_set_aside(project, total), runs)
+
+
+def _set_aside(project: Project, result: TransferResult) -> TransferResult:
+    """``result`` with its corrupt objects' paths shown from the repo root; and since those
+    objects left the cache, no directory is remembered as complete any more."""
+    if not result.corrupted:
+        return result
+    project.state.forget_all_complete()
+    shown = tuple(c.shown_from(project.root) for c in result.corrupted)
+    return dataclasses.replace(result, corrupted=shown)
 
 
 def fetch(index: Index, selection: Selection, remote: str | None = None,
@@ -113,7 +124,7 @@ def fetch(index: Index, selection: Selection, remote: str | None = None,
     for name, items in groups(project, outs, remote, False).items():
         _, rem = open_named(project, name or None, opener)
         total = total + transfer.fetch(project.cache, rem, items, jobs, progress)
-    return SyncResult(total, runs)
+    return SyncResult(_set_aside(project, total), runs)
 
 
 def _run_cache_outs(index: Index, selection: Selection) -> list[Tracked]:

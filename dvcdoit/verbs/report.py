@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from dvcdoit.core.errors import CheckoutError
 
 if TYPE_CHECKING:  # NOTE: types only; importing sync/transfer costs start-up of every command
+    from dvcdoit.storage.quarantine import Corruption
     from dvcdoit.storage.transfer import TransferResult
+    from dvcdoit.storage.verify import VerifyResult
     from dvcdoit.verbs.cloud import SyncResult
 
 STATUS_LEN = 20
@@ -29,6 +31,46 @@ def summary(stats: Iterable[tuple[str, int]]) -> str:
     return words[0] if words else ""
 
 
+def corruption_line(c: Corruption) -> str:
+    """One ``ERROR:`` line for a corrupt cache object and what became of it, e.g.
+    ``ERROR: cache object '.dvc/cache/files/md5/ab/cd…' for 'data/x.csv' is corrupted (its md5
+    is 12…); moved to '.dvc/cache/quarantine/abcd….12…'``."""
+    what = (f"is not a valid directory manifest ({c.problem})" if c.problem
+            else f"is corrupted (its md5 is {c.actual})")
+    name = f" for '{c.name}'" if c.name else ""
+    if c.moved_to is not None:
+        fate = f"; moved to '{c.moved_to}'"
+    else:
+        fate = f"; could not move it aside: {c.error}" if c.error else ""
+    return f"ERROR: cache object '{c.path}'{name} {what}{fate}"
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def verify_lines(res: VerifyResult, repair: bool) -> tuple[list[str], int]:
+    """Lines and exit code (1 if any object is bad) of ``cache verify``.
+
+    One line per file that is not an object (``WARNING:``), per bad object and per
+    unreadable one (``ERROR:``), then ``N objects verified, K corrupted`` with what to do.
+    """
+    lines = [f"WARNING: '{path}' is not a cache object; skipped" for path in res.skipped]
+    lines += [corruption_line(c) for c in res.corrupted]
+    lines += [f"ERROR: cannot read cache object '{path}': {why}" for path, why in res.unreadable]
+    text = f"{_count(res.checked, 'object')} verified, {len(res.corrupted)} corrupted"
+    if res.unreadable:
+        text += f", {len(res.unreadable)} unreadable"
+    if res.missing:
+        text += f", {len(res.missing)} missing (run 'dvcdoit pull' to get them)"
+    if res.corrupted and repair:
+        text += ("; the corrupted objects were moved aside: restore them with 'dvcdoit pull' "
+                 "or by adding their files again")
+    elif res.corrupted:
+        text += "; run 'dvcdoit cache verify --repair' to move the corrupted objects aside"
+    return [*lines, text], 0 if res.ok else 1
+
+
 def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str, int]] = (),
                     runs: TransferResult | None = None) -> list[str]:
     """Lines for a push/fetch/pull result, in DVC's wording.
@@ -41,13 +83,14 @@ def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str
         lines.append("WARNING: Some of the cache files do not exist neither locally nor on remote."
                      " Missing cache files:")
         lines.extend(f"name: {name}, {hi.name}: {hi.value}" for name, hi in result.missing)
+    lines.extend(corruption_line(c) for c in result.corrupted)
     failed = list(result.failed) + list(runs.failed if runs else ())
     lines.extend(f"ERROR: failed to transfer '{name}' ({hi.value}) - {reason}"
                  for name, hi, reason in failed)
     moved = len(result.transferred) + (len(runs.transferred) if runs else 0)
     text = summary([(_VERB_DONE[verb], moved), *extra])
     lines.append(text or "Everything is up to date.")
-    bad = len(failed) + len(result.missing)
+    bad = len(failed) + len(result.missing) + len(result.corrupted)
     if bad:
         what = {"push": "push data to", "fetch": "fetch data from", "pull": "pull data from"}[verb]
         lines.append(f"ERROR: failed to {what} the cloud - {bad} files failed to "

@@ -39,8 +39,14 @@ class Remote(Protocol):
         """Return the subset of ``relpaths`` present on the remote, checked in batches."""
         ...
 
-    def upload(self, local_path: Path, relpath: str) -> None:
-        """Store the file ``local_path`` at ``relpath`` so it appears complete or not at all."""
+    def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
+        """Store the file ``local_path`` at ``relpath`` so it appears complete or not at all.
+
+        With ``md5``, the bytes are hashed as they are read for the upload and stored under
+        ``relpath`` only if they hash to ``md5``; otherwise nothing appears at ``relpath`` and
+        :class:`~dvcdoit.core.errors.ObjectCorruptError` (carrying the digest they do have)
+        is raised. So a tampered cache object never reaches a remote under a valid name.
+        """
         ...
 
     def download(self, relpath: str, dest: Path) -> str | None:

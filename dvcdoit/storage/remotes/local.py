@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 from collections.abc import Iterable
@@ -12,8 +13,34 @@ from dvcdoit.core import fsutil
 from dvcdoit.core.errors import RemoteError
 from dvcdoit.core.hashing import check_relpath
 from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes.gate import refusal
 
 _HASH_ON_THE_WAY = 8 << 20  # NOTE: below this a second thread costs more than a re-read
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Create ``path`` (0o444, must not exist) holding ``data``; removed again on any error."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    os.close(fd)
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """Everything in ``fd`` from here: one read when the file still has ``size`` bytes or fewer."""
+    data = os.read(fd, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]  # NOTE: it grew since the fstat; read on to the end
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _refuse_escape(url: str, relpath: str) -> None:
@@ -68,8 +95,11 @@ class LocalRemote:
     def _tmp(self, parent: str) -> str:
         return f"{parent}/{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
 
-    def upload(self, local_path: Path, relpath: str) -> None:
+    def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
         """Copy ``local_path`` to ``relpath`` through a temp file created read-only, then rename.
+
+        With ``md5`` the bytes are hashed on the way (:meth:`_copy_verified`) and a temp file
+        that does not match is removed before it gets the name.
 
         NOTE: string paths, one makedirs per parent, the temp file created 0o444 (no chmod):
         per-object overhead is what limits pushing many small files.
@@ -82,13 +112,43 @@ class LocalRemote:
             if parent not in self._dirs_made:
                 os.makedirs(parent, exist_ok=True)
                 self._dirs_made.add(parent)
-            self._copy(os.fspath(local_path), tmp, 0o444)
+            if md5 is None:
+                self._copy(os.fspath(local_path), tmp, 0o444)
+            else:
+                self._copy_verified(os.fspath(local_path), tmp, md5, relpath)
             os.replace(tmp, dest)
         except OSError as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             msg = f"remote {self.url}: cannot upload {relpath}: {exc.strerror or exc}"
             raise RemoteError(msg) from None
+
+    def _copy_verified(self, src: str, tmp: str, md5: str, relpath: str) -> None:
+        """Create ``tmp`` (0o444) with ``src``'s bytes if they hash to ``md5``, else raise.
+
+        A small file is read once into memory, hashed, and only then written, so a mismatch
+        writes nothing. A large one is copied by the kernel while this thread hashes the
+        copy as it lands (:func:`fsutil.copy_hashed`): the digest is of the temp file's own
+        bytes, at about the cost of one md5 pass; a mismatch removes the temp file.
+        """
+        fd = os.open(src, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
+            small = size < _HASH_ON_THE_WAY
+            data = _read_all(fd, size) if small else b""
+        finally:
+            os.close(fd)
+        if small:
+            actual = hashlib.md5(data).hexdigest()
+            if actual == md5:
+                _write_new(tmp, data)
+                return
+        else:
+            actual = fsutil.copy_hashed(src, tmp, 0o444)[0]
+            if actual == md5:
+                return
+            os.unlink(tmp)
+        raise refusal(self.url, relpath, actual, md5)
 
     def download(self, relpath: str, dest: Path) -> str | None:
         """Copy the object to ``dest``; :class:`RemoteObjectMissing` if it is not there.

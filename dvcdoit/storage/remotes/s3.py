@@ -12,6 +12,7 @@ and are never put in messages.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import posixpath
@@ -33,6 +34,7 @@ from dvcdoit.core import fsutil
 from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig, parse_bool
 from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes.gate import GateKeeper, Refuse, content_md5, refusal
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 32 * 1024 * 1024
@@ -87,7 +89,9 @@ class S3Remote:
         workers = max(4, jobs or 8)
         self.transfer_config = TransferConfig(
             multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK,
-            max_concurrency=workers, use_threads=True)
+            max_concurrency=workers, use_threads=True,
+            preferred_transfer_client="classic")  # NOTE: the classic one emits the gate's hook
+        self._gates = GateKeeper.for_s3(client)
 
     @classmethod
     def from_config(cls, cfg: RemoteConfig) -> S3Remote:
@@ -335,27 +339,35 @@ class S3Remote:
             return sorted(self._list(prefix)[0])
 
     # -- data ------------------------------------------------------------------------------
-    def upload(self, local_path: Path, relpath: str) -> None:
-        """One PutObject for small files, a parallel multipart upload for large ones (atomic in S3)."""
+    def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
+        """One PutObject for small files, a parallel multipart upload for large ones (atomic in S3).
+
+        With ``md5``, verified before S3 names the object (:mod:`~dvcdoit.storage.remotes.gate`).
+        """
         key = self._key(relpath)
         with self._errors("upload", relpath):
-            self._upload(local_path, relpath, key)
+            self._upload(local_path, relpath, key, md5)
 
-    def _upload(self, local_path: Path, relpath: str, key: str) -> None:
+    def _upload(self, local_path: Path, relpath: str, key: str, md5: str | None) -> None:
+        refuse = functools.partial(refusal, self.url, relpath, md5=md5 or "")
+        whole = functools.partial(self._retry, lambda: self.client.upload_file(
+            str(local_path), self.bucket, key, ExtraArgs=self.extra_args or None,
+            Config=self.transfer_config), "upload", relpath)
         try:
             if os.path.getsize(local_path) < MULTIPART_THRESHOLD:
-                def put() -> None:
-                    with open(local_path, "rb") as f:
-                        self.client.put_object(Bucket=self.bucket, Key=key, Body=f,
-                                               **self.extra_args)
-                self._retry(put, "upload", relpath)
+                self._retry(lambda: self._put(local_path, key, md5, refuse), "upload", relpath)
+            elif md5 is None:
+                whole()
             else:
-                self._retry(lambda: self.client.upload_file(
-                    str(local_path), self.bucket, key, ExtraArgs=self.extra_args or None,
-                    Config=self.transfer_config), "upload", relpath)
+                self._gates.run((self.bucket, key), local_path, md5, refuse, whole)
         except boto3.exceptions.S3UploadFailedError:
             msg = f"remote {self.url}: upload {relpath} failed"
             raise RemoteError(msg) from None
+
+    def _put(self, local_path: Path, key: str, md5: str | None, refuse: Refuse) -> None:
+        with open(local_path, "rb") as f:
+            check = {"ContentMD5": content_md5(f, md5, refuse)} if md5 is not None else {}
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=f, **self.extra_args, **check)
 
     def download(self, relpath: str, dest: Path) -> str | None:
         """One GetObject streamed to ``dest``, or parallel ranged GETs for an object over the
