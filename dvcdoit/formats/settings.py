@@ -100,7 +100,8 @@ def listing(dvc_dir: Path, level: str | None = None) -> list[Found]:
     found = []
     for lv in [level] if level else list(cfg.LEVELS):
         path = cfg.config_file(dvc_dir, lv)
-        named, plain = [], []
+        named: list[Found] = []
+        plain: list[Found] = []
         for key, body in cfg.read_file(path).items():
             m = _NAMED.match(key)
             prefix = f"{m.group(1)}.{m.group(2)}" if m else key
