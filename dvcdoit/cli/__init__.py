@@ -28,6 +28,7 @@ _FAMILIES = {
     "remote": ("remote",),
     "transfer": ("push", "pull", "fetch"),
     "stage": ("run", "stage", "repro", "dag", "migrate"),
+    "gc": ("gc",),
 }
 
 

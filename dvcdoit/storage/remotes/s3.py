@@ -17,7 +17,7 @@ import os
 import posixpath
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -32,7 +32,7 @@ from boto3.s3.transfer import TransferConfig
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig, parse_bool
-from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 32 * 1024 * 1024
@@ -333,6 +333,17 @@ class S3Remote:
         """Every object below ``prefix`` (e.g. ``runs/``), sorted."""
         with self._errors("list", prefix):
             return sorted(self._list(prefix)[0])
+
+    def delete(self, relpaths: Sequence[str]) -> None:
+        """Object relpaths only (validated first), 1,000 per ``DeleteObjects`` request, in order."""
+        check_deletable(self.url, relpaths)
+        for k in range(0, len(relpaths), 1000):
+            keys = {"Objects": [{"Key": self._key(r)} for r in relpaths[k:k + 1000]], "Quiet": True}
+            with self._errors("delete", relpaths[k]):
+                errors = self.client.delete_objects(Bucket=self.bucket, Delete=keys).get("Errors")
+            if errors:
+                msg = f"remote {self.url}: delete {errors[0].get('Key')} failed: {errors[0].get('Code')}"
+                raise RemoteError(msg)
 
     # -- data ------------------------------------------------------------------------------
     def upload(self, local_path: Path, relpath: str) -> None:
