@@ -83,7 +83,8 @@ class _Used:
         if not hi.isdir or hi.value in self.expanded:
             return
         try:
-            entries = self.cache.read_manifest(hi)
+            members = (store.manifest_oids(self.cache.root, hi.value) if not hi.legacy
+                       else [e.md5 for e in self.cache.read_manifest(hi)])
         except ObjectMissingError:
             if not strict:
                 return
@@ -97,7 +98,7 @@ class _Used:
                    f"corrupt; delete it and run 'dvcdoit fetch {where}' before gc")
             raise GcError(msg) from None
         self.expanded.add(hi.value)
-        self.oids.update(e.md5 for e in entries)
+        self.oids.update(members)
 
 
 def _run_entries(index: Index) -> Iterable[LockEntry]:
