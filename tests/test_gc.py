@@ -345,3 +345,52 @@ def test_prompt_is_dvcs_and_no_means_nothing_deleted(dvcdoit: Runner, tmp_path: 
                           capture_output=True, text=True, env=env, cwd=repo, check=False)
     assert proc.returncode == 0 and proc.stdout.startswith(
         "Are you sure you want to proceed? [y/n]: Removed 4 objects from repo cache.\n")
+
+
+def test_a_kill_mid_gc_keeps_every_kept_object_and_a_rerun_finishes(dvcdoit: Runner,
+                                                                    tmp_path: Path) -> None:
+    """kill -9 while gc deletes: kept objects all stay, and a manifest never outlives members.
+
+    (tests/faults/killer.py does not exist yet; this is gc's own kill test.)
+    """
+    import signal
+    import time
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    dvcdoit("init", cwd=repo)
+    write_tree(repo, {f"data/f{i}.txt": f"kept {i}\n" for i in range(500)})
+    dvcdoit("add", "data", cwd=repo)
+    cache = ObjectCache(repo / ".dvc/cache")
+    kept = set(store.list_cache(cache.root))
+    manifests, members = [], []
+    for d in range(40):
+        entries = []
+        for i in range(50):
+            data = f"unused {d}/{i}\n".encode()
+            hi = HashInfo(MD5, md5_bytes(data))
+            cache.add_bytes(data, hi)
+            entries.append(ManifestEntry(f"f{i}", hi.value))
+            members.append(cache.path_for(hi))
+        manifests.append(cache.path_for(cache.add_manifest(entries)))
+    env = {**os.environ, **DVC_ENV}
+    proc = subprocess.Popen([sys.executable, "-m", "dvcdoit", "gc", "-w", "-f"], cwd=repo,
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # NOTE: the group holds gc's workers too
+    violations = 0
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        gone_member = any(not p.exists() for p in members[::97])
+        if gone_member and any(p.exists() for p in manifests):
+            violations += 1
+        if gone_member:
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert violations == 0, "a member went while a manifest was still there"
+    left = set(store.list_cache(cache.root))
+    assert kept <= left
+    assert not any(p.exists() for p in manifests) or all(p.exists() for p in members)
+    res = dvcdoit("gc", "-w", "-f", cwd=repo)
+    assert res.returncode == 0 and set(store.list_cache(cache.root)) == kept
