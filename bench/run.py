@@ -1,7 +1,7 @@
 """dvcdoit against real DVC 3.67.1, workload by workload: ``python bench/run.py [--quick]``.
 
 Installs ``dvc[s3]==3.67.1`` into a venv of its own when none is found (``DVCDOIT_DVC_BIN``,
-``~/venvs/dvc``, ``.venv-dvc``), generates the workloads W1–W7 of issue 4, runs dvcdoit and
+``~/venvs/dvc``, ``.venv-dvc``), generates the workloads W1–W7 of issue 4 and W8 (gc, issue 14), runs dvcdoit and
 DVC on each, alternating, several runs each, prints the median times and the ratio for every
 row plus the physical limits of the machine, and writes the results into docs/benchmarks.md
 (between ``<!-- bench:begin -->`` and ``<!-- bench:end -->``; the rest of the file is kept).
@@ -34,6 +34,7 @@ from harness import (
     remove_tree,
     tool_version,
 )
+from gcbench import w8_gc
 from s3bench import w6_s3
 from workloads import (
     FULL,
@@ -49,7 +50,7 @@ from workloads import (
 )
 
 WORKLOADS = {"W7": w7_startup, "W1": w1_add_big, "W2": w2_add_tree, "W3": w3_status,
-             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline}
+             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc}
 
 
 def markers(key: str) -> tuple[str, str]:

@@ -33,20 +33,21 @@ class Sizes:
     runs: int
     s3_runs: int
     startup_runs: int
+    gc_objects: int = 200_000
 
     def describe(self) -> str:
         return (f"W1 {self.big_mib} MiB file; W2/W3/W5 {self.files:,} files of 1–4 KiB; "
                 f"W4 {self.stages} stages; W6 {self.s3_files:,} files and a {self.s3_big_mib} MiB "
                 f"file; {self.runs} runs per measurement ({self.s3_runs} on S3, "
-                f"{self.startup_runs} for start-up)")
+                f"{self.startup_runs} for start-up); W8 {self.gc_objects:,} objects")
 
 
 FULL = Sizes(big_mib=1024, files=20000, stages=50, s3_files=20000, s3_big_mib=1024, runs=3,
              s3_runs=1, startup_runs=10)
 QUICK = Sizes(big_mib=128, files=2000, stages=20, s3_files=500, s3_big_mib=64, runs=3,
-              s3_runs=1, startup_runs=7)
+              s3_runs=1, startup_runs=7, gc_objects=20_000)
 TINY = Sizes(big_mib=8, files=200, stages=5, s3_files=100, s3_big_mib=8, runs=2, s3_runs=1,
-             startup_runs=3)  # a smoke test of the benchmark itself (--tiny)
+             startup_runs=3, gc_objects=2_000)  # a smoke test of the benchmark itself (--tiny)
 
 
 @dataclass

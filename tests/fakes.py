@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dvcdoit.core.errors import RemoteError
-from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.gate import refusal
 
 
@@ -27,7 +27,8 @@ class MemoryRemote:
         self.objects: dict[str, bytes] = {}
         self.fail_uploads: set[str] = set()
         self.fail_downloads: set[str] = set()
-        self.calls: dict[str, int] = {"exists_many": 0, "upload": 0, "download": 0, "walk": 0}
+        self.calls: dict[str, int] = {"exists_many": 0, "upload": 0, "download": 0, "walk": 0,
+                                  "delete": 0}
         self.log: list[str] = []
         self._lock = threading.Lock()
 
@@ -67,3 +68,11 @@ class MemoryRemote:
     def walk(self, prefix: str) -> list[str]:
         self._count("walk")
         return sorted(r for r in self.objects if r.startswith(prefix))
+
+    def delete(self, relpaths: Sequence[str]) -> None:
+        self._count("delete")
+        check_deletable(self.url, relpaths)
+        with self._lock:
+            for rel in relpaths:
+                self.objects.pop(rel, None)
+                self.log.append(f"delete {rel}")

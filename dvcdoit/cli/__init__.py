@@ -30,6 +30,7 @@ _FAMILIES = {
     "transfer": ("push", "pull", "fetch"),
     "stage": ("run", "stage", "repro", "dag", "migrate"),
     "cache": ("cache",),
+    "gc": ("gc",),
 }
 
 

@@ -144,8 +144,11 @@ class Project:
         """Every ``*.dvc`` file in the repo (skips ``.git``, ``.dvc``, ignored dirs and outputs)."""
         return self.scan()[0]
 
-    def scan(self) -> tuple[list[Path], list[Path]]:
+    def scan(self, strict: bool = False) -> tuple[list[Path], list[Path]]:
         """Walk the repo once: ``(*.dvc files, dvc.yaml files with the root one first)``.
+
+        A directory that cannot be listed is skipped, or with ``strict`` (gc, which must not
+        act on a partial view) a :class:`PathError` naming it.
 
         NOTE: a directory ``X`` next to ``X.dvc`` is an output, and DVC files never live inside
         outputs, so it is not descended into; that keeps this walk cheap in data-heavy repos.
@@ -157,7 +160,11 @@ class Project:
             top = stack.pop()
             try:
                 entries = list(os.scandir(top))
-            except OSError:
+            except OSError as exc:
+                if strict and not isinstance(exc, FileNotFoundError):
+                    msg = (f"cannot list '{self.rel(top)}': {exc.strerror}; every directory of "
+                           "the repo must be readable to tell which objects are used")
+                    raise PathError(msg) from None
                 continue
             names = {e.name for e in entries}
             for e in entries:

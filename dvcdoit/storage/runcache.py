@@ -105,6 +105,18 @@ class RunCache:
         except (OSError, DvcDoitError):
             return None  # NOTE: a damaged run-cache entry only means "not restorable"
 
+    def load_all(self, key: str) -> list[LockEntry]:
+        """Every readable entry stored under ``key`` (temp files and damaged entries skipped)."""
+        key_dir = self.dir / key[:2] / key
+        out: list[LockEntry] = []
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(key_dir) as it:
+            for e in it:
+                if e.name.startswith(".") or not e.is_file():
+                    continue
+                with contextlib.suppress(OSError, DvcDoitError):
+                    out.append(parse_entry(_yaml.loads(Path(e.path).read_bytes(), e.path), e.path))
+        return out
+
     def names(self) -> list[str]:
         """The names (``runs/…``) of every stored entry, sorted; stray files are skipped."""
         out: list[str] = []

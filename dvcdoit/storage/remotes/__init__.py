@@ -8,12 +8,31 @@ loaded only when an S3 remote is opened.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig
+
+OBJECT_DIR = "files/md5"
+"""Where DVC 3 objects live below a cache or remote root."""
+
+_OBJECT_RELPATH = re.compile(r"files/md5/[0-9a-f]{2}/[0-9a-f]{30}(?:\.dir)?")
+
+
+def is_object_relpath(relpath: str) -> bool:
+    """True if ``relpath`` names a DVC 3 object: ``files/md5/<2 hex>/<30 hex>[.dir]``."""
+    return _OBJECT_RELPATH.fullmatch(relpath) is not None
+
+
+def check_deletable(url: str, relpaths: Sequence[str]) -> None:
+    """Refuse (one :class:`RemoteError`) to delete anything but DVC 3 object relpaths."""
+    bad = next((r for r in relpaths if not is_object_relpath(r)), None)
+    if bad is not None:
+        msg = f"remote {url}: refusing to delete {bad!r}: not a DVC object path ({OBJECT_DIR}/xx/…)"
+        raise RemoteError(msg)
 
 
 class RemoteObjectMissing(RemoteError):  # noqa: N818 - reads as a fact, like FileNotFoundError
@@ -62,6 +81,14 @@ class Remote(Protocol):
         """Return the relpaths of every object below ``prefix`` (e.g. ``runs/``)."""
         ...
 
+    def delete(self, relpaths: Sequence[str]) -> None:
+        """Delete the objects at ``relpaths``, in order; one already gone is fine.
+
+        Only object relpaths (``files/md5/ab/cdef…``, see :func:`check_deletable`) are
+        accepted: gc is the one caller, and nothing else on a remote is ever deleted.
+        """
+        ...
+
 
 def open_remote(cfg: RemoteConfig) -> Remote:
     """Return the backend for ``cfg``: a local directory, or S3 (``s3://bucket/prefix``)."""
@@ -79,4 +106,5 @@ def open_remote(cfg: RemoteConfig) -> Remote:
     raise ConfigError(msg)
 
 
-__all__ = ["Remote", "RemoteObjectMissing", "open_remote"]
+__all__ = ["OBJECT_DIR", "Remote", "RemoteObjectMissing", "check_deletable", "is_object_relpath",
+           "open_remote"]

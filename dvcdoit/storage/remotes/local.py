@@ -6,13 +6,13 @@ import contextlib
 import hashlib
 import itertools
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import RemoteError
 from dvcdoit.core.hashing import check_relpath
-from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.gate import refusal
 
 _HASH_ON_THE_WAY = 8 << 20  # NOTE: below this a second thread costs more than a re-read
@@ -180,3 +180,14 @@ class LocalRemote:
                     continue
                 out.append(fsutil.relpath_posix(os.path.join(dirpath, name), self.root))
         return sorted(out)
+
+    def delete(self, relpaths: Sequence[str]) -> None:
+        """Unlink each object (validated first: object relpaths only); one already gone is fine."""
+        check_deletable(self.url, relpaths)
+        for rel in relpaths:
+            try:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{self._root}/{rel}")
+            except OSError as exc:
+                msg = f"remote {self.url}: cannot delete {rel}: {exc.strerror or exc}"
+                raise RemoteError(msg) from None

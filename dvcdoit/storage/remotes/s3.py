@@ -18,7 +18,7 @@ import os
 import posixpath
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,10 +31,11 @@ import botocore.session
 from boto3.s3.transfer import TransferConfig
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import ConfigError, RemoteError
-from dvcdoit.formats.config import RemoteConfig, parse_bool
-from dvcdoit.storage.remotes import RemoteObjectMissing
+from dvcdoit.core.errors import RemoteError
+from dvcdoit.formats.config import RemoteConfig
+from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.gate import GateKeeper, Refuse, content_md5, refusal
+from dvcdoit.storage.remotes.s3client import client_for, no_credentials
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 32 * 1024 * 1024
@@ -43,10 +44,6 @@ HEAD_BATCH_LIMIT = 2  # NOTE: a prefix with more objects to check than this is l
 _STREAM_CHUNK = 1024 * 1024
 _RETRIES = 5
 MAX_ATTEMPTS = 6  # NOTE: botocore "standard" mode: jittered exponential back-off, capped at 20 s
-_EXTRA_ARGS = {"sse": "ServerSideEncryption", "sse_kms_key_id": "SSEKMSKeyId",
-               "sse_customer_algorithm": "SSECustomerAlgorithm", "sse_customer_key": "SSECustomerKey",
-               "acl": "ACL", "grant_read": "GrantRead", "grant_read_acp": "GrantReadACP",
-               "grant_write_acp": "GrantWriteACP", "grant_full_control": "GrantFullControl"}
 _TRANSIENT = (botocore.exceptions.ConnectionError, botocore.exceptions.ReadTimeoutError,
               botocore.exceptions.ResponseStreamingError, botocore.exceptions.IncompleteReadError,
               ConnectionError, TimeoutError)  # NOTE: a body cut short is IncompleteReadError
@@ -62,13 +59,6 @@ T = TypeVar("T")
 def _code(exc: botocore.exceptions.ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "")) or str(
         exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", "?"))
-
-
-def _no_credentials(name: str, url: str) -> str:
-    return (f"remote '{name}' ({url}): no AWS credentials found; set them with "
-            f"'dvcdoit remote modify --local {name} access_key_id ID' and '... "
-            "secret_access_key KEY', or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or an AWS "
-            f"profile ('dvcdoit remote modify {name} profile PROFILE')")
 
 
 class S3Remote:
@@ -95,53 +85,9 @@ class S3Remote:
 
     @classmethod
     def from_config(cls, cfg: RemoteConfig) -> S3Remote:
-        """Build the client from ``cfg``'s options (endpointurl, region, profile, keys, TLS, timeouts)."""
-        parts = urlsplit(cfg.url)
-        if not parts.netloc:
-            msg = f"remote '{cfg.name}': url {cfg.url!r} has no bucket; expected s3://bucket/prefix"
-            raise ConfigError(msg)
-        opt = cfg.options
-        where = f"remote '{cfg.name}'"
-        core = botocore.session.Session(profile=opt.get("profile"))
-        if "credentialpath" in opt:
-            core.set_config_variable("credentials_file", opt["credentialpath"])
-        if "configpath" in opt:
-            core.set_config_variable("config_file", opt["configpath"])
-        session = boto3.session.Session(
-            aws_access_key_id=opt.get("access_key_id"),
-            aws_secret_access_key=opt.get("secret_access_key"),
-            aws_session_token=opt.get("session_token"),
-            region_name=opt.get("region"), botocore_session=core)
-        jobs = cfg.jobs or 4 * (os.cpu_count() or 1)
-        attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")  # NOTE: botocore's own knob, as DVC
-        conf_kwargs: dict[str, Any] = {
-            "retries": {"total_max_attempts": int(attempts) if attempts.isdigit() else MAX_ATTEMPTS,
-                        "mode": "standard"},
-            "max_pool_connections": max(10, jobs + 4),
-        }
-        for key in ("read_timeout", "connect_timeout"):
-            if key in opt:
-                conf_kwargs[key] = float(opt[key])
-        anonymous = parse_bool(opt.get("allow_anonymous_login", "false"), where)
-        try:
-            creds = session.get_credentials()
-        except _BOTO as exc:  # NOTE: a broken profile or credentials file, named by botocore
-            msg = f"remote '{cfg.name}' ({cfg.url}): cannot load AWS credentials: {exc}"
-            raise RemoteError(msg) from None
-        if creds is None and anonymous:
-            conf_kwargs["signature_version"] = botocore.UNSIGNED
-        elif creds is None:
-            raise RemoteError(_no_credentials(cfg.name, cfg.url))
-        verify: bool | str = True
-        if "ssl_verify" in opt:
-            raw = opt["ssl_verify"]
-            verify = raw if raw.lower() not in ("true", "false") else raw.lower() == "true"
-        client = session.client(
-            "s3", endpoint_url=opt.get("endpointurl"),
-            use_ssl=parse_bool(opt.get("use_ssl", "true"), where), verify=verify,
-            config=botocore.config.Config(**conf_kwargs))
-        extra = {arg: opt[key] for key, arg in _EXTRA_ARGS.items() if key in opt}
-        return cls(parts.netloc, parts.path, client, jobs=cfg.jobs, extra_args=extra,
+        """Build the client from ``cfg``'s options (:func:`~dvcdoit.storage.remotes.s3client.client_for`)."""
+        bucket, prefix, client, extra = client_for(cfg, MAX_ATTEMPTS)
+        return cls(bucket, prefix, client, jobs=cfg.jobs, extra_args=extra,
                    url=cfg.url.rstrip("/"), name=cfg.name)
 
     def _key(self, relpath: str) -> str:
@@ -150,7 +96,7 @@ class S3Remote:
     def _fail(self, action: str, relpath: str, exc: Exception) -> RemoteError:
         """One line naming the remote, the object, what went wrong and, where known, the fix."""
         if isinstance(exc, botocore.exceptions.NoCredentialsError):
-            return RemoteError(_no_credentials(self.name or "NAME", self.url))
+            return RemoteError(no_credentials(self.name or "NAME", self.url))
         if isinstance(exc, botocore.exceptions.ClientError):
             detail = _code(exc)
             if detail in _BAD_KEYS:
@@ -337,6 +283,17 @@ class S3Remote:
         """Every object below ``prefix`` (e.g. ``runs/``), sorted."""
         with self._errors("list", prefix):
             return sorted(self._list(prefix)[0])
+
+    def delete(self, relpaths: Sequence[str]) -> None:
+        """Object relpaths only (validated first), 1,000 per ``DeleteObjects`` request, in order."""
+        check_deletable(self.url, relpaths)
+        for k in range(0, len(relpaths), 1000):
+            keys = {"Objects": [{"Key": self._key(r)} for r in relpaths[k:k + 1000]], "Quiet": True}
+            with self._errors("delete", relpaths[k]):
+                errors = self.client.delete_objects(Bucket=self.bucket, Delete=keys).get("Errors")
+            if errors:
+                msg = f"remote {self.url}: delete {errors[0].get('Key')} failed: {errors[0].get('Code')}"
+                raise RemoteError(msg)
 
     # -- data ------------------------------------------------------------------------------
     def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
