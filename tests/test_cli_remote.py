@@ -28,9 +28,11 @@ def test_render_transfer() -> None:
         "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:",
         "name: c, md5: b1946ac92492d2347c6235b4d2611184",
         "ERROR: failed to transfer 'b' (591785b794601e212b260e25925636fd) - boom",
-        "1 file fetched",
         "ERROR: failed to fetch data from the cloud - 2 files failed to download",
-    ]
+    ]  # NOTE: no "1 file fetched": DVC's error replaces its summary
+    only_missing = TransferResult(transferred=(("a", A),), missing=(("c", A),))
+    assert render_transfer(only_missing, "push")[2:] == [
+        "1 file pushed", "ERROR: failed to push data to the cloud - 1 files failed to upload"]
     assert sync_lines("fetch", SyncResult(bad))[1] == 1
 
 

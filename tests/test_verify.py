@@ -99,7 +99,7 @@ def _push_refuses_and_recovers(repo: Path, dvcdoit: Runner, objects: Callable[[]
     _tamper(repo, b)
     quarantined = f".dvc/cache/quarantine/{b}.{BAD_MD5}"
     proc = dvcdoit("push", check=False)
-    assert (proc.returncode, proc.stdout) == (1, "3 files pushed\n"), proc.stderr
+    assert (proc.returncode, proc.stdout) == (1, ""), proc.stderr  # NOTE: as DVC, no summary
     assert proc.stderr == (
         f"ERROR: cache object '{_obj(b)}' for 'data/b.txt' is corrupted (its md5 is {BAD_MD5}); "
         f"moved to '{quarantined}'\n"
@@ -143,7 +143,7 @@ def _push_with_tampered_manifest(repo: Path, dvcdoit: Runner, objects: Callable[
     _tamper(repo, dir_oid, evil)
     quarantined = f".dvc/cache/quarantine/{dir_oid}.{_md5(evil)}"
     proc = dvcdoit("push", check=False)
-    assert (proc.returncode, proc.stdout) == (1, "1 file pushed\n"), proc.stderr
+    assert (proc.returncode, proc.stdout) == (1, ""), proc.stderr
     assert proc.stderr == (
         f"ERROR: cache object '{_obj(dir_oid)}' for 'data' is corrupted (its md5 is "
         f"{_md5(evil)}); moved to '{quarantined}'\n"
@@ -394,7 +394,7 @@ def test_s3_single_put_is_hashed_first_and_sent_with_content_md5(
     src = tmp_path / "src"
     src.write_bytes(b"payload")
     good, wrong = _md5(b"payload"), _md5(b"other")
-    s3_proxy.reset_counts()
+    s3_proxy.clear()
     with pytest.raises(ObjectCorruptError, match=f"its bytes hash to {good}, not {wrong}$"):
         remote.upload(src, f"files/md5/{wrong[:2]}/{wrong[2:]}", wrong)
     assert s3_proxy.total == 0
@@ -422,7 +422,7 @@ def test_s3_multipart_upload_completes_only_if_the_file_matches(
     src.write_bytes(bytes(range(256)) * (12 * MIB // 256))
     good = _md5(src.read_bytes())
     wrong = _md5(b"what the .dvc file says")
-    s3_proxy.reset_counts()
+    s3_proxy.clear()
     with pytest.raises(ObjectCorruptError, match=f"its bytes hash to {good}, not {wrong}$"):
         remote.upload(src, f"files/md5/{wrong[:2]}/{wrong[2:]}", wrong)
     assert s3_proxy.counts.get("PUT") == 3  # the parts went up, and then...

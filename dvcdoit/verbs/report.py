@@ -88,8 +88,8 @@ def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str
     lines.extend(f"ERROR: failed to transfer '{name}' ({hi.value}) - {reason}"
                  for name, hi, reason in failed)
     moved = len(result.transferred) + (len(runs.transferred) if runs else 0)
-    text = summary([(_VERB_DONE[verb], moved), *extra])
-    lines.append(text or "Everything is up to date.")
+    if not failed and not result.corrupted:  # NOTE: DVC's summary is skipped by its error
+        lines.append(summary([(_VERB_DONE[verb], moved), *extra]) or "Everything is up to date.")
     bad = len(failed) + len(result.missing) + len(result.corrupted)
     if bad:
         what = {"push": "push data to", "fetch": "fetch data from", "pull": "pull data from"}[verb]
