@@ -329,7 +329,13 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
         except DvcDoitError as exc:
             raise InvalidDodoFile(str(exc)) from None
         if ours_in_dodo:
-            self.namespace[DODO_KEY] = run_  # NOTE: the dodo's creators find the run there
+            # NOTE: the dodo's creators find the run in their module's namespace, which
+            # ``self.namespace`` (doit's copy of it) is not: without it they would open a
+            # session of their own, whose repo lock collides with this one's
+            self.namespace[DODO_KEY] = run_
+            module_ns = _star_importer()
+            if module_ns is not None:
+                module_ns[DODO_KEY] = run_
         user = super().load_tasks(cmd, pos_args) if self.namespace else []
         _notes(cmd, pos_args, run_.session)
         if ours_in_dodo:
