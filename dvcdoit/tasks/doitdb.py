@@ -13,7 +13,6 @@ only when the DB file exists and holds doit's ``ignore:`` key at all (one read o
 
 from __future__ import annotations
 
-import configparser
 import importlib
 import sys
 from collections.abc import Sequence
@@ -29,6 +28,8 @@ def user_settings(cwd: Path) -> dict[str, Any]:
     found: dict[str, Any] = {}
     cfg = cwd / "doit.cfg"
     if cfg.is_file():
+        import configparser  # NOTE: imported when used: start-up of status
+
         parser = configparser.ConfigParser()
         try:
             parser.read(cfg)
