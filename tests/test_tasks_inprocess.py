@@ -72,7 +72,7 @@ def test_task_dicts_carry_the_session_and_options(session: Session) -> None:
     assert [d["name"] for d in dicts] == ["copy"]
     action, args = dicts[0]["actions"][0]
     assert action is stage_action
-    assert args == [session, "copy", True, False]
+    assert args == [session, "copy", True, False, True]  # force, run-cache, reasons
     assert (session.root / ".dvc" / "tmp").is_dir()
 
 

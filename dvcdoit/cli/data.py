@@ -135,4 +135,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     blocks, tracked = status_blocks(idx, selection)
     print(json.dumps(blocks) if args.json else "\n".join(render_status(blocks, tracked)))
+    if not args.json and not args.quiet:
+        from dvcdoit.tasks.doitdb import ignore_note, ignored_stages
+
+        for name in ignored_stages([n for n in idx.stage_order() if n in blocks]):
+            print(ignore_note(name))
     return 1 if (args.quiet and blocks) else 0

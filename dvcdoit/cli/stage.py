@@ -107,7 +107,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
         if not would:
             print("Data and pipelines are up to date.")
         return 0
-    if not args.force and not _doit_configured(Path.cwd()):
+    if not args.force and not args.verbose and not _doit_configured(Path.cwd()):
         # NOTE: the no-op fast path: the same checks doit's uptodate objects make, without
         # importing and setting up doit (about a third of a no-op run). Any change falls
         # through to doit, which checks again (cheap: the state DB remembers the hashes).
@@ -115,13 +115,16 @@ def cmd_repro(args: argparse.Namespace) -> int:
         with project.lock():
             settled = overview.up_to_date(index, order)
         if settled:
+            _ignore_notes(order)
             print("".join(f"-- repro:{n}\n" for n in order), end="")
             return 0
     from doit.doit_cmd import DoitMain
 
     from dvcdoit.tasks.loader import DvcDoitLoader, RunOptions
 
-    options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache)
+    _ignore_notes(index.graph.run_order(targets, args.single_item))
+    options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache,
+                         reasons=args.verbose, skips=args.verbose)
     argv = ["run", *(["-a"] if args.force else []), *(["-s"] if args.single_item else []),
             *(["-n", str(args.jobs)] if args.jobs else [])]
     argv += [f"repro:{t}" for t in targets] or ["repro"]
@@ -130,6 +133,14 @@ def cmd_repro(args: argparse.Namespace) -> int:
         # it today's (the PipeGuard of cli.run), as a default that doit's config files override
         main = DoitMain(DvcDoitLoader(session, options), extra_config={"run": {"outfile": sys.stdout}})
         return int(main.run(argv))
+
+
+def _ignore_notes(names: list[str]) -> None:
+    """One line per stage that ``doit ignore`` marked (doit prints only ``!! repro:x``)."""
+    from dvcdoit.tasks.doitdb import ignore_note, ignored_stages
+
+    for name in ignored_stages(names):
+        print(ignore_note(name))
 
 
 def _doit_configured(cwd: Path) -> bool:
@@ -213,6 +224,8 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-j", "--jobs", type=int, default=0, help="parallel stages (doit -n)")
     p.add_argument("--no-run-cache", action="store_true",
                    help="run stages even when the run-cache holds their outputs")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="say why each stage runs or is skipped")
     p.set_defaults(func=cmd_repro)
     p = sub.add_parser("dag", help="show the stage graph")
     p.add_argument("--mermaid", action="store_true")

@@ -227,7 +227,9 @@ def shell_command(line: str) -> list[str]:
     return [shell, *opts.get(base, []), "-c", line]
 
 
-def _execute(ws: Workspace, stage: StageDef, log: Log) -> None:
+def _execute(ws: Workspace, stage: StageDef, log: Log, capture: bool = False) -> None:
+    """Run each command line; with ``capture`` its stdout and stderr (merged, in order) go
+    to ``log`` as one text when it ends instead of to this process's file descriptors."""
     env = dict(os.environ)
     env.setdefault("DVC_ROOT", str(ws.root))
     env["DVC_STAGE"] = stage.addressing
@@ -236,7 +238,14 @@ def _execute(ws: Workspace, stage: StageDef, log: Log) -> None:
         log(f"> {line}")
         import subprocess  # NOTE: imported when used: start-up of status
 
-        rc = subprocess.call(shell_command(line), cwd=cwd, env=env)
+        if capture:
+            proc = subprocess.run(shell_command(line), cwd=cwd, env=env, check=False,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            if proc.stdout:
+                log(proc.stdout.decode(errors="replace").removesuffix("\n"))
+            rc = proc.returncode
+        else:
+            rc = subprocess.call(shell_command(line), cwd=cwd, env=env)
         if rc != 0:
             msg = f"failed to run: {line}, exited with {rc}"
             raise StageError(msg)
@@ -255,8 +264,12 @@ def _commit_outs(ws: Workspace, stage: StageDef) -> tuple[LockItem, ...]:
 
 
 def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = False,
-        use_run_cache: bool = True, log: Log = _quiet) -> LockEntry:
-    """Bring ``stage`` up to date (restore or run) and return its new lock entry (§8.2)."""
+        use_run_cache: bool = True, log: Log = _quiet, capture: bool = False) -> LockEntry:
+    """Bring ``stage`` up to date (restore or run) and return its new lock entry (§8.2).
+
+    ``capture`` hands the commands' output to ``log`` instead of letting them write to this
+    process's stdout and stderr (doit's parallel workers print each stage as one block).
+    """
     params = read_params(ws.root, stage)
     deps = _hash_deps(ws, stage, lock)
     if stage.frozen:
@@ -279,7 +292,7 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
             log(f"Stage '{stage.addressing}' is cached - skipping run, checking out outputs")
         else:
             log(f"Running stage '{stage.addressing}':")
-            _execute(ws, stage, log)
+            _execute(ws, stage, log, capture)
     outs = _commit_outs(ws, stage)
     ws.gitignores.add([stage.repo_path(o.path) for o in stage.outs if o.cache])
     entry = LockEntry(stage.cmd, deps, params, outs)

@@ -20,7 +20,6 @@ live in :mod:`dvcdoit.tasks.remote`; their ``task_*`` creators are re-exported h
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -36,11 +35,15 @@ from dvcdoit.formats.lock import entry_to_dict
 from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import run
-from dvcdoit.repo.project import find_root
 from dvcdoit.repo.sources import commit as source_commit
 from dvcdoit.repo.sources import status as source_status
 from dvcdoit.tasks import remote as tasks_remote
+from dvcdoit.tasks.checker import MD5Checker
+from dvcdoit.tasks.clean import clean_action
+from dvcdoit.tasks.doitdb import forget_note, our_db, user_settings
+from dvcdoit.tasks.linking import StageLinks, link
 from dvcdoit.tasks.remote import TASK_NAMES
+from dvcdoit.tasks.stagelog import StageLog, buffered, reason_line, run_reasons
 from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate, user_error
 
 BASENAME = "repro"
@@ -55,37 +58,17 @@ def doit_config(**overrides: Any) -> dict[str, Any]:
     dvcdoit never needs that DB: stages are checked against ``dvc.lock``.
     """
     cfg: dict[str, Any] = {"default_tasks": [BASENAME]}
-    try:
-        tmp = find_root(Path.cwd()) / ".dvc" / "tmp"
-    except DvcDoitError:
-        tmp = None
-    if tmp is not None and not _doit_db_configured():
-        # NOTE: the directory is made when tasks are created (:func:`_repro_dicts`), not here:
-        # importing dvcdoit.tasks writes nothing
-        cfg.update(backend="sqlite3", dep_file=str(tmp / "doit.sqlite3"))
+    db = our_db(Path.cwd())
+    # NOTE: doit lets DOIT_CONFIG override pyproject.toml and doit.cfg, so our defaults step
+    # aside themselves: a user's own choice there always wins
+    chosen = user_settings(Path.cwd())
+    if db is not None and not ({"dep_file", "backend"} & chosen.keys()):
+        # NOTE: the directory is made when tasks are created (:func:`stage_task_dicts`), not
+        # here: importing dvcdoit.tasks writes nothing
+        cfg.update(dep_file=db[0], backend=db[1])
+    if "check_file_uptodate" not in chosen:
+        cfg["check_file_uptodate"] = MD5Checker  # NOTE: directories in file_dep work
     return {**cfg, **overrides}
-
-
-def _doit_db_configured() -> bool:
-    """True if ``pyproject.toml`` ``[tool.doit]`` or ``doit.cfg`` here chooses doit's DB.
-
-    NOTE: doit lets DOIT_CONFIG override those files, so our defaults must step aside
-    themselves; a user's own choice of ``dep_file``/``backend`` always wins.
-    """
-    cfg = Path("doit.cfg")
-    if cfg.exists() and any(k in cfg.read_text() for k in ("dep_file", "backend")):
-        return True
-    pyproject = Path("pyproject.toml")
-    if not pyproject.exists():
-        return False
-    if sys.version_info < (3, 11):  # pragma: no cover - Python 3.10 has no tomllib
-        return "tool.doit" in pyproject.read_text()
-    tomllib: Any = importlib.import_module("tomllib")
-    try:
-        doit_cfg = tomllib.loads(pyproject.read_text()).get("tool", {}).get("doit", {})
-    except tomllib.TOMLDecodeError:
-        return False
-    return "dep_file" in doit_cfg or "backend" in doit_cfg
 
 
 DOIT_CONFIG = doit_config()
@@ -100,10 +83,17 @@ def _print(msg: str) -> None:
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How ``repro`` runs its stages: ``--force`` and ``--no-run-cache``."""
+    """How ``repro`` runs its stages: ``--force``, ``--no-run-cache``, and what it tells.
+
+    ``reasons``: a stage that runs first prints why (doit's routes do; ``dvcdoit repro``
+    only with ``-v``, its default output is DVC's); ``skips``: an unchanged stage prints
+    DVC's ``didn't change, skipping`` (``dvcdoit repro -v``).
+    """
 
     force: bool = False
     use_run_cache: bool = True
+    reasons: bool = True
+    skips: bool = False
 
 
 @dataclass
@@ -121,22 +111,31 @@ class DodoRun:
 DODO_KEY = "__dvcdoit_run__"
 
 
-def stage_action(session: Session, name: str, force: bool = False,
-                 use_run_cache: bool = True) -> dict[str, Any] | TaskFailed:
-    """doit action of ``repro:<stage>``: restore or run the stage, return its lock entry."""
+def stage_action(session: Session, name: str, force: bool = False, use_run_cache: bool = True,
+                 reasons: bool = True) -> dict[str, Any] | TaskFailed:
+    """doit action of ``repro:<stage>``: restore or run the stage, return its lock entry.
+
+    With ``reasons`` it first says why the stage runs; its lines and its commands' output
+    come out as one block in a doit worker (:mod:`dvcdoit.tasks.stagelog`).
+    """
+    log = StageLog(buffered())
     try:
         index = session.index
         ws = index.project.workspace
         if not ws.gitignores.primed:  # NOTE: one `git check-ignore` per run, not one per stage
             ws.gitignores.prime([s.repo_path(o.path) for s in index.stages.values()
                                  for o in s.outs if o.cache])
+        if reasons:
+            log(reason_line(name, run_reasons(index, name, force)))
         entry = run(ws, index.stages[name], index.locks.get(name), force=force,
-                    use_run_cache=use_run_cache, log=_print)
+                    use_run_cache=use_run_cache, log=log, capture=log.block)
     except Exception as exc:
         error = user_error(exc)
         if error is None:
             raise  # NOTE: a bug: doit shows its traceback
         return TaskFailed(f"failed to reproduce '{name}': {error}")
+    finally:
+        log.flush()
     return {"lock": entry_to_dict(entry)}
 
 
@@ -180,13 +179,19 @@ def stage_task_dicts(session: Session, options: RunOptions | None = None,
         stage = index.stages[name]
         yield {
             "name": name,
-            "actions": [(stage_action, [session, name, opts.force, opts.use_run_cache])],
-            "uptodate": [StageUpToDate(session, name)],
+            "actions": [(stage_action, [session, name, opts.force, opts.use_run_cache,
+                                        opts.reasons])],
+            "uptodate": [StageUpToDate(session, name, opts.skips)],
             "task_dep": _task_dep(index, name),
             "targets": [stage.repo_path(o.path) for o in stage.outs],
+            "clean": [(clean_action, [session, name])],
             "doc": stage.desc or f"stage {name}: {' && '.join(stage.commands)}",
             "verbosity": 2,
-            "meta": {"dvc_stage": name},
+            "meta": {"dvc_stage": name, "cmd": stage.cmd,
+                     "deps": [stage.repo_path(d) for d in stage.deps],
+                     "params": [stage.params_path(p) + (f": {', '.join(p.keys)}" if p.keys
+                                                       else "") for p in stage.params],
+                     "outs": [stage.repo_path(o.path) for o in stage.outs]},
         }
 
 
@@ -275,27 +280,19 @@ def _refuse_shadowing(ns: dict[str, Any] | None) -> None:
 
 
 def _link_star_imported(ns: dict[str, Any], index: Index, dicts: list[dict[str, Any]]) -> None:
-    """In a star-importing dodo: a stage whose dep is (inside) a user task's target gets a
-    ``task_dep`` on that task, as the loader route does.
+    """In a star-importing dodo: link user tasks and stages by path, as the loader route does
+    (:func:`dvcdoit.tasks.linking.link`).
 
-    User creators are called once more here to learn their targets (doit asks creators to be
-    free of side effects).
+    User creators are called once more here to learn their targets and file deps (doit asks
+    creators to be free of side effects).
     """
     user = []
     for attr, creator in ns.items():
         if (attr.startswith("task_") and callable(creator) and attr not in _OURS
                 and getattr(creator, "__module__", None) != __name__):
             user += generate_tasks(attr[5:], creator(), creator.__doc__)
-    targets = [(t.rstrip("/"), task.name) for task in user for t in task.targets]
-    for d in dicts:
-        stage = index.stages.get(d["name"])
-        if stage is None:
-            continue
-        for dep in stage.deps:
-            full = stage.repo_path(dep)
-            for target, owner in targets:
-                if (full == target or full.startswith(target + "/")) and owner not in d["task_dep"]:
-                    d["task_dep"].append(owner)
+    link(index, user, {d["name"]: StageLinks(d["task_dep"], d.setdefault("targets", []))
+                       for d in dicts})
 
 
 class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
@@ -332,8 +329,15 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
         except DvcDoitError as exc:
             raise InvalidDodoFile(str(exc)) from None
         if ours_in_dodo:
-            self.namespace[DODO_KEY] = run_  # NOTE: the dodo's creators find the run there
+            # NOTE: the dodo's creators find the run in their module's namespace, which
+            # ``self.namespace`` (doit's copy of it) is not: without it they would open a
+            # session of their own, whose repo lock collides with this one's
+            self.namespace[DODO_KEY] = run_
+            module_ns = _star_importer()
+            if module_ns is not None:
+                module_ns[DODO_KEY] = run_
         user = super().load_tasks(cmd, pos_args) if self.namespace else []
+        _notes(cmd, pos_args, run_.session)
         if ours_in_dodo:
             return list(user)  # NOTE: the dodo star-imported us; tasks are already there
         clash = [t.name for t in user if t.name in (BASENAME, *TASK_NAMES)
@@ -355,6 +359,22 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
         return list(user) + list(ours)
 
 
+def _notes(cmd: Any, pos_args: list[str], session: Session) -> None:
+    """What doit's own verbs mean for stages: ``forget`` leaves ``dvc.lock`` alone, and
+    ``auto`` needs a plugin (doit 0.36 moved it out)."""
+    name = getattr(cmd, "name", "")
+    if name == "forget":
+        stages = [a.partition(":")[2] for a in pos_args if a.startswith(BASENAME + ":")]
+        if BASENAME in pos_args or not pos_args:
+            stages = list(session.index.stages)
+        for stage in stages:
+            _print(forget_note(stage))
+    elif name == "run" and pos_args[:1] == ["auto"]:
+        msg = ("'doit auto' needs doit's watch plugin: pip install doit-auto1 "
+               "(doit 0.36 moved 'auto' out of doit)")
+        raise InvalidDodoFile(msg)
+
+
 def _repro_creator(run_: DodoRun) -> Any:
     """``task_repro`` bound to the loader's run."""
 
@@ -366,18 +386,9 @@ def _repro_creator(run_: DodoRun) -> Any:
 
 
 def _link_user_targets(index: Index, user: list[Any], ours: list[Any]) -> None:
-    """A stage whose dep equals or lies inside a user task's target runs after that task."""
-    targets = [(t.rstrip("/"), task.name) for task in user for t in task.targets]
-    for task in ours:
-        name = task.name.partition(":")[2]
-        stage = index.stages.get(name)
-        if stage is None:
-            continue
-        for dep in stage.deps:
-            full = stage.repo_path(dep)
-            for target, owner in targets:
-                if (full == target or full.startswith(target + "/")) and owner not in task.task_dep:
-                    task.task_dep.append(owner)
+    """Link user tasks and stage tasks by path (:func:`dvcdoit.tasks.linking.link`)."""
+    link(index, user, {t.name.partition(":")[2]: StageLinks(t.task_dep, t.targets)
+                       for t in ours if t.name.startswith(BASENAME + ":")})
 
 
 __all__ = ["DOIT_CONFIG", "DvcDoitLoader", "doit_config", "task_fetch", "task_pull", "task_push",
