@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dvcdoit.core import tempname
 from dvcdoit.core.errors import FilesystemError
 
 LINK_TYPES = ("reflink", "hardlink", "symlink", "copy")
@@ -20,8 +21,9 @@ _FICLONE = 0x40049409  # Linux ioctl number for reflink (btrfs, xfs, ...)
 
 
 def tmp_name(path: str | os.PathLike[str]) -> str:
-    """Return a unique temp file name in the same directory as ``path`` (``.<uuid>.tmp``)."""
-    return os.path.join(os.path.dirname(os.fspath(path)), f".{os.urandom(16).hex()}.tmp")
+    """Return a unique temp file name in the same directory as ``path``
+    (``.dvcdoit-<pid>-<random>.tmp``, see :mod:`dvcdoit.core.tempname`)."""
+    return tempname.beside(path)
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = None) -> None:
@@ -29,7 +31,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = N
 
     A reader sees the old content or the new one, never a partial file. A refusal of the
     filesystem (:data:`FS_ERRNOS`) is a :class:`FilesystemError` naming ``path``; the temp
-    file is removed first.
+    file is removed first. Stale temp files a killed run left in the directory are removed
+    first (:func:`tempname.sweep`: one listing; metadata writes are few).
     """
     path = os.fspath(path)
     with os_errors("write", path):
@@ -38,9 +41,9 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int | None = N
 
 def _atomic_write(path: str, data: bytes, mode: int | None) -> None:
     parent = os.path.dirname(path) or "."
-    import tempfile  # NOTE: imported when used, like shutil below: start-up time
-
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=parent)
+    tempname.sweep(parent)
+    tmp = os.path.join(parent, tempname.name())
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -335,12 +338,12 @@ def os_errors(operation: str, path: str | os.PathLike[str],
 
 def reported_path(exc: OSError, fallback: str | os.PathLike[str]) -> str:
     """The path to name for ``exc``: the one the OS reported, unless it is none or one of our
-    temp files (``.<random>.tmp``, a name that means nothing to a user): then ``fallback``."""
+    temp files (:func:`tempname.is_ours`, a name that means nothing to a user): then ``fallback``."""
     if exc.filename is None:
         return os.fspath(fallback)
     where = os.fsdecode(exc.filename)
     base = os.path.basename(where)
-    return os.fspath(fallback) if base.startswith(".") and base.endswith(".tmp") else where
+    return os.fspath(fallback) if tempname.is_ours(base) else where
 
 
 def refusal(exc: OSError) -> FilesystemError | None:

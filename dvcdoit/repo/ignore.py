@@ -15,12 +15,14 @@ patterns at all, the walk does no matching work beyond four name comparisons.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from dvcdoit.core import tempname
 from dvcdoit.core.errors import HashingError, PathError, Problems
 
 IGNORE_FILE = ".dvcignore"
@@ -264,6 +266,8 @@ class DvcIgnore:
         Regular files, and symlinks to files (stat followed). Symlinks to dirs are skipped;
         a broken symlink is a :class:`HashingError`. Ignored dirs are pruned, subrepos skipped,
         and a ``.dvcignore`` inside ``abs_dir`` is a :class:`PathError`. Order is unspecified.
+        dvcdoit's own temp files (:mod:`~dvcdoit.core.tempname`) are never listed: they are
+        not user data; stale ones (a killed run's) are removed on the way.
         """
         top = os.fspath(abs_dir)
         top_rel = Path(os.path.relpath(top, self.root)).as_posix()
@@ -276,6 +280,8 @@ class DvcIgnore:
             path, rel = stack.pop()
             with os.scandir(path) as it:
                 entries = list(it)
+            if any(e.name.startswith(tempname.PREFIX) for e in entries):
+                entries = _drop_temps(entries)
             names = {e.name for e in entries}
             if ".dvc" in names and (path != top or top_rel):
                 continue  # a subrepo: DVC hashes it as empty
@@ -288,6 +294,23 @@ class DvcIgnore:
             checks = [(p, _rel_to(repo_rel, p.dirname)) for p in chain] if chain else None
             _scan(entries, rel, checks, stack, result)
         return result
+
+
+def _drop_temps(entries: list[os.DirEntry[str]]) -> list[os.DirEntry[str]]:
+    """``entries`` without dvcdoit's temp files; the stale ones are removed from disk."""
+    kept = []
+    for e in entries:
+        if not tempname.is_ours(e.name):
+            kept.append(e)
+            continue
+        try:
+            ctime = e.stat(follow_symlinks=False).st_ctime
+        except OSError:
+            continue
+        if tempname.is_stale(e.path, ctime):
+            with contextlib.suppress(OSError):
+                os.unlink(e.path)
+    return kept
 
 
 def _scan(entries: list[os.DirEntry[str]], rel: str, checks: list[tuple[_Patterns, str]] | None,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from dvcdoit.core import fsutil
+from dvcdoit.core import fsutil, tempname
 from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.core.hashing import HashInfo
 from dvcdoit.storage.cache import ObjectCache
@@ -27,6 +27,7 @@ class Links:
         self.root = root
         self.cache = cache
         self._kind: str | None = None
+        self._swept: set[str] = set()
 
     def kind(self, near: Path) -> str:
         """The link type in use, probed next to ``near`` the first time it is asked for."""
@@ -69,10 +70,21 @@ class Links:
             return fsutil.is_same_file(str(path), str(self.cache.path_for(hi)))
         return kind == "symlink" and path.is_symlink()
 
+    def _sweep(self, parent: str) -> None:
+        """Remove stale temps from ``parent`` the first time this process writes there.
+
+        NOTE: a directory output's tree was swept by its walk; this catches the parents of
+        file outputs (``model.pkl`` at the root), one listing per directory per run.
+        """
+        if parent not in self._swept:
+            self._swept.add(parent)
+            tempname.sweep(parent)
+
     def place(self, dest: Path, hi: HashInfo, isexec: bool = False) -> None:
         """Replace ``dest`` with a link to object ``hi`` (atomically, via a temp name)."""
         src = str(self.cache.path_for(hi))
         tmp = fsutil.tmp_name(dest)
+        self._sweep(os.path.dirname(tmp))
         first = self.kind(dest)
         kinds = [first, *[k for k in self.cache.link_types if k != first]]
         for kind in kinds:

@@ -14,7 +14,7 @@ import os
 import stat
 from pathlib import Path
 
-from dvcdoit.core import fanout, fsutil
+from dvcdoit.core import fanout, fsutil, tempname
 from dvcdoit.core.errors import (
     CheckoutError,
     DvcDoitError,
@@ -231,7 +231,7 @@ class Workspace:
         for parent in sorted({e.relpath.rpartition("/")[0] for e in entries} - {""}):
             self._safe_parent(top, top / parent / "_")
         reflink = self.links.kind(top) == "reflink"
-        prefix = f".{id(entries):x}-"
+        tag = f"{os.urandom(4).hex()}x"
 
         def one(k: int) -> StateRow | str:
             e = entries[k]
@@ -240,7 +240,7 @@ class Workspace:
             if not self.cache.has(hi):
                 return (f"'{self.rel(dest)}': object {hi.value} is missing from the cache; "
                         "run pull")
-            tmp = f"{dest.rpartition('/')[0]}/{prefix}{os.getpid()}-{k}.tmp"
+            tmp = f"{dest.rpartition('/')[0]}/{tempname.name(f'{tag}{k:x}')}"
             _, st = fsutil.copy_new(self.cache.path_str(hi), tmp, 0o666, reflink)
             try:
                 os.replace(tmp, dest)

@@ -16,7 +16,7 @@ import stat
 from collections.abc import Iterable
 from pathlib import Path
 
-from dvcdoit.core import fsutil
+from dvcdoit.core import fsutil, tempname
 from dvcdoit.core.errors import CacheError, FormatError, ObjectCorruptError, ObjectMissingError
 from dvcdoit.core.hashing import (
     MD5,
@@ -48,7 +48,7 @@ class ObjectCache:
         self._root_str = os.fspath(root)
         self._tmp_dir: Path | None = None
         self._manifests: dict[tuple[str, int, int, int], list[ManifestEntry]] = {}
-        self._tmp_prefix = f".{os.urandom(6).hex()}-"
+        self._tmp_tag = os.urandom(4).hex()
         self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
     def path_for(self, hi: HashInfo) -> Path:
@@ -109,6 +109,7 @@ class ObjectCache:
                 names = set(os.listdir(parent))
             except OSError:
                 continue
+            tempname.sweep(parent, names)
             found.update(hi for name, hi in items if name in names and self.has(hi))
         return found
 
@@ -116,18 +117,39 @@ class ObjectCache:
         self._parent_str(os.path.dirname(path))
 
     def _parent_str(self, parent: str) -> None:
+        """Make object directory ``parent`` once per process; a directory that existed is
+        swept of stale temps then (one listing, unless :meth:`_listing` listed it already)."""
         if parent not in self._dirs_made_str:
-            os.makedirs(parent, exist_ok=True)
+            try:
+                os.mkdir(parent)
+            except FileExistsError:
+                if not self._listings.get(parent):  # NOTE: a listing swept it already
+                    tempname.sweep(parent)
+            except FileNotFoundError:
+                os.makedirs(parent, exist_ok=True)
             self._dirs_made_str.add(parent)
 
-    def tmp_path(self) -> Path:
-        """Return a fresh temp file path inside the cache (same filesystem as the objects)."""
+    def _tmp_name(self) -> str:
+        """A fresh :mod:`~dvcdoit.core.tempname` name: a random tag per cache plus a counter."""
+        return tempname.name(f"{self._tmp_tag}{next(self._seq):x}")
+
+    def tmp_dir(self) -> Path:
+        """``<cache>/tmp``, for temp files on the objects' filesystem; made on the first call.
+
+        The first call in a process also removes the stale temp files that killed runs left
+        there (:func:`tempname.sweep`).
+        """
         if self._tmp_dir is None:
             tmp_dir = self.root / "tmp"  # NOTE: not a valid object path, so never mistaken for one
             with self._storing():
                 tmp_dir.mkdir(parents=True, exist_ok=True)
+            tempname.sweep(tmp_dir)
             self._tmp_dir = tmp_dir
-        return self._tmp_dir / f"{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
+        return self._tmp_dir
+
+    def tmp_path(self) -> Path:
+        """Return a fresh temp file path in :meth:`tmp_dir` (same filesystem as the objects)."""
+        return self.tmp_dir() / self._tmp_name()
 
     def _install(self, tmp: Path, dest: Path) -> None:
         fsutil.protect(tmp)
@@ -145,7 +167,7 @@ class ObjectCache:
             return
         with self._storing(src):
             self._parent(dest)
-            tmp = Path(fsutil.tmp_name(dest))
+            tmp = dest.with_name(self._tmp_name())
             try:
                 self._copy_in(src, tmp)
                 self._install(tmp, dest)
@@ -225,7 +247,7 @@ class ObjectCache:
         else:
             with self._storing():
                 self._parent_str(parent)
-        tmp = f"{parent}/{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
+        tmp = f"{parent}/{self._tmp_name()}"
         with self._storing():
             _write_new(tmp, data)
             try:
@@ -255,6 +277,8 @@ class ObjectCache:
             listing = set(os.listdir(parent)) if os.stat(parent).st_size <= 65536 else None
         except FileNotFoundError:
             listing = set()
+        if listing:
+            tempname.sweep(parent, listing)  # NOTE: free: the names are listed anyway
         self._listings[parent] = listing
         return listing
 

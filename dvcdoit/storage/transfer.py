@@ -254,6 +254,7 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
     :func:`upload_jobs`) sets how many uploads run at once.
     """
     jobs = upload_jobs(remote, jobs)
+    _begin_push(cache, remote)
     names = _dedupe(items)
     led = _Ledger(names, progress)
     on_remote = _exists(remote, names)
@@ -276,6 +277,19 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
             led.record(d, ("fail", "not uploaded because some of its files are missing or failed"))
     _run(remote, jobs, lambda hi: _upload(cache, remote, hi), complete, led)
     return led.result(cache)
+
+
+def _begin_push(cache: ObjectCache, remote: Remote) -> None:
+    """Let a remote clean up after killed pushes before this one starts (best effort).
+
+    A remote may offer ``begin_push(scratch_dir)`` (S3: abort the multipart uploads a killed
+    push left, and keep a ledger of its own in ``scratch_dir``). A failure there is no reason
+    to refuse the push: it is tried again at the next one.
+    """
+    begin = getattr(remote, "begin_push", None)
+    if begin is not None:
+        with contextlib.suppress(DvcDoitError):
+            begin(cache.tmp_dir())
 
 
 def _exists(remote: Remote, his: Iterable[HashInfo]) -> set[HashInfo]:

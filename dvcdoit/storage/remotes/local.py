@@ -9,7 +9,7 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from dvcdoit.core import fsutil
+from dvcdoit.core import fsutil, tempname
 from dvcdoit.core.errors import RemoteError
 from dvcdoit.core.hashing import check_relpath
 from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
@@ -63,26 +63,32 @@ class LocalRemote:
         self._root = os.fspath(root)
         self._dirs_made: set[str] = set()
         self._reflink = True  # NOTE: cleared after the first refusal, to save a syscall per file
-        self._tmp_prefix = f".{os.urandom(6).hex()}-"
+        self._tmp_tag = os.urandom(4).hex()
         self._seq = itertools.count()  # NOTE: next() on a count is atomic in CPython
 
     def _path(self, relpath: str) -> Path:
         return self.root / relpath
 
     def exists_many(self, relpaths: Iterable[str]) -> set[str]:
-        """Return the present relpaths; one ``listdir`` per parent directory, not one stat each."""
+        """Return the present relpaths; one ``listdir`` per parent directory, not one stat each.
+
+        Stale temp files that a killed push left in a listed directory are removed on the way
+        (:func:`tempname.sweep`; the names are listed anyway). Temp names are never objects.
+        """
         by_dir: dict[str, list[str]] = {}
         for rel in relpaths:
             by_dir.setdefault(os.path.dirname(rel), []).append(rel)
         found: set[str] = set()
         for parent, rels in by_dir.items():
+            where = f"{self._root}/{parent}" if parent else self._root
             try:
-                names = set(os.listdir(self.root / parent))
+                names = set(os.listdir(where))
             except (FileNotFoundError, NotADirectoryError):
                 continue
             except OSError as exc:
                 msg = f"remote {self.url}: cannot list {parent}: {exc.strerror}"
                 raise RemoteError(msg) from None
+            tempname.sweep(where, names)
             found.update(r for r in rels if os.path.basename(r) in names)
         return found
 
@@ -93,7 +99,7 @@ class LocalRemote:
             self._reflink = False
 
     def _tmp(self, parent: str) -> str:
-        return f"{parent}/{self._tmp_prefix}{os.getpid()}-{next(self._seq)}.tmp"
+        return f"{parent}/{tempname.name(f'{self._tmp_tag}{next(self._seq):x}')}"
 
     def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
         """Copy ``local_path`` to ``relpath`` through a temp file created read-only, then rename.
@@ -171,10 +177,15 @@ class LocalRemote:
             raise RemoteError(msg) from None
 
     def walk(self, prefix: str) -> list[str]:
-        """Return every file below ``prefix`` as a posix relpath from the root (temp files skipped)."""
+        """Return every file below ``prefix`` as a posix relpath from the root.
+
+        Temp files are skipped (any ``.*.tmp``: an unfinished upload is never an object);
+        stale ones of ours are removed on the way.
+        """
         base = self._path(prefix)
         out: list[str] = []
         for dirpath, _dirs, files in os.walk(base):
+            tempname.sweep(dirpath, files)
             for name in files:
                 if name.startswith(".") and name.endswith(".tmp"):
                     continue

@@ -36,6 +36,7 @@ from dvcdoit.formats.config import RemoteConfig
 from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.gate import GateKeeper, Refuse, content_md5, refusal
 from dvcdoit.storage.remotes.s3client import client_for, no_credentials
+from dvcdoit.storage.remotes.s3uploads import UploadLedger, abort_stale
 
 MULTIPART_THRESHOLD = 64 * 1024 * 1024
 MULTIPART_CHUNK = 32 * 1024 * 1024
@@ -76,6 +77,7 @@ class S3Remote:
         self.jobs = jobs
         self.url = url or f"s3://{bucket}/{self.prefix}".rstrip("/")
         self.extra_args = dict(extra_args or {})
+        self.ledger: UploadLedger | None = None  # NOTE: set by begin_push
         workers = max(4, jobs or 8)
         self.transfer_config = TransferConfig(
             multipart_threshold=MULTIPART_THRESHOLD, multipart_chunksize=MULTIPART_CHUNK,
@@ -295,6 +297,14 @@ class S3Remote:
                 msg = f"remote {self.url}: delete {errors[0].get('Key')} failed: {errors[0].get('Code')}"
                 raise RemoteError(msg)
 
+    def begin_push(self, scratch: Path) -> int:
+        """Abort what killed pushes left (:mod:`.s3uploads`); from now on, keep a ledger of
+        this process's multipart uploads in ``scratch/s3-uploads``. Returns how many aborted."""
+        self.ledger = UploadLedger(scratch / "s3-uploads", self.bucket)
+        with self._errors("abort unfinished uploads below", self._key("") or "/"):
+            return abort_stale(self.client, self.bucket, self._key(""), self.ledger, time.time(),
+                               (botocore.exceptions.ClientError,))
+
     # -- data ------------------------------------------------------------------------------
     def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
         """One PutObject for small files, a parallel multipart upload for large ones (atomic in S3).
@@ -313,10 +323,12 @@ class S3Remote:
         try:
             if os.path.getsize(local_path) < MULTIPART_THRESHOLD:
                 self._retry(lambda: self._put(local_path, key, md5, refuse), "upload", relpath)
-            elif md5 is None:
-                whole()
-            else:
-                self._gates.run((self.bucket, key), local_path, md5, refuse, whole)
+            else:  # NOTE: multipart; the ledger lets the next push abort it if we are killed
+                with self.ledger.recording(key) if self.ledger else contextlib.nullcontext():
+                    if md5 is None:
+                        whole()
+                    else:
+                        self._gates.run((self.bucket, key), local_path, md5, refuse, whole)
         except boto3.exceptions.S3UploadFailedError:
             msg = f"remote {self.url}: upload {relpath} failed"
             raise RemoteError(msg) from None
