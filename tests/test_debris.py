@@ -253,3 +253,12 @@ def test_push_lists_uploads_only_when_there_is_a_reason(
     os.utime(marker, (old, old))
     assert push(cache, _s3(s3_proxy.url, s3_bucket), [("f", hi)]).ok  # type: ignore[arg-type]
     assert s3_proxy.injected >= 1  # NOTE: the listing was tried (and its failure did not fail the push)
+
+
+def test_the_link_probe_sweeps_where_it_probes(tmp_path: Path) -> None:
+    """Killed right after probing the link type: the probe left next to the output goes at
+    the next probe there, even when nothing else is written in that directory."""
+    ws = make_ws(tmp_path)
+    stale = _stale(tmp_path)
+    ws.links.kind(tmp_path / "data")
+    assert not stale.exists()

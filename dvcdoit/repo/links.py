@@ -44,6 +44,7 @@ class Links:
         probe_src = self.cache.tmp_path()
         probe_src.write_bytes(b"")
         parent = near.parent if near.parent.exists() else self.root
+        self._sweep(os.fspath(parent))  # NOTE: a probe a killed run left there
         try:
             for kind in self.cache.link_types:
                 dst = Path(fsutil.tmp_name(parent / "probe"))
