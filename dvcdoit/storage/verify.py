@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from dvcdoit.core import fanout
+from dvcdoit.core import fanout, tempname
 from dvcdoit.core.errors import FormatError
 from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, hash_file, is_oid, parse_manifest
 from dvcdoit.storage.cache import ObjectCache
@@ -73,13 +73,17 @@ def _is_prefix(name: str) -> bool:
 
 def _scan_prefix(top: os.DirEntry[str], name: str, objects: list[tuple[HashInfo, int]],
                  others: list[str]) -> None:
+    temps = []
     with os.scandir(top.path) as entries:
         for e in entries:
             oid = top.name + e.name
             if is_oid(oid) and e.is_file(follow_symlinks=False):
                 objects.append((HashInfo(name, oid), e.stat(follow_symlinks=False).st_size))
+            elif tempname.is_ours(e.name):
+                temps.append(e.name)  # NOTE: an object being written, or a killed run's
             else:
                 others.append(e.path)
+    tempname.sweep(top.path, temps)
 
 
 def list_objects(cache: ObjectCache) -> tuple[list[tuple[HashInfo, int]], list[str]]:
@@ -87,7 +91,7 @@ def list_objects(cache: ObjectCache) -> tuple[list[tuple[HashInfo, int]], list[s
     where objects live, sorted.
 
     Below ``files/md5/`` everything should be an object, so anything else is listed as
-    other. At the cache root only the two-hex-digit legacy prefixes hold objects; the rest
+    other, except dvcdoit's own temp files (stale ones are removed, live ones skipped). At the cache root only the two-hex-digit legacy prefixes hold objects; the rest
     (``files``, ``runs``, ``tmp``, ``quarantine``) is not looked into.
     """
     objects: list[tuple[HashInfo, int]] = []
