@@ -23,8 +23,6 @@ Everything runs in real processes against real directories and, for S3, a real m
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import random
 import shutil
@@ -38,6 +36,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.faults.dataset import TRAIN, Sizes, write_data
+from tests.faults.state import (
+    S3Side,
+    check_objects,
+    dir_members_missing,
+    metadata_files,
+    objects,
+    temps_below,
+    workspace_files,
+)
+
 ENV = {"DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1", "GIT_AUTHOR_NAME": "t",
        "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -45,31 +54,6 @@ ENV = {"DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1", "GIT_AUTHOR_NAME": "
 UP_TO_DATE = "Data and pipelines are up to date."
 KINDS = ("object-name", "remote-dir-incomplete", "torn-metadata", "rerun-failed", "debris",
          "state-differs", "status-dirty", "dvc-status-dirty")
-TRAIN = """\
-import hashlib, pathlib, yaml
-p = yaml.safe_load(open("params.yaml"))
-h = hashlib.md5()
-for f in sorted(pathlib.Path("data").rglob("*")):
-    if f.is_file():
-        h.update(f.read_bytes())
-out = pathlib.Path("out")
-out.mkdir(exist_ok=True)
-for i in range(p["train"]["n"]):
-    (out / f"part{i:03}").write_text(f"{h.hexdigest()} {i} {p['train']['lr']}\\n" * 50)
-pathlib.Path("model.bin").write_bytes(h.digest() * (p["train"]["size"] // 16))
-pathlib.Path("metrics.json").write_text('{"lr": %s}' % p["train"]["lr"])
-"""
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """How much data the scenarios carry: ``small`` files in ``dirs`` dirs plus one large file."""
-
-    small: int = 150
-    dirs: int = 10
-    large: int = 70 << 20  # NOTE: over 64 MiB, so an S3 push uploads it in parts
-
-
 def dvcdoit_argv(*args: str) -> list[str]:
     """The dvcdoit command line run by this interpreter."""
     return [sys.executable, "-m", "dvcdoit", *args]
@@ -85,157 +69,9 @@ def run(argv: list[str], cwd: Path, check: bool = True, timeout: float = 600) ->
     return proc
 
 
-def _write(root: Path, rel: str, data: bytes) -> None:
-    p = root / rel
-    p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_bytes(data)
 
-
-def _big(seed: int, size: int) -> bytes:
-    block = hashlib.sha256(str(seed).encode()).digest() * 2048  # 64 KiB
-    return (block * (size // len(block) + 1))[:size]
-
-
-def write_data(root: Path, sizes: Sizes, variant: int = 0) -> None:
-    """The dataset, one directory: ``data/dNN/fNNN`` small files plus ``data/big.bin``;
-    ``variant`` 1 changes some small files, adds one and deletes one, and changes the large
-    file (a re-add). One target, so every metadata file is written once by one command."""
-    for i in range(sizes.small):
-        rel = f"data/d{i % sizes.dirs:02}/f{i:04}"
-        text = f"row {i} " * (1 + i % 40)
-        if variant and i % 7 == 0:
-            text += "changed\n"
-        if variant and i == 3:
-            (root / rel).unlink(missing_ok=True)
-            continue
-        _write(root, rel, text.encode())
-    if variant:
-        _write(root, "data/d00/new-file", b"new\n")
-    _write(root, "data/big.bin", _big(variant, sizes.large))
-
-
-# ------------------------------------------------------------------------------ state
-def is_temp(name: str) -> bool:
-    """Any temp-looking name: ours (``.dvcdoit-…``) or another scheme's ``.*.tmp``."""
-    return name.startswith(".") and name.endswith(".tmp")
-
-
-def objects(base: Path) -> dict[str, Path]:
-    """The objects below a cache or local-remote root: ``{'ab/cdef…[.dir]': path}``."""
-    root = base / "files" / "md5"
-    out: dict[str, Path] = {}
-    if root.is_dir():
-        for d in root.iterdir():
-            for f in d.iterdir():
-                if not is_temp(f.name):
-                    out[f"{d.name}/{f.name}"] = f
-    return out
-
-
-def metadata_files(root: Path) -> dict[str, bytes]:
-    """Every ``.dvc`` file, ``dvc.lock``, ``.gitignore`` and ``.dvc/config`` in the repo, by relpath."""
-    out: dict[str, bytes] = {}
-    for dirpath, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in (".git", ".dvc")]
-        for name in files:
-            if name.endswith(".dvc") or name in ("dvc.lock", ".gitignore"):
-                p = Path(dirpath) / name
-                out[p.relative_to(root).as_posix()] = p.read_bytes()
-    cfg = root / ".dvc" / "config"
-    if cfg.exists():
-        out[".dvc/config"] = cfg.read_bytes()
-    return out
-
-
-def workspace_files(root: Path) -> dict[str, str]:
-    """md5 of every workspace file outside ``.git``/``.dvc`` (temps included: they are debris)."""
-    out: dict[str, str] = {}
-    for dirpath, dirs, files in os.walk(root):
-        dirs[:] = [d for d in dirs if d not in (".git", ".dvc")]
-        for name in files:
-            p = Path(dirpath) / name
-            out[p.relative_to(root).as_posix()] = hashlib.md5(p.read_bytes()).hexdigest()
-    return out
-
-
-def temps_below(*roots: Path) -> list[str]:
-    """Every temp-named file below ``roots`` (``.git`` skipped)."""
-    found = []
-    for root in roots:
-        for dirpath, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if d != ".git"]
-            found += [f"{dirpath}/{n}" for n in files if is_temp(n)]
-            if Path(dirpath).name == "s3-uploads":
-                found += [f"{dirpath}/{n}" for n in files if not n.startswith("listed-")]
-    return found
-
-
-def check_objects(named: dict[str, bytes | Path], where: str) -> list[str]:
-    """``object-name`` problems: content not matching its name, or a ``.dir`` that does not parse."""
-    bad = []
-    for name, src in named.items():
-        data = src.read_bytes() if isinstance(src, Path) else src
-        oid = name.replace("/", "")
-        if hashlib.md5(data).hexdigest() != oid.removesuffix(".dir"):
-            bad.append(f"{where} {name}: content does not match its name")
-        elif oid.endswith(".dir"):
-            try:
-                entries = json.loads(data)
-                assert all(isinstance(e["md5"], str) and isinstance(e["relpath"], str)
-                           for e in entries)
-            except (ValueError, KeyError, TypeError, AssertionError):
-                bad.append(f"{where} {name}: .dir does not parse")
-    return bad
-
-
-def dir_members_missing(named: dict[str, bytes | Path]) -> list[str]:
-    """``remote-dir-incomplete`` problems: a ``.dir`` whose members are not all there."""
-    bad = []
-    for name, src in named.items():
-        if not name.endswith(".dir"):
-            continue
-        data = src.read_bytes() if isinstance(src, Path) else src
-        try:
-            members = [e["md5"] for e in json.loads(data)]
-        except (ValueError, KeyError, TypeError):
-            continue
-        lacking = [m for m in members if f"{m[:2]}/{m[2:]}" not in named]
-        if lacking:
-            bad.append(f"remote {name}: {len(lacking)} members missing")
-    return bad
-
-
-# ------------------------------------------------------------------------------ remotes
-class S3Side:
-    """The S3 side of the scenarios: a bucket on a moto server, one key prefix per repo."""
-
-    def __init__(self, endpoint: str, bucket: str) -> None:
-        import boto3
-
-        self.endpoint = endpoint
-        self.bucket = bucket
-        self.client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                                   aws_access_key_id="testing", aws_secret_access_key="testing")
-        self.client.create_bucket(Bucket=bucket)
-
-    def objects(self, prefix: str, read: bool = True) -> dict[str, bytes | Path]:
-        """``{'ab/cdef…': bytes}`` of the objects below ``prefix/files/md5/`` (``b""`` for
-        each when not ``read``: the names only)."""
-        base = f"{prefix}/files/md5/"
-        out: dict[str, bytes | Path] = {}
-        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
-                                                                         Prefix=base):
-            for obj in page.get("Contents", ()):
-                body = b""
-                if read:
-                    body = self.client.get_object(Bucket=self.bucket, Key=obj["Key"])["Body"].read()
-                out[obj["Key"][len(base):]] = body
-        return out
-
-    def uploads(self, prefix: str) -> list[str]:
-        """Keys of the unfinished multipart uploads below ``prefix``."""
-        resp = self.client.list_multipart_uploads(Bucket=self.bucket, Prefix=prefix + "/")
-        return [u["Key"] for u in resp.get("Uploads", ())]
+__all__ = ["KINDS", "Killer", "Report", "S3Side", "Scenario", "Sizes", "check_objects",
+           "default_dvc", "dir_members_missing", "json_report", "objects", "temps_below"]
 
 
 @dataclass
