@@ -69,7 +69,6 @@ def run(argv: list[str], cwd: Path, check: bool = True, timeout: float = 600) ->
     return proc
 
 
-
 __all__ = ["KINDS", "Killer", "Report", "S3Side", "Scenario", "Sizes", "check_objects",
            "default_dvc", "dir_members_missing", "json_report", "objects", "temps_below"]
 
