@@ -280,12 +280,8 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
 
 
 def _begin_push(cache: ObjectCache, remote: Remote) -> None:
-    """Let a remote clean up after killed pushes before this one starts (best effort).
-
-    A remote may offer ``begin_push(scratch_dir)`` (S3: abort the multipart uploads a killed
-    push left, and keep a ledger of its own in ``scratch_dir``). A failure there is no reason
-    to refuse the push: it is tried again at the next one.
-    """
+    """Let the remote clean up after killed pushes (its optional ``begin_push(scratch_dir)``,
+    S3's); best effort: a failure is tried again at the next push, never refuses this one."""
     begin = getattr(remote, "begin_push", None)
     if begin is not None:
         with contextlib.suppress(DvcDoitError):
