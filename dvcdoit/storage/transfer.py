@@ -280,8 +280,7 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
 
 
 def _begin_push(cache: ObjectCache, remote: Remote) -> None:
-    """Let the remote clean up after killed pushes (its optional ``begin_push(scratch_dir)``,
-    S3's); best effort: a failure is tried again at the next push, never refuses this one."""
+    """Let the remote clean up after killed pushes (optional ``begin_push``); best effort."""
     begin = getattr(remote, "begin_push", None)
     if begin is not None:
         with contextlib.suppress(DvcDoitError):
