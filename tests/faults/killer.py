@@ -53,7 +53,7 @@ ENV = {"DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1", "GIT_AUTHOR_NAME": "
        "AWS_DEFAULT_REGION": "us-east-1", "AWS_SESSION_TOKEN": "testing"}
 UP_TO_DATE = "Data and pipelines are up to date."
 KINDS = ("object-name", "remote-dir-incomplete", "torn-metadata", "rerun-failed", "debris",
-         "state-differs", "status-dirty", "dvc-status-dirty")
+         "state-differs", "status-dirty", "dvc-status-dirty", "gc-lost-kept")
 def dvcdoit_argv(*args: str) -> list[str]:
     """The dvcdoit command line run by this interpreter."""
     return [sys.executable, "-m", "dvcdoit", *args]
@@ -163,7 +163,7 @@ class Killer:
         return url
 
     def scenarios(self, names: list[str] | None = None) -> list[Scenario]:
-        """The operations: add, re-add, repro, repro-param, push, pull, s3-push, s3-pull."""
+        """The operations: add, re-add, repro, repro-param, push, pull, s3-push, s3-pull, gc."""
         add = dvcdoit_argv("add", "data")
         all_ = [
             Scenario("add", self._build_add, add),
@@ -177,6 +177,7 @@ class Killer:
             Scenario("s3-push", lambda r: self._build_push(r, "s3"), dvcdoit_argv("push"),
                      "s3", True),
             Scenario("s3-pull", lambda r: self._build_pull(r, "s3"), dvcdoit_argv("pull"), "s3"),
+            Scenario("gc", self._build_readd_done, dvcdoit_argv("gc", "-w", "-f")),
         ]
         if self.s3 is None:
             all_ = [s for s in all_ if s.remote != "s3"]
@@ -189,6 +190,11 @@ class Killer:
         write_data(root, self.sizes)
         run(dvcdoit_argv("add", "data"), root)
         write_data(root, self.sizes, variant=1)
+
+    def _build_readd_done(self, root: Path) -> None:
+        """Data added, then changed and added again: the first version's objects are unused."""
+        self._build_readd(root)
+        run(dvcdoit_argv("add", "data"), root)
 
     def _pipeline(self, root: Path) -> None:
         write_data(root, self.sizes)
@@ -290,6 +296,9 @@ class Killer:
                 yield "object-name", problem
             for problem in dir_members_missing(remote):
                 yield "remote-dir-incomplete", problem
+        if sc.name == "gc":  # NOTE: a kill mid-gc may leave unused objects, never lose kept ones
+            for oid in sorted(self.refs[sc.name].cache - set(objects(root / ".dvc/cache"))):
+                yield "gc-lost-kept", f"kept object {oid} is gone"
         meta = metadata_files(root)
         for rel in sorted(set(meta) | set(old) | set(new)):
             if meta.get(rel) not in (old.get(rel), new.get(rel)):

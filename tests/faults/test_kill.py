@@ -1,7 +1,7 @@
-"""The quick form of the kill -9 fault suite (:mod:`tests.faults.killer`): 32 seeded points.
+"""The quick form of the kill -9 fault suite (:mod:`tests.faults.killer`): 36 seeded points.
 
-Four kill points for each of eight operations (add, re-add, repro, repro after a param
-change, push, pull, S3 push, S3 pull against the moto server), on a small dataset so the
+Four kill points for each of nine operations (add, re-add, repro, repro after a param
+change, push, pull, gc -w -f, S3 push, S3 pull against the moto server), on a small dataset so the
 whole file runs in about two minutes. The full form, ``python -m tests.faults --points 200``,
 runs the same engine on the full dataset (a 70 MiB file, so S3 pushes go multipart).
 """
@@ -18,7 +18,7 @@ from tests.faults.killer import KINDS, Killer, Report, S3Side, Sizes, default_dv
 pytestmark = [pytest.mark.e2e, pytest.mark.interop]
 POINTS_PER_OP = 4
 QUICK = Sizes(small=60, dirs=6, large=10 << 20)  # NOTE: over 8 MiB: added by the large-file path
-LOCAL_OPS = ["add", "re-add", "repro", "repro-param", "push", "pull"]
+LOCAL_OPS = ["add", "re-add", "repro", "repro-param", "push", "pull", "gc"]
 S3_OPS = ["s3-push", "s3-pull"]
 
 
