@@ -111,6 +111,30 @@ def reflink(src: str, dst: str) -> None:
         os.close(fd)
 
 
+def write_new(path: str, data: bytes, mode: int = 0o444) -> None:
+    """Create ``path`` (must not exist) holding ``data``; removed again on any error."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except BaseException:
+        os.close(fd)
+        os.unlink(path)
+        raise
+    os.close(fd)
+
+
+def replace_into(tmp: str, dest: str) -> None:
+    """``os.replace(tmp, dest)``; on any error the temp file is removed, not left behind."""
+    try:
+        os.replace(tmp, dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def copyfile(src: str, dst: str) -> None:
     """Copy file content (uses ``copy_file_range``/``sendfile`` where the kernel offers them)."""
     import shutil

@@ -242,12 +242,7 @@ class Workspace:
                         "run pull")
             tmp = f"{dest.rpartition('/')[0]}/{tempname.name(f'{tag}{k:x}')}"
             _, st = fsutil.copy_new(self.cache.path_str(hi), tmp, 0o666, reflink)
-            try:
-                os.replace(tmp, dest)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            fsutil.replace_into(tmp, dest)
             return (dest, name, Signature.of(st), hi.value)
 
         # NOTE: contiguous runs of the (sorted) manifest go to each process, so they mostly

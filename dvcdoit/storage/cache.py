@@ -249,13 +249,8 @@ class ObjectCache:
                 self._parent_str(parent)
         tmp = f"{parent}/{self._tmp_name()}"
         with self._storing():
-            _write_new(tmp, data)
-            try:
-                os.replace(tmp, dest)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
+            fsutil.write_new(tmp, data)
+            fsutil.replace_into(tmp, dest)
         if listing is not None:
             listing.add(name)
 
@@ -369,17 +364,3 @@ class ObjectCache:
         if not hi.isdir:
             return [hi]
         return [hi, *(HashInfo(hi.name, e.md5) for e in self.read_manifest(hi))]
-
-
-def _write_new(path: str, data: bytes) -> None:
-    """Create ``path`` (0o444, must not exist) holding ``data``; removed again on any error."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        os.unlink(path)
-        raise
-    os.close(fd)

@@ -18,20 +18,6 @@ from dvcdoit.storage.remotes.gate import refusal
 _HASH_ON_THE_WAY = 8 << 20  # NOTE: below this a second thread costs more than a re-read
 
 
-def _write_new(path: str, data: bytes) -> None:
-    """Create ``path`` (0o444, must not exist) holding ``data``; removed again on any error."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
-    try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-    except BaseException:
-        os.close(fd)
-        os.unlink(path)
-        raise
-    os.close(fd)
-
-
 def _read_all(fd: int, size: int) -> bytes:
     """Everything in ``fd`` from here: one read when the file still has ``size`` bytes or fewer."""
     data = os.read(fd, size + 1)
@@ -147,7 +133,7 @@ class LocalRemote:
         if small:
             actual = hashlib.md5(data).hexdigest()
             if actual == md5:
-                _write_new(tmp, data)
+                fsutil.write_new(tmp, data)
                 return
         else:
             actual = fsutil.copy_hashed(src, tmp, 0o444)[0]
