@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -116,3 +116,14 @@ def doit_bin() -> str:
     """Path of the ``doit`` console script next to this interpreter."""
     exe = Path(sys.executable).with_name("doit")
     return str(exe) if exe.exists() else (shutil.which("doit") or "doit")
+
+
+@pytest.fixture
+def live_pid() -> Iterator[int]:
+    """The pid of another live process (a sleeping child), killed afterwards."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        yield proc.pid
+    finally:
+        proc.kill()
+        proc.wait()

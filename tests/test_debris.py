@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,27 +38,16 @@ def _stale(directory: Path, data: bytes = b"half") -> Path:
     return p
 
 
-@pytest.fixture
-def live_temp_pid() -> Iterator[int]:
-    """A live process other than this one (its temps must be left alone)."""
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        yield proc.pid
-    finally:
-        proc.kill()
-        proc.wait()
-
-
 def _temps(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if tempname.is_ours(p.name))
 
 
 # ---------------------------------------------------------------------------- workspace
-def test_walk_never_counts_our_temps_and_drops_stale_ones(tmp_path: Path, live_temp_pid: int) -> None:
+def test_walk_never_counts_our_temps_and_drops_stale_ones(tmp_path: Path, live_pid: int) -> None:
     write_tree(tmp_path, TREE)
     clean = make_ws(tmp_path).hash(tmp_path / "data").hi
     stale = _stale(tmp_path / "data/d001")
-    live = tmp_path / f"data/d002/.dvcdoit-{live_temp_pid}-a.tmp"
+    live = tmp_path / f"data/d002/.dvcdoit-{live_pid}-a.tmp"
     live.write_bytes(b"being written")
     again = make_ws(tmp_path).hash(tmp_path / "data")
     assert again.hi == clean and again.nfiles == len(TREE)
@@ -85,11 +71,11 @@ def test_checkout_is_not_blocked_by_a_killed_pulls_temp(git_repo: Path, dvcdoit:
 
 
 def test_a_live_temp_is_kept_and_not_unsaved_data(git_repo: Path, dvcdoit: Runner,
-                                                  live_temp_pid: int) -> None:
+                                                  live_pid: int) -> None:
     dvcdoit("init")
     write_tree(git_repo, TREE)
     dvcdoit("add", "data")
-    live = git_repo / f"data/d001/.dvcdoit-{live_temp_pid}-a.tmp"
+    live = git_repo / f"data/d001/.dvcdoit-{live_pid}-a.tmp"
     live.write_bytes(b"another dvcdoit is writing this")
     assert "up to date" in dvcdoit("status").stdout
     (git_repo / "data/d000/f0").unlink()
@@ -157,7 +143,7 @@ def test_push_sweeps_the_remote_object_dirs_it_lists(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------------- real DVC
 def test_real_dvc_does_not_trip_on_our_leftovers(git_repo: Path, dvcdoit: Runner, dvc: Runner,
-                                                 live_temp_pid: int) -> None:
+                                                 live_pid: int) -> None:
     """Temps left where dvcdoit writes (by a process still alive, so none is swept) are
     invisible to DVC's status, status -c, push, pull and add; only a temp inside a tracked
     directory would count for DVC, and dvcdoit removes those at its next run."""
@@ -168,7 +154,7 @@ def test_real_dvc_does_not_trip_on_our_leftovers(git_repo: Path, dvcdoit: Runner
     dvcdoit("add", "data")
     dvcdoit("add", "model.bin")
     dvcdoit("push")
-    live = f".dvcdoit-{live_temp_pid}-a.tmp"
+    live = f".dvcdoit-{live_pid}-a.tmp"
     cache_obj = next((git_repo / ".dvc/cache/files/md5").iterdir())
     remote_obj = next((remote / "files/md5").iterdir())
     for d in (git_repo, git_repo / ".dvc", git_repo / ".dvc/cache/tmp", cache_obj, remote_obj):
@@ -271,7 +257,7 @@ def test_the_link_probe_sweeps_where_it_probes(tmp_path: Path) -> None:
 
 
 def test_verify_listing_skips_our_temps_and_drops_stale_ones(tmp_path: Path,
-                                                            live_temp_pid: int) -> None:
+                                                            live_pid: int) -> None:
     """``cache verify`` walks every object dir: a live temp is not an "other file", a stale
     one goes. (gc only skips temps: it promises to touch nothing but objects.)"""
     from dvcdoit.storage.gc import list_cache
@@ -282,7 +268,7 @@ def test_verify_listing_skips_our_temps_and_drops_stale_ones(tmp_path: Path,
     hi = HashInfo(MD5, md5_bytes(data))
     cache.add_content(data, hi)
     objdir = cache.path_for(hi).parent
-    live = objdir / f".dvcdoit-{live_temp_pid}-a.tmp"
+    live = objdir / f".dvcdoit-{live_pid}-a.tmp"
     live.write_bytes(b"being written")
     stale = _stale(objdir)
     assert list_cache(cache.root) == [hi.value]

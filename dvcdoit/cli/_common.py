@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # NOTE: types only; each verb imports what it needs when it runs
@@ -26,6 +27,20 @@ def open_session() -> Session:
     session = Session.find()
     _ = session.project.config
     return session
+
+
+def config_dir(level: str | None) -> Path:
+    """The repo's ``.dvc`` for config verbs; outside a repo only ``--global``/``--system``
+    work (the cwd's ``.dvc`` then only names repo-level files, and is never read)."""
+    from dvcdoit.core.errors import NotARepoError
+    from dvcdoit.repo.project import find_root
+
+    try:
+        return find_root(Path.cwd()) / ".dvc"
+    except NotARepoError:
+        if level in ("global", "system"):
+            return Path.cwd() / ".dvc"
+        raise
 
 
 def quiet(args: argparse.Namespace) -> bool:

@@ -12,17 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-
-def _dvc_dir(level: str | None) -> Path:
-    from dvcdoit.core.errors import NotARepoError
-    from dvcdoit.repo.project import find_root
-
-    try:
-        return find_root(Path.cwd()) / ".dvc"
-    except NotARepoError:
-        if level in ("global", "system"):
-            return Path.cwd() / ".dvc"  # NOTE: only names repo-level files, never read
-        raise
+from dvcdoit.cli._common import config_dir
 
 
 def _origin(show: bool, found_path: Path, level: str, dvc_dir: Path) -> str:
@@ -40,7 +30,7 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.show_origin and (args.value is not None or args.unset):
         return _usage("--show-origin can't be used together with any of these options: "
                       "-u/--unset, value")
-    dvc_dir = _dvc_dir(args.level)
+    dvc_dir = config_dir(args.level)
     if args.list:
         if args.name or args.value is not None or args.unset:
             return _usage("-l/--list can't be used together with any of these options: "

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dvcdoit.core.errors import NotARepoError
+from dvcdoit.cli._common import config_dir
 from dvcdoit.formats import config as cfg
 
 
@@ -20,14 +20,7 @@ def _level(args: argparse.Namespace) -> str | None:
 
 
 def _dvc_dir(args: argparse.Namespace) -> Path:
-    from dvcdoit.repo.project import find_root
-
-    try:
-        return find_root(Path.cwd()) / ".dvc"
-    except NotARepoError:
-        if _level(args) in ("global", "system"):
-            return Path.cwd() / ".dvc"  # NOTE: only used to name repo-level files, never read
-        raise
+    return config_dir(_level(args))
 
 
 def cmd_add(args: argparse.Namespace) -> int:
