@@ -12,6 +12,7 @@ Fixtures (register with ``pytest_plugins = ["tests.s3server"]``):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -36,12 +37,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    """A moto S3 server on loopback for the whole session; skipped if moto_server is absent."""
-    exe = shutil.which("moto_server")
-    if exe is None:
-        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+@contextlib.contextmanager
+def moto_process(exe: str) -> Iterator[str]:
+    """Run ``moto_server`` on a free loopback port until it answers; yield its URL, then kill it.
+
+    Raises RuntimeError when it does not start within 30 s.
+    """
     port = free_port()
     proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -54,12 +55,26 @@ def moto_endpoint() -> Iterator[str]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("moto_server did not start")
+                    msg = "moto_server did not start"
+                    raise RuntimeError(msg) from None
                 time.sleep(0.1)
         yield url
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto S3 server on loopback for the whole session; skipped if moto_server is absent."""
+    exe = shutil.which("moto_server")
+    if exe is None:
+        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+    try:
+        with moto_process(exe) as url:
+            yield url
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture
