@@ -140,7 +140,8 @@ def scalar(value: _ini.Value) -> str:
     return ",".join(value) if isinstance(value, tuple) else value
 
 
-def _section_name(name: str) -> tuple[str, str] | None:
+def section_name(name: str) -> tuple[str, str] | None:
+    """``(kind, name)`` of a named section (``remote "r"`` → ``("remote", "r")``), else None."""
     m = _NAMED.match(name)
     return (m.group(1), m.group(2)) if m else None
 
@@ -150,7 +151,7 @@ def _load_level(path: Path) -> dict[str, dict[str, str]]:
     conf_dir = path.parent.absolute()
     out: dict[str, dict[str, str]] = {}
     for section, body in read_file(path).items():
-        named = _section_name(section)
+        named = section_name(section)
         key = f"{named[0]}:{named[1]}" if named else section
         values = {k: scalar(v) for k, v in body.items()}
         for k, v in values.items():
@@ -290,11 +291,11 @@ def load_config(dvc_dir: Path, level: str | None = None) -> Config:
 
 def write_file(path: Path, sections: _ini.Sections) -> None:
     """Rewrite ``path`` in DVC's order: plain sections (empty ones dropped), then named ones."""
-    plain = {k: v for k, v in sections.items() if _section_name(k) is None and (v or k == "")}
+    plain = {k: v for k, v in sections.items() if section_name(k) is None and (v or k == "")}
     named: _ini.Sections = {}
     for kind in ("remote", "machine", "db"):
         named.update({k: v for k, v in sections.items()
-                      if (n := _section_name(k)) is not None and n[0] == kind})
+                      if (n := section_name(k)) is not None and n[0] == kind})
     path.parent.mkdir(parents=True, exist_ok=True)
     fsutil.atomic_write(path, _ini.dump({**plain, **named}))
 

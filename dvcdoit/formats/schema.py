@@ -90,10 +90,14 @@ NAMED: Mapping[str, Mapping[str, Check]] = MappingProxyType({
 """Named sections other than ``remote`` (``['machine "m"']``, ``['db "d"']``) → option → check."""
 
 
+PREFIX = "configuration error - config file error: "
+"""How DVC begins every config error."""
+
+
 def dvc_words(message: str, *path: str) -> str:
     """DVC's wording of a schema error at ``path`` (``data['core']['bogus']``)."""
     at = "".join(f"[{p!r}]" for p in path)
-    return f"configuration error - config file error: {message} @ data{at}"
+    return f"{PREFIX}{message} @ data{at}"
 
 
 def check_option(path: tuple[str, ...], value: str | None, source: str) -> None:

@@ -23,8 +23,7 @@ from dvcdoit.formats import _ini, schema
 from dvcdoit.formats import config as cfg
 
 _NAME = re.compile(r"^(?:(remote|db)\.)?([^.]*)\.([^.]*)$")
-_NAMED = re.compile(r'^\s*(remote|machine|db)\s*"(.*)"\s*$')
-_PREFIX = "configuration error - config file error: "
+_PREFIX = schema.PREFIX
 
 
 @dataclass(frozen=True)
@@ -103,9 +102,9 @@ def listing(dvc_dir: Path, level: str | None = None) -> list[Found]:
         named: list[Found] = []
         plain: list[Found] = []
         for key, body in cfg.read_file(path).items():
-            m = _NAMED.match(key)
-            prefix = f"{m.group(1)}.{m.group(2)}" if m else key
-            (named if m else plain).extend(
+            kind = cfg.section_name(key)
+            prefix = f"{kind[0]}.{kind[1]}" if kind else key
+            (named if kind else plain).extend(
                 Found(lv, path, f"{prefix}.{k}", cfg.scalar(v)) for k, v in body.items())
         found += named + plain  # NOTE: DVC lists named sections (remotes…) before plain ones
     return found
