@@ -15,7 +15,12 @@ quiet .venv/bin/python -m pip install -q -e '.[test]'
 if [ ! -x .venv-dvc/bin/dvc ]; then
     echo "== install dvc 3.67.1 into .venv-dvc (reference client for interop tests)"
     "$PY" -m venv .venv-dvc
-    quiet .venv-dvc/bin/python -m pip install -q 'dvc[s3]==3.67.1' -c tests/dvc-3.67.1-constraints.txt
+    quiet .venv-dvc/bin/python -m pip install -q 'dvc[s3,ssh,webdav,gs,azure]==3.67.1' \
+        -c tests/dvc-3.67.1-constraints.txt
+fi
+if [ ! -x .node/node_modules/.bin/azurite ] && command -v npm >/dev/null; then
+    echo "== install azurite into .node (Azure Blob server for the azure remote tests)"
+    quiet npm install --silent --prefix .node azurite@3
 fi
 export DVCDOIT_DVC_BIN="$PWD/.venv-dvc/bin/dvc" DVCDOIT_REQUIRE_DVC=1
 export PATH="$PWD/.venv/bin:$PATH"

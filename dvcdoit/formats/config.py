@@ -18,6 +18,7 @@ from types import MappingProxyType
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import ConfigError
 from dvcdoit.formats import _ini, schema
+from dvcdoit.formats.remoteoptions import check_remote_option, parse_bool, parse_int
 
 LEVELS = ("system", "global", "repo", "local")
 _NAMED = re.compile(r'^\s*(remote|machine|db)\s*"(.*)"\s*$')
@@ -26,24 +27,6 @@ REMOTE_PATH_KEYS = frozenset({
     "url", "credentialpath", "configpath", "keyfile", "cert_path", "key_path",
     "gdrive_user_credentials_file", "gdrive_service_account_json_file_path",
 })
-_BOOL_TRUE = {"true", "yes", "on", "1", "enable"}
-_BOOL_FALSE = {"false", "no", "off", "0", "disable"}
-_COMMON_KEYS = {"url", "checksum_jobs", "jobs", "worktree", "no_traverse", "version_aware"}
-_LOCAL_KEYS = _COMMON_KEYS | {"type", "protected", "shared", "slow_link_warning", "verify"}
-_S3_KEYS = _COMMON_KEYS | {
-    "region", "profile", "credentialpath", "configpath", "endpointurl", "access_key_id",
-    "secret_access_key", "session_token", "listobjects", "use_ssl", "allow_anonymous_login",
-    "ssl_verify", "sse", "sse_kms_key_id", "sse_customer_algorithm", "sse_customer_key", "acl",
-    "grant_read", "grant_read_acp", "grant_write_acp", "grant_full_control", "cache_regions",
-    "read_timeout", "connect_timeout", "verify",
-}
-KNOWN_REMOTE_KEYS: Mapping[str, frozenset[str]] = MappingProxyType(
-    {"": frozenset(_LOCAL_KEYS), "s3": frozenset(_S3_KEYS)})
-_INT_KEYS = {"jobs": 1, "checksum_jobs": 1, "read_timeout": 0, "connect_timeout": 0}
-_BOOL_KEYS = {"verify", "worktree", "version_aware", "use_ssl", "allow_anonymous_login",
-              "no_traverse", "listobjects", "slow_link_warning", "protected", "cache_regions"}
-
-
 @dataclass(frozen=True)
 class RemoteConfig:
     """One ``['remote "NAME"']`` section after merging; ``url`` is absolute for local paths."""
@@ -184,45 +167,6 @@ def _merge(levels: list[dict[str, dict[str, str]]]) -> dict[str, dict[str, str]]
 def _where(sect: Mapping[str, str], section: str, key: str) -> str:
     source = sect.get(f"\0file:{key}") or sect.get("\0file", "config")
     return f"{source}: [{section}] {key}"
-
-
-def parse_bool(value: str, where: str) -> bool:
-    """Parse a config boolean (``true``/``false`` and voluptuous' synonyms)."""
-    low = value.strip().lower()
-    if low in _BOOL_TRUE:
-        return True
-    if low in _BOOL_FALSE:
-        return False
-    msg = f"{where}: expected true or false, got {value!r}"
-    raise ConfigError(msg)
-
-
-def parse_int(value: str, where: str, minimum: int = 1) -> int:
-    """Parse a config integer that must be at least ``minimum``."""
-    try:
-        n = int(value.strip())
-    except ValueError:
-        n = minimum - 1
-    if n < minimum:
-        msg = f"{where}: expected an integer >= {minimum}, got {value!r}"
-        raise ConfigError(msg)
-    return n
-
-
-def check_remote_option(scheme: str, key: str, value: str, where: str, remote: str = "",
-                        source: str = "") -> None:
-    """Refuse unknown keys (local and S3 remotes, in DVC's words plus the file ``source``)
-    and ill-typed values (``where`` names file, section and key), as DVC's schema does."""
-    known = KNOWN_REMOTE_KEYS.get(scheme)
-    if known is not None and key not in known:
-        words = schema.dvc_words("extra keys not allowed", "remote", remote, key)
-        msg = (f"{words} (in {source}; {key!r} is not an option of a {scheme or 'local'} "
-               "remote: remove it or fix its name)")
-        raise ConfigError(msg)
-    if key in _INT_KEYS:
-        parse_int(value, where, _INT_KEYS[key])
-    elif key in _BOOL_KEYS:
-        parse_bool(value, where)
 
 
 def _remote(name: str, sect: Mapping[str, str]) -> RemoteConfig:

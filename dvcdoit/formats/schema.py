@@ -3,7 +3,7 @@
 Every verb loads the config through this check, so ``[core] bogus = 1`` is refused the same
 way everywhere, with DVC's words (``configuration error - config file error: extra keys not
 allowed @ data['core']['bogus']``) followed by the file that holds the key and the fix.
-Remote sections keep their own checks (:func:`dvcdoit.formats.config.check_remote_option`).
+Remote sections keep their own checks (:mod:`dvcdoit.formats.remoteoptions`).
 ``feature`` accepts any key, as DVC does (it warns and ignores unknown ones).
 """
 

@@ -8,9 +8,11 @@ loaded only when an S3 remote is opened.
 
 from __future__ import annotations
 
+import importlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from dvcdoit.core.errors import ConfigError, RemoteError
@@ -90,21 +92,43 @@ class Remote(Protocol):
         ...
 
 
+BACKENDS: Mapping[str, tuple[str, str, str]] = MappingProxyType({
+    "s3": ("dvcdoit.storage.remotes.s3", "S3Remote", "boto3"),
+    "ssh": ("dvcdoit.storage.remotes.ssh", "SSHRemote", "ssh"),
+    "webdav": ("dvcdoit.storage.remotes.webdav", "WebDAVRemote", "webdav"),
+    "webdavs": ("dvcdoit.storage.remotes.webdav", "WebDAVRemote", "webdav"),
+    "gs": ("dvcdoit.storage.remotes.gs", "GSRemote", "gs"),
+    "azure": ("dvcdoit.storage.remotes.azure", "AzureRemote", "azure"),
+})
+"""URL scheme -> (module, class, pip extra) of its backend. A backend module imports its own
+client library at its top, so importing it fails when the extra is missing; the class has a
+``from_config(cfg)`` constructor."""
+
+
 def open_remote(cfg: RemoteConfig) -> Remote:
-    """Return the backend for ``cfg``: a local directory, or S3 (``s3://bucket/prefix``)."""
+    """Return the backend for ``cfg``: a local directory, or one of :data:`BACKENDS`."""
     scheme = cfg.scheme
     if scheme == "":
         from dvcdoit.storage.remotes.local import LocalRemote
 
         return LocalRemote(Path(cfg.url), jobs=cfg.jobs)
-    if scheme == "s3":
-        from dvcdoit.storage.remotes.s3 import S3Remote
+    backend = BACKENDS.get(scheme)
+    unsupported = (f"remote '{cfg.name}': url scheme '{scheme}://' is not supported; use a local "
+                   f"path or one of {', '.join(f'{s}://' for s in BACKENDS)}")
+    if backend is None:
+        raise ConfigError(unsupported)
+    module_name, class_name, extra = backend
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name == module_name:  # NOTE: a backend not written yet
+            raise ConfigError(unsupported) from None
+        msg = (f"remote '{cfg.name}': {scheme}:// remotes need the '{extra}' extra: "
+               f"pip install 'dvcdoit[{extra}]'")
+        raise ConfigError(msg) from None
+    remote: Remote = getattr(module, class_name).from_config(cfg)
+    return remote
 
-        return S3Remote.from_config(cfg)
-    msg = (f"remote '{cfg.name}': url scheme '{scheme}://' is not supported yet; "
-           "use a local path or s3://")
-    raise ConfigError(msg)
 
-
-__all__ = ["OBJECT_DIR", "Remote", "RemoteObjectMissing", "check_deletable", "is_object_relpath",
+__all__ = ["BACKENDS", "OBJECT_DIR", "Remote", "RemoteObjectMissing", "check_deletable", "is_object_relpath",
            "open_remote"]

@@ -17,7 +17,8 @@ import botocore.exceptions
 import botocore.session
 
 from dvcdoit.core.errors import ConfigError, RemoteError
-from dvcdoit.formats.config import RemoteConfig, parse_bool
+from dvcdoit.formats.config import RemoteConfig
+from dvcdoit.formats.remoteoptions import parse_bool
 
 EXTRA_ARGS = {"sse": "ServerSideEncryption", "sse_kms_key_id": "SSEKMSKeyId",
               "sse_customer_algorithm": "SSECustomerAlgorithm", "sse_customer_key": "SSECustomerKey",
