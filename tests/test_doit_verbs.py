@@ -75,6 +75,8 @@ def test_ignore_is_told_by_repro_and_status_and_forget_undoes_it(repo: Path, dvc
     status = dvcdoit("status").stdout
     assert status.startswith("slow_a:\n\tchanged deps:\n"), status
     assert IGNORED in status.splitlines()
+    doit_status = doit(repo, "status").stdout
+    assert "slow_a:\n\tchanged deps:\n" in doit_status and IGNORED in doit_status.splitlines()
     assert json.loads(dvcdoit("status", "--json").stdout) == {
         "slow_a": [{"changed deps": {"a.txt": "modified"}}], "always": ["always changed"]}
     forget = doit(repo, "forget", "repro:slow_a").stdout
@@ -83,9 +85,9 @@ def test_ignore_is_told_by_repro_and_status_and_forget_undoes_it(repo: Path, dvc
     assert "Running stage 'slow_a':" in dvcdoit("repro").stdout
 
 
-def test_forget_says_where_stage_state_lives(loader_repo: Path) -> None:
-    doit(loader_repo)
-    out = doit(loader_repo, "forget", "repro:slow_a").stdout
+def test_forget_says_where_stage_state_lives(repo: Path) -> None:
+    doit(repo)
+    out = doit(repo, "forget", "repro:slow_a").stdout
     assert out.splitlines() == [FORGET, "forgetting repro:slow_a"]
 
 
@@ -253,12 +255,12 @@ def test_a_users_own_dep_db_beside_ours(git_repo: Path) -> None:
     assert ran(doit(git_repo, "repro", "hello")) == ["repro:always"]
 
 
-def test_doit_auto_without_the_plugin_is_one_clear_line(loader_repo: Path) -> None:
+def test_doit_auto_without_the_plugin_is_one_clear_line(repo: Path) -> None:
     from importlib.metadata import entry_points
 
     if any(ep.name == "auto" for ep in entry_points(group="doit.COMMAND")):
         pytest.skip("doit-auto1 is installed: 'doit auto' is its command")
-    proc = doit(loader_repo, "auto", check=False)
+    proc = doit(repo, "auto", check=False)
     assert proc.returncode == 3
     assert proc.stderr == ("ERROR: 'doit auto' needs doit's watch plugin: pip install doit-auto1 "
                            "(doit 0.36 moved 'auto' out of doit)\n")

@@ -215,6 +215,9 @@ def task_repro() -> Iterator[dict[str, Any]]:
     if namespace is not None:
         _refuse_shadowing(namespace)
         _link_star_imported(namespace, run_.session.index, dicts)
+        loading = _loading_command()
+        if loading is not None:
+            _notes(*loading, run_.session)
     yield from dicts
 
 
@@ -260,6 +263,26 @@ def _star_importer() -> dict[str, Any] | None:
             continue
         if any(id(ns.get(attr)) in ours for attr in _OURS):
             return ns
+    return None
+
+
+def _loading_command() -> tuple[Any, list[str]] | None:
+    """``(cmd, pos_args)`` of the doit command loading a star-importing dodo, if that loader
+    is doit's own (:class:`DvcDoitLoader` tells its notes itself).
+
+    NOTE: doit calls task creators bare, so they cannot be told which command runs; but
+    every loader is called as ``load_tasks(cmd, pos_args)`` (doit's ``TaskLoader2`` API),
+    so the frame of that call, up the stack, holds both.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        found = frame.f_locals
+        if (frame.f_code.co_name == "load_tasks" and "cmd" in found
+                and isinstance(found.get("pos_args"), list)):
+            if isinstance(found.get("self"), DvcDoitLoader):
+                return None
+            return found["cmd"], found["pos_args"]
+        frame = frame.f_back  # type: ignore[assignment]
     return None
 
 

@@ -20,6 +20,7 @@ from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.core.progress import bar
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.status import status_blocks
+from dvcdoit.tasks.doitdb import ignore_note, ignored_stages
 from dvcdoit.verbs.report import render_cloud_status, render_status, sync_lines
 
 _REMOTE = {"name": "remote", "short": "r", "long": "remote", "type": str, "default": "",
@@ -71,6 +72,9 @@ def status_action(session: Session, cloud: bool, remote: str, jobs: int, as_json
         else:
             blocks, tracked = status_blocks(index, wanted)
             lines = [json.dumps(blocks)] if as_json else render_status(blocks, tracked)
+            if not as_json:
+                lines += [ignore_note(n) for n in
+                          ignored_stages([n for n in index.stage_order() if n in blocks])]
     except DvcDoitError as exc:
         return TaskFailed(str(exc))
     _emit(lines)
