@@ -45,7 +45,7 @@ def test_local_remote_round_trip(tmp_path: Path) -> None:
 def test_open_remote_dispatch(tmp_path: Path) -> None:
     assert isinstance(open_remote(RemoteConfig("r", str(tmp_path))), LocalRemote)
     with pytest.raises(ConfigError, match=r"remote 'g': url scheme 'hdfs://' is not supported; "
-                       r"use a local path or one of s3://, ssh://"):
+                       r"use a local path or one of s3://, http://, https://, ssh://"):
         open_remote(RemoteConfig("g", "hdfs://host/x"))
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from dvcdoit import __version__
 from dvcdoit.core.errors import DvcDoitError
@@ -52,7 +53,23 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     families = [f for f, verbs in _FAMILIES.items() if verb in verbs] or list(_FAMILIES)
     for family in families:
         importlib.import_module(f"dvcdoit.cli.{family}").add_parsers(sub)
+    _quiet_everywhere(parser)
     return parser
+
+
+def _quiet_everywhere(parser: argparse.ArgumentParser) -> None:
+    """Accept ``-q`` after the verb too (``dvcdoit init -q``), as DVC does, on every level.
+
+    NOTE: ``SUPPRESS`` as the default, so a verb's own parser leaves the ``-q`` given before
+    the verb in place (argparse copies a subparser's defaults over the parent's values).
+    """
+    for action in parser._actions:  # NOTE: argparse keeps subparsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            for child in set(action.choices.values()):
+                if "-q" not in child._option_string_actions:
+                    child.add_argument("-q", "--quiet", action="store_true",
+                                       default=argparse.SUPPRESS, help="print only errors")
+                _quiet_everywhere(child)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -77,11 +94,22 @@ def run(argv: list[str]) -> int:
     guard = PipeGuard(sys.stdout)
     sys.stdout = guard  # type: ignore[assignment]
     try:
-        code = _call(args)
+        with _silenced(bool(getattr(args, "quiet", False))):
+            code = _call(args)
         guard.flush()  # NOTE: a closed pipe shows here, not at exit with a traceback
     finally:
         sys.stdout = guard.stream
     return EXIT_BROKEN_PIPE if guard.broken and code == 0 else code
+
+
+@contextlib.contextmanager
+def _silenced(quiet: bool) -> Iterator[None]:
+    """With ``-q``, everything a verb prints on stdout is dropped; errors (stderr) stay."""
+    if not quiet:
+        yield
+        return
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        yield
 
 
 def _call(args: argparse.Namespace) -> int:

@@ -41,7 +41,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("-c", "--cloud", action="store_true", help="compare the cache with a remote")
     p.add_argument("-r", "--remote", help="remote to compare with (implies -c)")
     p.add_argument("-j", "--jobs", type=int, help="parallel remote requests")
-    p.add_argument("-q", "--quiet", action="store_true", help="exit 1 when anything changed")
+    p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                   help="print nothing; exit 1 when anything changed")
     p.set_defaults(func=cmd_status)
 
 

@@ -40,11 +40,12 @@ from dvcdoit.repo.sources import status as source_status
 from dvcdoit.tasks import remote as tasks_remote
 from dvcdoit.tasks.checker import MD5Checker
 from dvcdoit.tasks.clean import clean_action
-from dvcdoit.tasks.doitdb import forget_note, our_db, user_settings
+from dvcdoit.tasks.doitdb import our_db, user_settings
 from dvcdoit.tasks.linking import StageLinks, link
 from dvcdoit.tasks.remote import TASK_NAMES
 from dvcdoit.tasks.stagelog import StageLog, buffered, reason_line, run_reasons
 from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate, user_error
+from dvcdoit.tasks.verbnotes import loading_command, tell_notes
 
 BASENAME = "repro"
 
@@ -215,9 +216,9 @@ def task_repro() -> Iterator[dict[str, Any]]:
     if namespace is not None:
         _refuse_shadowing(namespace)
         _link_star_imported(namespace, run_.session.index, dicts)
-        loading = _loading_command()
+        loading = loading_command()
         if loading is not None:
-            _notes(*loading, run_.session)
+            tell_notes(*loading, run_.session.index.stages)
     yield from dicts
 
 
@@ -266,26 +267,6 @@ def _star_importer() -> dict[str, Any] | None:
     return None
 
 
-def _loading_command() -> tuple[Any, list[str]] | None:
-    """``(cmd, pos_args)`` of the doit command loading a star-importing dodo, if that loader
-    is doit's own (:class:`DvcDoitLoader` tells its notes itself).
-
-    NOTE: doit calls task creators bare, so they cannot be told which command runs; but
-    every loader is called as ``load_tasks(cmd, pos_args)`` (doit's ``TaskLoader2`` API),
-    so the frame of that call, up the stack, holds both.
-    """
-    frame = sys._getframe(1)
-    while frame is not None:
-        found = frame.f_locals
-        if (frame.f_code.co_name == "load_tasks" and "cmd" in found
-                and isinstance(found.get("pos_args"), list)):
-            if isinstance(found.get("self"), DvcDoitLoader):
-                return None
-            return found["cmd"], found["pos_args"]
-        frame = frame.f_back  # type: ignore[assignment]
-    return None
-
-
 def _creators() -> dict[str, Any]:
     return {"task_repro": task_repro, "task_push": task_push, "task_pull": task_pull,
             "task_fetch": task_fetch, "task_status": task_status}
@@ -325,6 +306,8 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
     then the session is opened when the tasks are loaded.
     """
 
+    tells_notes = True  # NOTE: see verbnotes.loading_command
+
     def __init__(self, session: Session | None = None, options: RunOptions | None = None) -> None:
         super().__init__()
         self._session = session
@@ -360,7 +343,7 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
             if module_ns is not None:
                 module_ns[DODO_KEY] = run_
         user = super().load_tasks(cmd, pos_args) if self.namespace else []
-        _notes(cmd, pos_args, run_.session)
+        tell_notes(cmd, pos_args, run_.session.index.stages)
         if ours_in_dodo:
             return list(user)  # NOTE: the dodo star-imported us; tasks are already there
         clash = [t.name for t in user if t.name in (BASENAME, *TASK_NAMES)
@@ -380,22 +363,6 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
         except DvcDoitError as exc:
             raise InvalidDodoFile(str(exc)) from None
         return list(user) + list(ours)
-
-
-def _notes(cmd: Any, pos_args: list[str], session: Session) -> None:
-    """What doit's own verbs mean for stages: ``forget`` leaves ``dvc.lock`` alone, and
-    ``auto`` needs a plugin (doit 0.36 moved it out)."""
-    name = getattr(cmd, "name", "")
-    if name == "forget":
-        stages = [a.partition(":")[2] for a in pos_args if a.startswith(BASENAME + ":")]
-        if BASENAME in pos_args or not pos_args:
-            stages = list(session.index.stages)
-        for stage in stages:
-            _print(forget_note(stage))
-    elif name == "run" and pos_args[:1] == ["auto"]:
-        msg = ("'doit auto' needs doit's watch plugin: pip install doit-auto1 "
-               "(doit 0.36 moved 'auto' out of doit)")
-        raise InvalidDodoFile(msg)
 
 
 def _repro_creator(run_: DodoRun) -> Any:

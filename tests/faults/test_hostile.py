@@ -604,7 +604,7 @@ CASES += [  # .dvc/config and .dvcignore
                                            "    url =\n"), "pull", '{repo}/.dvc/config: [remote "r"] url: empty; every remote needs a url'),
     Case("config-remote-bad-scheme", config("[core]\n    remote = r\n['remote \"r\"']\n"
                                             "    url = gopher://x/y\n"), "push", ("remote 'r': url scheme 'gopher://' is not supported; use a local path or one of "
-         "s3://, ssh://, webdav://, webdavs://, gs://, azure://")),
+         "s3://, http://, https://, ssh://, webdav://, webdavs://, gs://, azure://")),
     Case("config-invalid-ini", config("[core\nremote = r\n"), "status", "{repo}/.dvc/config:1: malformed section header '[core'"),
     Case("config-bad-cache-type", config("[cache]\n    type = teleport\n"), "checkout -f", ("configuration error - config file error: Unsupported cache type(s): teleport "
          "for dictionary value @ data['cache']['type'] (in {repo}/.dvc/config; use reflink, hardlink, symlink, copy)")),

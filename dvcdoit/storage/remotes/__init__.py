@@ -94,6 +94,8 @@ class Remote(Protocol):
 
 BACKENDS: Mapping[str, tuple[str, str, str]] = MappingProxyType({
     "s3": ("dvcdoit.storage.remotes.s3", "S3Remote", "boto3"),
+    "http": ("dvcdoit.storage.remotes.http", "HTTPRemote", ""),
+    "https": ("dvcdoit.storage.remotes.http", "HTTPRemote", ""),
     "ssh": ("dvcdoit.storage.remotes.ssh", "SSHRemote", "ssh"),
     "webdav": ("dvcdoit.storage.remotes.webdav", "WebDAVRemote", "webdav"),
     "webdavs": ("dvcdoit.storage.remotes.webdav", "WebDAVRemote", "webdav"),
