@@ -9,7 +9,9 @@ credentials, and can be told to answer wrong bytes for one path.
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,15 +20,20 @@ from typing import Any
 
 import pytest
 
+NONCE = "dcd98b7102dd2f0e8b11d0f600bfb0c093"
+
 
 class FileServer:
     """A threaded server on 127.0.0.1 serving and storing files below ``root``."""
 
-    def __init__(self, root: Path, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, root: Path, credentials: tuple[str, str] | None = None,
+                 digest: bool = False) -> None:
         self.root = root
         self.credentials = credentials
+        self.digest = digest  # NOTE: RFC 7616 digest (MD5, qop=auth) instead of basic
         self.counts: dict[str, int] = {}
         self.wrong_bytes: set[str] = set()  # NOTE: url paths answered with flipped bytes
+        self.redirects: dict[str, str] = {}  # NOTE: url path -> Location of a 302
         self._lock = threading.Lock()
         server = self
 
@@ -42,17 +49,41 @@ class FileServer:
             def _allowed(self) -> bool:
                 with server._lock:
                     server.counts[self.command] = server.counts.get(self.command, 0) + 1
-                if server.credentials is None:
-                    return True
-                want = base64.b64encode(":".join(server.credentials).encode()).decode()
-                if self.headers.get("Authorization") == f"Basic {want}":
+                if self.path in server.redirects:
+                    self._drain()
+                    self.send_response(302)
+                    self.send_header("Location", server.redirects[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return False
+                if server.credentials is None or self._authorized():
                     return True
                 self._drain()
                 self.send_response(401)
-                self.send_header("WWW-Authenticate", 'Basic realm="dvc"')
+                challenge = (f'Digest realm="dvc", nonce="{NONCE}", qop="auth", '
+                             'algorithm=MD5, opaque="op"' if server.digest else 'Basic realm="dvc"')
+                self.send_header("WWW-Authenticate", challenge)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return False
+
+            def _authorized(self) -> bool:
+                assert server.credentials is not None
+                user, password = server.credentials
+                given = self.headers.get("Authorization", "")
+                if not server.digest:
+                    want = base64.b64encode(f"{user}:{password}".encode()).decode()
+                    return given == f"Basic {want}"
+                if not given.startswith("Digest "):
+                    return False
+                p = {k: q or b for k, q, b in re.findall(r'(\w+)=(?:"([^"]*)"|([^\s,]+))', given)}
+
+                def h(text: str) -> str:
+                    return hashlib.md5(text.encode()).hexdigest()
+
+                ha1, ha2 = h(f"{user}:dvc:{password}"), h(f"{self.command}:{p.get('uri')}")
+                want = h(f"{ha1}:{NONCE}:{p.get('nc')}:{p.get('cnonce')}:auth:{ha2}")
+                return p.get("username") == user and p.get("response") == want
 
             def _drain(self) -> bytes:
                 if self.headers.get("Transfer-Encoding", "").lower() == "chunked":

@@ -59,6 +59,10 @@ def test_runs_from_a_subdirectory(repo: Path, dvcdoit: Runner) -> None:
     assert dvcdoit("status", cwd=repo / "sub").stdout == "Data and pipelines are up to date.\n"
 
 
+NEITHER = ("ERROR: 'nothing-here' does not exist as an output or a stage name in 'dvc.yaml': "
+           "Stage 'nothing-here' not found inside 'dvc.yaml' file\n")
+
+
 @pytest.mark.parametrize(("setup", "args", "message"), [
     ({}, ["add", "../outside.txt"],
      "ERROR: '../outside.txt' is outside of the repo '{root}'; only paths inside it can be used\n"),
@@ -70,16 +74,16 @@ def test_runs_from_a_subdirectory(repo: Path, dvcdoit: Runner) -> None:
      "by '.dir'); bad.dvc: outs[0].size: expected an integer, got 'x'\n")),
     ({"m.dvc": "outs: [\n"}, ["status"], "ERROR: m.dvc:2: invalid YAML: {problem}\n"),
     ({}, ["status", "nothing-here"],
-     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+     NEITHER),
     ({}, ["commit", "nothing-here"],
-     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+     NEITHER),
     ({"u.txt": "u"}, ["commit", "u.txt"],
      "ERROR: 'u.txt' is not tracked by any .dvc file; use 'dvcdoit add u.txt' first\n"),
     ({}, ["checkout", "nothing-here"],
-     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
+     NEITHER),
     ({}, ["push", "nothing-here"],
-     "ERROR: 'nothing-here' is neither a stage nor tracked data; check the name or path\n"),
-    ({}, ["repro", "nothing-here"], "ERROR: unknown stage 'nothing-here' (known: none)\n"),
+     NEITHER),
+    ({}, ["repro", "nothing-here"], "ERROR: Stage 'nothing-here' not found inside 'dvc.yaml' file\n"),
 ])
 def test_error_messages(repo: Path, dvcdoit: Runner, setup: dict[str, str], args: list[str],
                         message: str) -> None:

@@ -123,16 +123,59 @@ def test_repro_takes_stage_names_and_stage_files(index: Index) -> None:
         "train", "copy.dvc", "sub/dvc.yaml:eval"]
 
 
-KNOWN = "known: copy.dvc, prepare, train, sub/dvc.yaml:eval"
+def test_every_dvc_target_form(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = index.project.root
+    assert index.select_stages(["dvc.yaml:train"]) == ["train"]
+    assert index.select_stages(["sub/dvc.yaml:eval"]) == ["sub/dvc.yaml:eval"]
+    assert index.select_stages(["dvc.yaml"]) == ["prepare", "train"]
+    assert index.select_stages(["sub/dvc.yaml"]) == ["sub/dvc.yaml:eval"]
+    assert index.select_stages(["data.xml.dvc"]) == ["data.xml.dvc"]  # NOTE: as DVC's repro
+    assert index.select(["dvc.yaml"]).outputs == {"prepared", "model.pkl", "metrics.json"}
+    assert index.select(["dvc.yaml:train"]).outputs == {"model.pkl", "metrics.json"}
+    monkeypatch.chdir(root / "sub")  # NOTE: the file part is relative to the cwd, as in DVC
+    assert index.select_stages(["dvc.yaml:eval"]) == ["sub/dvc.yaml:eval"]
+    assert index.select_stages(["../dvc.yaml:prepare"]) == ["prepare"]
+
+
+def test_foreach_and_matrix_groups_and_members(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    init(tmp_path)
+    write_tree(tmp_path, {"dvc.yaml": """stages:
+  build:
+    foreach: [x, y]
+    do:
+      cmd: echo ${item} > b-${item}.txt
+      outs:
+      - b-${item}.txt
+  grid:
+    matrix:
+      lr: [1, 2]
+      opt: [adam]
+    cmd: echo ${item.lr} ${item.opt} > g-${item.lr}-${item.opt}.txt
+    outs:
+    - g-${item.lr}-${item.opt}.txt
+"""})
+    monkeypatch.chdir(tmp_path)
+    index = load_index(Project(tmp_path))
+    assert index.select_stages(["build"]) == ["build@x", "build@y"]
+    assert index.select_stages(["dvc.yaml:build@y"]) == ["build@y"]
+    assert index.select_stages(["grid"]) == ["grid@1-adam", "grid@2-adam"]
+    assert index.select(["grid@2-adam"]).outputs == {"g-2-adam.txt"}
 
 
 @pytest.mark.parametrize(("verb", "target", "message"), [
     ("select", "nothing-here",
-     "'nothing-here' is neither a stage nor tracked data; check the name or path"),
+     ("'nothing-here' does not exist as an output or a stage name in 'dvc.yaml': "
+      "Stage 'nothing-here' not found inside 'dvc.yaml' file")),
     ("select", "untracked.txt",
-     "'untracked.txt' is neither a stage nor tracked data; check the name or path"),
+     ("'untracked.txt' does not exist as an output or a stage name in 'dvc.yaml': "
+      "Stage 'untracked.txt' not found inside 'dvc.yaml' file")),
     ("select", "sub/dvc.yaml:nope",
-     "'sub/dvc.yaml:nope' is neither a stage nor tracked data; check the name or path"),
+     "Stage 'nope' not found inside 'sub/dvc.yaml' file"),
+    ("select", "sub/nope.yaml:x", "'{root}/sub/nope.yaml' does not exist"),
+    ("select", "sub:x", ("bad DVC file name 'sub'. DVC files should be named 'dvc.yaml' or "
+                         "have a '.dvc' suffix (e.g. 'sub.dvc').")),
+    ("select", "nope.dvc", "'{root}/nope.dvc' does not exist"),
     ("select", "../outside.txt",
      "'../outside.txt' is outside of the repo '{root}'; only paths inside it can be used"),
     ("select", ".", "'.' is the repo root; track a file or directory inside it"),
@@ -141,11 +184,13 @@ KNOWN = "known: copy.dvc, prepare, train, sub/dvc.yaml:eval"
     ("commit", "untracked.txt",
      "'untracked.txt' is not tracked by any .dvc file; use 'dvcdoit add untracked.txt' first"),
     ("commit", "nothing-here",
-     "'nothing-here' is neither a stage nor tracked data; check the name or path"),
-    ("repro", "nothing-here", f"unknown stage 'nothing-here' ({KNOWN})"),
-    ("repro", "data.xml.dvc", f"unknown stage 'data.xml.dvc' ({KNOWN})"),
-    ("repro", "model.pkl", f"unknown stage 'model.pkl' ({KNOWN})"),
-    ("repro", "sub", f"unknown stage 'sub' ({KNOWN})"),
+     ("'nothing-here' does not exist as an output or a stage name in 'dvc.yaml': "
+      "Stage 'nothing-here' not found inside 'dvc.yaml' file")),
+    ("repro", "nothing-here", "Stage 'nothing-here' not found inside 'dvc.yaml' file"),
+    ("repro", "model.pkl", "Stage 'model.pkl' not found inside 'dvc.yaml' file"),
+    ("repro", "sub", "Stage 'sub' not found inside 'dvc.yaml' file"),
+    ("repro", "dvc.yaml:nope", "Stage 'nope' not found inside 'dvc.yaml' file"),
+    ("repro", "nope.dvc", "'{root}/nope.dvc' does not exist"),
 ])
 def test_bad_target_messages(index: Index, verb: str, target: str, message: str) -> None:
     error = StageError if verb == "repro" else PathError
@@ -162,5 +207,5 @@ def test_bad_target_messages(index: Index, verb: str, target: str, message: str)
 def test_unknown_stage_with_no_stages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     init(tmp_path)
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(StageError, match=r"^unknown stage 'x' \(known: none\)$"):
+    with pytest.raises(StageError, match=r"^Stage 'x' not found inside 'dvc.yaml' file$"):
         load_index(Project(tmp_path)).select_stages(["x"])

@@ -41,6 +41,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("-c", "--cloud", action="store_true", help="compare the cache with a remote")
     p.add_argument("-r", "--remote", help="remote to compare with (implies -c)")
     p.add_argument("-j", "--jobs", type=int, help="parallel remote requests")
+    p.add_argument("--with-deps", action="store_true",
+                   help="also show the stages the targets depend on")
     p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                    help="print nothing; exit 1 when anything changed")
     p.set_defaults(func=cmd_status)
@@ -134,7 +136,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from dvcdoit.pipeline.status import status_blocks
     from dvcdoit.verbs.report import render_status
 
-    blocks, tracked = status_blocks(idx, selection)
+    blocks, tracked = status_blocks(idx, selection, args.with_deps)
     print(json.dumps(blocks) if args.json else "\n".join(render_status(blocks, tracked)))
     if not args.json and not args.quiet:
         from dvcdoit.tasks.doitdb import ignore_note, ignored_stages

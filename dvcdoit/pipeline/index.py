@@ -52,13 +52,13 @@ class Index:
         return selection.check() if strict else selection
 
     def select_stages(self, targets: Sequence[str], cwd: Path | None = None) -> list[str]:
-        """The stages ``targets`` name by name or stage file, for ``repro`` (``[]`` for none).
+        """The stages (and data sources) ``targets`` name, for ``repro`` (``[]`` for none).
 
-        A target that is no stage is a :class:`StageError` naming the known stages.
+        A target that is no stage is a :class:`StageError` in DVC's words.
         """
         if not targets:
             return []
-        return self.select(targets, cwd, strict=False).check_stages(self.stage_order())
+        return self.select(targets, cwd, strict=False).check_stages()
 
 
 def load_index(project: Project) -> Index:

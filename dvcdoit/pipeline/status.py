@@ -24,24 +24,29 @@ def stage_status(index: Index, name: str) -> StageStatus:
                   single.changed_checksum if single else False)
 
 
-def stage_statuses(index: Index, targets: Sequence[str] | None = None) -> list[StageStatus]:
-    """Status of every stage (or of stages ``targets`` and their upstream), in pipeline order."""
+def stage_statuses(index: Index, targets: Sequence[str] | None = None,
+                   with_deps: bool = True) -> list[StageStatus]:
+    """Status of every stage (or of stages ``targets``, with their upstream when
+    ``with_deps``), in pipeline order."""
     names = index.stage_order()
     if targets:
-        wanted = {u for t in targets for u in index.graph.upstream(t)}
+        wanted = ({u for t in targets for u in index.graph.upstream(t)} if with_deps
+                  else set(targets))
         names = [n for n in names if n in wanted]
     return [stage_status(index, n) for n in names]
 
 
-def status_blocks(index: Index, selection: Selection) -> tuple[Blocks, bool]:
+def status_blocks(index: Index, selection: Selection,
+                  with_deps: bool = False) -> tuple[Blocks, bool]:
     """``({name: status items}, anything tracked)`` for stages then data sources.
 
-    Selected stages come with their upstream, as in DVC; data sources only when selected
-    themselves (a target naming only stages shows no data sources).
+    Selected stages come alone, as in DVC, or with their upstream (``status --with-deps``);
+    data sources only when selected themselves (a target naming only stages shows none).
     """
     blocks: Blocks = {}
     if selection.stages or selection.everything:
-        for st in stage_statuses(index, None if selection.everything else selection.stages):
+        for st in stage_statuses(index, None if selection.everything else selection.stages,
+                                 with_deps):
             if st.changed:
                 blocks[st.name] = st.to_json()
     for name in selection.sources:

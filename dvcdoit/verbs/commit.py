@@ -13,7 +13,7 @@ from pathlib import Path
 from dvcdoit.core.errors import PathError
 from dvcdoit.pipeline import stage
 from dvcdoit.pipeline.index import Index
-from dvcdoit.pipeline.selection import NEITHER, NOT_TRACKED, Selection
+from dvcdoit.pipeline.selection import NOT_TRACKED, Selection
 from dvcdoit.repo import sources
 
 
@@ -21,9 +21,9 @@ def select(index: Index, targets: Sequence[str], cwd: Path | None = None) -> Sel
     """``commit``'s selection: an existing but untracked path says to ``add`` it first."""
     selection = index.select(targets, cwd, strict=False)
     for text in selection.unknown:
-        path = index.project.resolve(text, cwd)
-        raise PathError((NOT_TRACKED if os.path.lexists(path) else NEITHER).format(target=text))
-    return selection
+        if ":" not in text and os.path.lexists(index.project.resolve(text, cwd)):
+            raise PathError(NOT_TRACKED.format(target=text))
+    return selection.check()
 
 
 def commit(index: Index, selection: Selection, force: bool = False) -> list[str]:

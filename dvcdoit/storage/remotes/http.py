@@ -1,101 +1,70 @@
 """HTTP(S) remotes, as DVC's ``http``/``https`` remote: GET and HEAD to read, POST or PUT to push.
 
 The most common remote of public DVC projects (a read-only ``https://`` URL in front of
-a bucket), so it needs no extra: the standard library's :mod:`http.client`, one
-keep-alive connection per worker thread. An HTTP server cannot be listed or told to
-delete, so :meth:`HTTPRemote.walk` and :meth:`HTTPRemote.delete` refuse, as DVC does
-(``gc -c`` and the run-cache need a remote that lists); existence is one ``HEAD`` per
-object, spread over threads (DVC sends one ``GET``). Uploads send the file with a
+a bucket). It uses urllib3, which botocore already brings: one connection pool shared by
+the transfer threads. An HTTP server cannot be listed or told to delete, so
+:meth:`HTTPRemote.walk` and :meth:`HTTPRemote.delete` refuse, as DVC cannot do them either
+(``gc -c`` and the run-cache need a remote that lists). Existence is one ``HEAD`` per
+object over the pool (DVC sends one ``GET``). Uploads send the file with a
 ``Content-Length`` (DVC sends it chunked) after hashing it, so a tampered cache object is
-never pushed; downloads are hashed as they are written and cut-short bodies are retried.
+never pushed; downloads are hashed as they are written; 5xx answers, resets and bodies cut
+short are retried with back-off. A redirect is followed on the same host only.
 
-Options (DVC's): ``auth`` (``basic`` or ``custom``), ``user``, ``password``,
-``ask_password``, ``custom_auth_header``, ``ssl_verify`` (true, false or a CA bundle path),
-``method`` (``POST`` or ``PUT``), ``connect_timeout``, ``read_timeout``. Credentials never
-appear in messages.
+Options (DVC's): ``auth`` (``basic``, ``digest``, ``custom``: :mod:`.httpauth`), ``user``,
+``password``, ``ask_password``, ``custom_auth_header``, ``ssl_verify`` (true, false or a CA
+bundle path), ``method`` (``POST`` or ``PUT``), ``connect_timeout``, ``read_timeout``.
+Credentials never appear in messages.
 """
 
 from __future__ import annotations
 
-import base64
-import getpass
 import hashlib
-import http.client
+import os
 import random
-import ssl
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
-from urllib.parse import quote, urlsplit, urlunsplit
+from typing import Any, TypeVar
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
+
+import urllib3
+import urllib3.exceptions
 
 from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig
-from dvcdoit.formats.remoteoptions import parse_bool, parse_float
+from dvcdoit.formats.remoteoptions import parse_float
 from dvcdoit.storage.remotes import RemoteObjectMissing
 from dvcdoit.storage.remotes.gate import refusal
+from dvcdoit.storage.remotes.httpauth import HTTPAuth
 
 T = TypeVar("T")
 ATTEMPTS = 5
+REDIRECTS = 5
 _CHUNK = 1 << 20
 _TIMEOUT = 60.0  # NOTE: DVC's REQUEST_TIMEOUT for both connect and read
-_EXISTS_JOBS = 16
-_TRANSIENT = (ConnectionError, TimeoutError, http.client.HTTPException, ssl.SSLError)
+_POOL = 16
+_TRANSIENT = (urllib3.exceptions.ProtocolError, urllib3.exceptions.TimeoutError,
+              urllib3.exceptions.NewConnectionError, ConnectionError, TimeoutError)
+Answer = Any  # NOTE: urllib3's HTTPResponse (its module moved between urllib3 1.x and 2.x)
 
 
 class _Transient(Exception):  # noqa: N818 - internal signal, never leaves this module
     """A failure worth another attempt (a 5xx answer, a body cut short)."""
 
 
-def _auth_headers(name: str, opts: Mapping[str, str], url: str) -> dict[str, str]:
-    """The headers of DVC's ``auth`` option (basic or custom), checked as DVC checks them."""
-    method = opts.get("auth", "").strip().lower()
-    if not method:
-        return {}
-    user = opts.get("user")
-    password = opts.get("password")
-    if password is None and parse_bool(opts.get("ask_password", "false"),
-                                       f"remote '{name}': ask_password"):
-        if not sys.stdin.isatty():
-            msg = (f"remote '{name}': ask_password is set but there is no terminal to ask on; "
-                   f"set the password with 'dvcdoit remote modify --local {name} password …'")
-            raise ConfigError(msg)
-        password = getpass.getpass(f"Enter a password for host '{url}' user '{user or 'custom'}':\n")
-    if method == "basic":
-        if user is None or password is None:
-            msg = f"remote '{name}': HTTP 'basic' authentication require both 'user' and 'password'"
-            raise ConfigError(msg)
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        return {"Authorization": f"Basic {token}"}
-    if method == "custom":
-        header = opts.get("custom_auth_header")
-        if header is None or password is None:
-            msg = (f"remote '{name}': HTTP 'custom' authentication require both "
-                   "'custom_auth_header' and 'password'")
-            raise ConfigError(msg)
-        return {header: password}
-    msg = (f"remote '{name}': auth = {method} is not supported by dvcdoit; "
-           "use basic or custom")
-    raise ConfigError(msg)
-
-
-def _ssl_context(name: str, value: str | None) -> ssl.SSLContext:
+def _verify(name: str, value: str | None) -> dict[str, Any]:
     """``ssl_verify``: unset or true (system CAs), false (no check), or a CA bundle path."""
-    if value is None or value.strip().lower() in ("true", "1", "yes", "on"):
-        return ssl.create_default_context()
-    if value.strip().lower() in ("false", "0", "no", "off"):
-        ctx = ssl.create_default_context()
-        ctx.check_hostname = False
-        ctx.verify_mode = ssl.CERT_NONE
-        return ctx
-    try:
-        return ssl.create_default_context(cafile=value)
-    except (OSError, ssl.SSLError) as exc:
-        msg = f"remote '{name}': ssl_verify: cannot load the CA bundle {value!r}: {exc}"
-        raise ConfigError(msg) from None
+    low = (value or "true").strip().lower()
+    if low in ("true", "1", "yes", "on"):
+        return {"cert_reqs": "CERT_REQUIRED"}
+    if low in ("false", "0", "no", "off"):
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+        return {"cert_reqs": "CERT_NONE"}
+    if not os.path.isfile(value or ""):
+        msg = f"remote '{name}': ssl_verify: the CA bundle {value!r} does not exist"
+        raise ConfigError(msg)
+    return {"cert_reqs": "CERT_REQUIRED", "ca_certs": value}
 
 
 class HTTPRemote:
@@ -103,35 +72,31 @@ class HTTPRemote:
 
     forkable = False
 
-    def __init__(self, url: str, *, headers: Mapping[str, str] | None = None,
-                 method: str = "POST", context: ssl.SSLContext | None = None,
-                 connect_timeout: float = _TIMEOUT, read_timeout: float = _TIMEOUT,
-                 jobs: int | None = None) -> None:
+    def __init__(self, url: str, *, auth: HTTPAuth | None = None, method: str = "POST",
+                 tls: dict[str, Any] | None = None, connect_timeout: float = _TIMEOUT,
+                 read_timeout: float = _TIMEOUT, jobs: int | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             msg = f"remote {url}: not an http(s) URL with a host"
             raise ConfigError(msg)
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        self.url = urlunsplit((parts.scheme, host, parts.path, "", ""))  # NOTE: no user:pass@
+        netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+        self.url = urlunsplit((parts.scheme, netloc, parts.path, "", ""))  # NOTE: no user:pass@
         self.jobs = jobs
-        self._https = parts.scheme == "https"
-        self._host, self._port = parts.hostname, parts.port
+        self._origin = f"{parts.scheme}://{netloc}"
         self._base = parts.path.rstrip("/")
-        self._headers = dict(headers or {})
+        self._auth = auth or HTTPAuth()
         self._method = method.upper()
-        self._context = context if self._https else None
-        self._connect_timeout, self._read_timeout = connect_timeout, read_timeout
-        self._local = threading.local()
+        self._pool = urllib3.PoolManager(
+            num_pools=4, maxsize=max(jobs or 0, _POOL), block=False, retries=False,
+            timeout=urllib3.Timeout(connect=connect_timeout, read=read_timeout),
+            **(tls or {}))
 
     @classmethod
     def from_config(cls, cfg: RemoteConfig) -> HTTPRemote:
         """Build from a ``['remote "NAME"']`` section (DVC's http options)."""
         opts = cfg.options
         parts = urlsplit(cfg.url)
-        headers = _auth_headers(cfg.name, opts, cfg.url)
-        if not headers and parts.username is not None:  # NOTE: user:pass@ in the URL
-            token = base64.b64encode(f"{parts.username}:{parts.password or ''}".encode())
-            headers = {"Authorization": f"Basic {token.decode()}"}
+        auth = HTTPAuth.from_options(cfg.name, opts, cfg.url, parts.username, parts.password)
         method = opts.get("method", "POST").strip().upper()
         if method not in ("POST", "PUT"):
             msg = f"remote '{cfg.name}': method = {method}: use POST or PUT"
@@ -141,82 +106,77 @@ class HTTPRemote:
             raw = opts.get(key)
             return _TIMEOUT if raw is None else parse_float(raw, f"remote '{cfg.name}': {key}")
 
-        return cls(cfg.url, headers=headers, method=method,
-                   context=_ssl_context(cfg.name, opts.get("ssl_verify")),
+        return cls(cfg.url, auth=auth, method=method, tls=_verify(cfg.name, opts.get("ssl_verify")),
                    connect_timeout=seconds("connect_timeout"),
                    read_timeout=seconds("read_timeout"), jobs=cfg.jobs)
 
-    # ------------------------------------------------------------------ connections
+    # ------------------------------------------------------------------ requests
 
-    def _connection(self) -> http.client.HTTPConnection:
-        conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            if self._https:
-                conn = http.client.HTTPSConnection(self._host or "", self._port,
-                                                   timeout=self._connect_timeout,
-                                                   context=self._context)
-            else:
-                conn = http.client.HTTPConnection(self._host or "", self._port,
-                                                  timeout=self._connect_timeout)
-            self._local.conn = conn
-        return conn
+    def _request(self, method: str, relpath: str, body: bytes | None = None) -> Answer:
+        """One request (auth, a digest challenge answered, same-host redirects followed);
+        the caller reads the answer and releases it."""
+        url = f"{self._origin}{quote(f'{self._base}/{relpath}')}"
+        for _ in range(REDIRECTS):
+            path = urlsplit(url).path
+            resp = self._send(method, url, path, body)
+            if resp.status == 401 and self._auth.challenge(resp.headers.get("WWW-Authenticate")):
+                resp.drain_conn()
+                resp = self._send(method, url, path, body)
+            if resp.status not in (301, 302, 303, 307, 308) or method not in ("GET", "HEAD"):
+                return resp
+            target = urljoin(url, resp.headers.get("Location", ""))
+            resp.drain_conn()
+            there = urlsplit(target)
+            if f"{there.scheme}://{there.netloc}" != self._origin:
+                msg = (f"remote {self.url}: refusing a redirect of {relpath} to another host "
+                       f"({there.scheme}://{there.hostname})")
+                raise RemoteError(msg)
+            url = target
+        msg = f"remote {self.url}: cannot {method} {relpath}: more than {REDIRECTS} redirects"
+        raise RemoteError(msg)
 
-    def _drop(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
-
-    def _path(self, relpath: str) -> str:
-        return quote(f"{self._base}/{relpath}")
-
-    def _request(self, method: str, relpath: str, body: bytes | None = None
-                 ) -> http.client.HTTPResponse:
-        """One request on this thread's connection; the caller reads and closes the answer."""
-        conn = self._connection()
-        headers = dict(self._headers)
+    def _send(self, method: str, url: str, path: str, body: bytes | None) -> Answer:
+        headers = self._auth.headers(method, path)
         if body is not None:
             headers["Content-Length"] = str(len(body))
-        conn.request(method, self._path(relpath), body=body, headers=headers)
-        if conn.sock is not None:
-            conn.sock.settimeout(self._read_timeout)
-        return conn.getresponse()
+        return self._pool.request(method, url, body=body, headers=headers, redirect=False,
+                                  preload_content=False)
 
     def _retry(self, fn: Callable[[], T], action: str, relpath: str) -> T:
-        """``fn`` with jittered exponential back-off on dropped connections and 5xx answers."""
+        """``fn`` with jittered exponential back-off on resets, timeouts and 5xx answers."""
         for attempt in range(ATTEMPTS):
             try:
                 return fn()
-            except ssl.SSLCertVerificationError as exc:
-                self._drop()
+            except (urllib3.exceptions.SSLError, urllib3.exceptions.NameResolutionError) as exc:
                 raise self._failure(action, relpath, exc) from None
+            except urllib3.exceptions.MaxRetryError as exc:  # NOTE: retries=False wraps these
+                raise self._failure(action, relpath, exc.reason or exc) from None
             except (_Transient, *_TRANSIENT) as exc:
-                self._drop()
                 if attempt == ATTEMPTS - 1:
                     raise self._failure(action, relpath, exc) from None
                 time.sleep(min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random()))
-            except OSError as exc:  # NOTE: an unknown host, a refused TLS handshake: no retry
-                self._drop()
-                raise self._failure(action, relpath, exc) from None
         msg = "unreachable"
         raise AssertionError(msg)  # pragma: no cover
 
     def _failure(self, action: str, relpath: str, exc: BaseException) -> RemoteError:
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            why = f"the server's certificate is not trusted ({exc.verify_message}); set ssl_verify"
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            why = "the server's certificate is not trusted; set ssl_verify"
+        elif isinstance(exc, urllib3.exceptions.NameResolutionError):
+            why = f"unknown host {exc.conn.host}"
+        elif isinstance(exc, urllib3.exceptions.NewConnectionError):
+            why = "connection refused" if "refused" in text.lower() else "cannot connect"
         elif isinstance(exc, _Transient):
-            why = str(exc)
-        elif isinstance(exc, OSError) and exc.strerror:
-            why = exc.strerror
+            why = text
         else:
-            why = str(exc) or type(exc).__name__
+            why = text.rpartition(": ")[2] or type(exc).__name__
         return RemoteError(f"remote {self.url}: cannot {action} {relpath}: {why}")
 
-    def _status(self, resp: http.client.HTTPResponse, action: str, relpath: str) -> None:
+    def _status(self, resp: Answer, action: str, relpath: str) -> None:
         """Raise for an error answer: 404 is missing, 5xx is worth a retry, others fail now."""
         if resp.status < 300:
             return
-        resp.read()
+        resp.drain_conn()
         if resp.status >= 500:
             msg = f"the server answered {resp.status} {resp.reason}"
             raise _Transient(msg)
@@ -232,7 +192,7 @@ class HTTPRemote:
     def _exists(self, relpath: str) -> bool:
         def head() -> bool:
             resp = self._request("HEAD", relpath)
-            resp.read()
+            resp.drain_conn()
             if resp.status == 404:
                 return False
             self._status(resp, "check", relpath)
@@ -241,12 +201,13 @@ class HTTPRemote:
         return self._retry(head, "check", relpath)
 
     def exists_many(self, relpaths: Iterable[str]) -> set[str]:
-        """One ``HEAD`` per object, on threads: an HTTP server has no listing."""
+        """One ``HEAD`` per object over the pool: an HTTP server has no listing."""
         rels = list(dict.fromkeys(relpaths))
         if len(rels) <= 1:
             return {r for r in rels if self._exists(r)}
-        with ThreadPoolExecutor(min(len(rels), self.jobs or _EXISTS_JOBS)) as pool:
-            return {r for r, there in zip(rels, pool.map(self._exists, rels), strict=True) if there}
+        with ThreadPoolExecutor(min(len(rels), self.jobs or _POOL)) as pool:
+            found = pool.map(self._exists, rels)
+            return {r for r, there in zip(rels, found, strict=True) if there}
 
     def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
         """Send the file's bytes (hashed first, when ``md5`` is given) with POST or PUT."""
@@ -261,7 +222,7 @@ class HTTPRemote:
         def send() -> None:
             resp = self._request(self._method, relpath, data)
             self._status(resp, "upload", relpath)
-            resp.read()
+            resp.drain_conn()
 
         self._retry(send, "upload", relpath)
 
@@ -271,20 +232,27 @@ class HTTPRemote:
         def get() -> str:
             resp = self._request("GET", relpath)
             self._status(resp, "download", relpath)
-            expected = resp.getheader("Content-Length")
+            expected = resp.headers.get("Content-Length")
             digest = hashlib.md5()
             got = 0
-            with open(dest, "wb") as f:
-                while chunk := resp.read(_CHUNK):
-                    f.write(chunk)
-                    digest.update(chunk)
-                    got += len(chunk)
+            try:
+                with open(dest, "wb") as f:
+                    for chunk in resp.stream(_CHUNK, decode_content=False):
+                        f.write(chunk)
+                        digest.update(chunk)
+                        got += len(chunk)
+            finally:
+                resp.release_conn()
             if expected is not None and got != int(expected):
                 msg = f"the body was cut short ({got} of {expected} bytes)"
                 raise _Transient(msg)
             return digest.hexdigest()
 
-        return self._retry(get, "download", relpath)
+        try:
+            return self._retry(get, "download", relpath)
+        except OSError as exc:
+            msg = f"remote {self.url}: cannot download {relpath}: {exc.strerror or exc}"
+            raise RemoteError(msg) from None
 
     def walk(self, prefix: str) -> list[str]:
         """Refused: an HTTP server cannot be listed (DVC's http remote cannot either)."""
