@@ -1,8 +1,8 @@
 """WebDAV test fixtures: a real wsgidav server (on cheroot) in a subprocess on loopback.
 
 Run as ``python -m tests.webdavserver --root DIR --port N [--cert C --key K]``: it serves DIR
-at ``/`` (and DIR/ro read-only at ``/ro``) with basic auth for :data:`USER` / :data:`PASSWORD` only. A small WSGI middleware in
-front of wsgidav also admits ``Authorization: Bearer`` :data:`TOKEN` and the header
+at ``/`` (and DIR/ro, read-only, at ``/ro``) with basic auth for :data:`USER` /
+:data:`PASSWORD` only. A small WSGI middleware in front of wsgidav also admits ``Authorization: Bearer`` :data:`TOKEN` and the header
 :data:`CUSTOM_HEADER`: :data:`CUSTOM_SECRET`, by handing wsgidav the basic credentials (so a
 wrong token reaches wsgidav as no credentials and gets its 401). It counts requests by method
 at ``GET /__counts__`` (``POST`` resets them), for the benchmark.

@@ -47,7 +47,8 @@ from dvcdoit.storage.remotes.webdavclient import client_for
 from dvcdoit.storage.remotes.webdavfail import Again, describe
 
 ATTEMPTS = 5
-LIST_MIN = 3  # NOTE: a collection with fewer objects to check than this gets a HEAD per object
+HEAD_MAX = 2  # NOTE: this many objects or fewer in all: a HEAD each, no listing
+LIST_MIN = 2  # NOTE: a collection with this many objects to check is listed (1 request, not 2)
 _CHUNK = 1 << 20
 _TRANSIENT = frozenset({423, 429, 500, 502, 503, 504, 507, 509})
 _PROPFIND = ('<?xml version="1.0" encoding="utf-8"?>'
@@ -153,13 +154,13 @@ class WebDAVRemote:
     def exists_many(self, relpaths: Iterable[str]) -> set[str]:
         """Present relpaths, with one ``PROPFIND Depth: 1`` per collection of many of them.
 
-        Up to ``LIST_MIN - 1`` objects in all: one HEAD each. Otherwise, with objects in more
+        Up to ``HEAD_MAX`` objects in all: one HEAD each. Otherwise, with objects in more
         than one collection, their common parent is listed first: collections absent from it
         (all of them, on an empty remote) need no request. Each present collection is then
         listed (or its one or two objects HEADed) in parallel.
         """
         rels = set(relpaths)
-        if len(rels) < LIST_MIN:
+        if len(rels) <= HEAD_MAX:
             return {r for r in rels if self._head(r)}
         by_col: dict[str, list[str]] = {}
         for rel in rels:
@@ -209,12 +210,11 @@ class WebDAVRemote:
         with lock:
             if col in self._known:
                 return
+            if col:  # NOTE: parents first, top-down: one MKCOL per collection, none refused
+                self._ensure(posixpath.dirname(col), relpath)
             resp = self._send("MKCOL", col, "upload", slash=True)
-            if resp.status_code == 409:  # NOTE: its parent is missing: make that first
-                if col:
-                    self._ensure(posixpath.dirname(col), relpath)
-                else:
-                    self._make_base(relpath)
+            if resp.status_code == 409 and not col:  # NOTE: the remote's own parents are missing
+                self._make_base(relpath)
                 resp = self._send("MKCOL", col, "upload", slash=True)
             if resp.status_code not in (201, 405):  # NOTE: 405 is "it exists already"
                 err = self._fail("upload", relpath, resp)
