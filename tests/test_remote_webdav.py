@@ -79,6 +79,8 @@ def test_round_trip_missing_walk_delete(dav_server: DavServer, tmp_path: Path) -
     with pytest.raises(RemoteObjectMissing, match=rf"^remote {remote.url}: files/md5/ab/none does not exist$"):
         remote.download("files/md5/ab/none", tmp_path / "dl2")
     remote.upload(src, "runs/ab/key/value")
+    left = dav_server.root / path / "sub" / "runs/ab/key" / ".dvcdoit-12345-dead.tmp"
+    left.write_bytes(b"a killed push left this")
     assert remote.walk("files/") == [rel]
     assert remote.walk("runs/") == ["runs/ab/key/value"]
     assert remote.walk("nothing/") == []
@@ -86,6 +88,7 @@ def test_round_trip_missing_walk_delete(dav_server: DavServer, tmp_path: Path) -
     assert not on_disk.exists()
     with pytest.raises(RemoteError, match="refusing to delete 'runs/ab/key/value'"):
         remote.delete(["runs/ab/key/value"])
+    left.unlink()
     assert _temps(dav_server.root / path) == []
 
 

@@ -50,7 +50,7 @@ ATTEMPTS = 5
 HEAD_MAX = 2  # NOTE: this many objects or fewer in all: a HEAD each, no listing
 LIST_MIN = 2  # NOTE: a collection with this many objects to check is listed (1 request, not 2)
 _CHUNK = 1 << 20
-_TRANSIENT = frozenset({423, 429, 500, 502, 503, 504, 507, 509})
+_TRANSIENT = frozenset({423, 429, 500, 502, 503, 504, 509})
 _PROPFIND = ('<?xml version="1.0" encoding="utf-8"?>'
              '<propfind xmlns="DAV:"><prop><resourcetype/></prop></propfind>')
 T = TypeVar("T")

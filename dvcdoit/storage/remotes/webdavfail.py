@@ -16,7 +16,7 @@ _HINTS = {
 
 
 class Again(Exception):  # noqa: N818 - reads as the retry it asks for
-    """A transient answer (5xx, 423, 429, a short body): worth another attempt."""
+    """A transient answer (500, 502-504, 509, 423, 429, a short body): worth another attempt."""
 
     def __init__(self, response: httpx.Response, detail: str = "") -> None:
         self.response = response
