@@ -6,13 +6,15 @@ describes a status code or an exception, and the URL it is given has no user in 
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
 import httpx
 
-_HINTS = {
+_HINTS = MappingProxyType({
     401: "check the remote's user and password (or token, custom_auth_header)",
     403: "permission denied",
     507: "the server has no room left",
-}
+})
 
 
 class Again(Exception):  # noqa: N818 - reads as the retry it asks for
