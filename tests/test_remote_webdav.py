@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 from types import MappingProxyType
@@ -81,6 +83,11 @@ def test_round_trip_missing_walk_delete(dav_server: DavServer, tmp_path: Path) -
     remote.upload(src, "runs/ab/key/value")
     left = dav_server.root / path / "sub" / "runs/ab/key" / ".dvcdoit-12345-dead.tmp"
     left.write_bytes(b"a killed push left this")
+    stale = on_disk.with_name(".dvcdoit-12345-old.tmp")
+    stale.write_bytes(b"a push killed two days ago left this")
+    os.utime(stale, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    assert remote.exists_many([rel, rel[:-4] + "none", "files/md5/ab/nix"]) == {rel}
+    assert not stale.exists()  # NOTE: a day old: swept by the listing; the fresh one is kept
     assert remote.walk("files/") == [rel]
     assert remote.walk("runs/") == ["runs/ab/key/value"]
     assert remote.walk("nothing/") == []

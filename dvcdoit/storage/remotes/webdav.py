@@ -51,8 +51,9 @@ HEAD_MAX = 2  # NOTE: this many objects or fewer in all: a HEAD each, no listing
 LIST_MIN = 2  # NOTE: a collection with this many objects to check is listed (1 request, not 2)
 _CHUNK = 1 << 20
 _TRANSIENT = frozenset({423, 429, 500, 502, 503, 504, 509})
-_PROPFIND = ('<?xml version="1.0" encoding="utf-8"?>'
-             '<propfind xmlns="DAV:"><prop><resourcetype/></prop></propfind>')
+STALE_TEMP = 24 * 3600.0  # NOTE: seconds; a temp name older than this is a killed push's
+_PROPFIND = ('<?xml version="1.0" encoding="utf-8"?><propfind xmlns="DAV:">'
+             '<prop><resourcetype/><getlastmodified/></prop></propfind>')
 T = TypeVar("T")
 
 
@@ -135,9 +136,15 @@ class WebDAVRemote:
             msg = f"remote {self.url}: {action} {col or '/'} failed: the answer is not valid XML"
             raise RemoteError(msg) from None
         own = self.client.join_url(col).path.rstrip("/")
-        out = {posixpath.basename(r.path_norm): bool(r.properties.collection)
-               for r in listing.responses.values() if r.path_norm.rstrip("/") != own}
+        members = {posixpath.basename(r.path_norm): r.properties
+                   for r in listing.responses.values() if r.path_norm.rstrip("/") != own}
+        out = {name: bool(props.collection) for name, props in members.items()}
         self._remember([col, *(posixpath.join(col, n) for n, sub in out.items() if sub)])
+        old = time.time() - STALE_TEMP
+        for name, props in members.items():
+            if tempname.is_ours(name) and props.modified and props.modified.timestamp() < old:
+                self._discard(posixpath.join(col, name))  # NOTE: listed anyway: sweep it
+                del out[name]
         return out
 
     def _remember(self, cols: Iterable[str]) -> None:
