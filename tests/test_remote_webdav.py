@@ -267,6 +267,13 @@ def test_https_with_ssl_verify(davs_server: DavServer, tmp_path: Path) -> None:
         remote.upload(src, rel, md5_bytes(b"tls"))
         assert remote.exists_many([rel]) == {rel}
         assert remote.download(rel, tmp_path / "dl") == md5_bytes(b"tls")
+    tls = davs_server.ca.parent  # NOTE: the server does not ask for one; this shows it loads
+    with_cert = _open(davs_server.url(_fresh(davs_server), "webdavs"), ssl_verify=str(davs_server.ca),
+                      cert_path=str(tls / "server.pem"), key_path=str(tls / "server.key"), **AUTH)
+    assert with_cert.exists_many([rel]) == set()
+    with pytest.raises(ConfigError, match=r"^remote 'dav' cert_path: cannot load client certificate "
+                       r"'/no/cert.pem'"):
+        _open(davs_server.url("x", "webdavs"), cert_path="/no/cert.pem")
 
 
 @pytest.mark.parametrize(("opts", "ok"), [

@@ -10,7 +10,8 @@ its collection is needed. An upload is a ``PUT`` of a temp name (``.dvcdoit-<pid
 hashed as the body streams, then a ``MOVE`` onto the object's name only if the bytes sent
 hash to the expected md5: an interrupted or tampered upload never appears under a valid name.
 A download is one ``GET``, hashed as it lands. 5xx, 423, 429 and broken connections are
-retried with jittered exponential back-off.
+retried with jittered exponential back-off. A listing deletes the temp names in its collection
+that are more than a day old (a killed push's: their pid may be of another host).
 
 NOTE: webdav4's ``Client.download_file``/``open`` send a ``PROPFIND`` before every ``GET`` and
 its retries do not cover dropped connections, so bodies move through the client's own httpx
