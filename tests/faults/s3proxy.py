@@ -1,4 +1,4 @@
-"""A fault-injecting HTTP proxy on loopback, in front of moto's S3 server.
+"""A fault-injecting HTTP proxy on loopback, in front of moto's S3 server (or any HTTP server).
 
 Every request is forwarded to the upstream server unless a fault is due. Faults come from
 per-request :class:`Rule` s (method, path substring, how many times) or from a seeded
@@ -81,6 +81,8 @@ class FaultProxy:
                 proxy._serve(self)
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle  # noqa: N815
+            # NOTE: WebDAV's methods too, so the proxy fronts any HTTP server (tests/webdavserver)
+            do_PROPFIND = do_MKCOL = do_MOVE = do_COPY = do_OPTIONS = _handle  # noqa: N815
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
