@@ -39,12 +39,22 @@ class FileServer:
 
         class Handler(SimpleHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # NOTE: as real servers do; else headers and body
+            # go out as two writes and the second waits ~40 ms for the client's delayed ACK
 
             def __init__(self, *args: Any, **kwargs: Any) -> None:
                 super().__init__(*args, directory=str(server.root), **kwargs)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
+
+            def send_error(self, code: int, message: str | None = None,
+                           explain: str | None = None) -> None:
+                """An empty error answer that keeps the connection, as real servers do
+                (http.server's own closes it: one new connection per missing object)."""
+                self.send_response(code, message)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def _allowed(self) -> bool:
                 with server._lock:
@@ -129,6 +139,7 @@ class FileServer:
 
         class Server(ThreadingHTTPServer):
             daemon_threads = True
+            request_queue_size = 128  # NOTE: 5 by default: parallel clients' SYNs get dropped
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
