@@ -230,6 +230,19 @@ def strip_keys(value: Any, keys: frozenset[str]) -> Any:
     return value
 
 
+_STAGE_MD5_EXCLUDE = frozenset({"desc", "type", "labels", "meta", "locked", "frozen", "metric",
+                          "persist", "isexec", "size", "nfiles", "checkpoint"})
+
+
+def stage_md5(data: Mapping[str, Any]) -> str:
+    """DVC's stage md5: md5 of sorted JSON of the file without md5/meta/desc/wdir '.' and
+    with annotation, size/nfiles/isexec, metric/persist and frozen/locked keys removed."""
+    d = {k: v for k, v in data.items() if k not in ("md5", "meta", "desc")}
+    if d.get("wdir") == ".":
+        del d["wdir"]
+    return hashlib.md5(json.dumps(strip_keys(d, _STAGE_MD5_EXCLUDE), sort_keys=True).encode("utf-8")).hexdigest()
+
+
 def object_relpath(hi: HashInfo) -> str:
     """Return the object's path below a cache or remote root (posix).
 

@@ -21,13 +21,13 @@ from __future__ import annotations
 import os
 import posixpath
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, PathError, Problem, Problems
-from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid
+from dvcdoit.core.hashing import LEGACY, MD5, OID_RULE, HashInfo, is_oid, stage_md5
 from dvcdoit.formats import _yaml
 from dvcdoit.formats._diff import apply_diff
 from dvcdoit.formats._paths import out_problem
@@ -100,6 +100,15 @@ class DvcFile:
     def is_data_source(self) -> bool:
         """True for a ``dvc add`` file: outs only, no deps."""
         return not self.deps
+
+    @property
+    def is_import(self) -> bool:
+        """True for what ``dvc import`` (a dep with ``repo:``) or ``import-url`` writes."""
+        return bool(self.deps)
+
+    def computed_md5(self) -> str:
+        """The stage md5 DVC records in an import's ``.dvc`` file (of this content)."""
+        return stage_md5(to_dict(replace(self, md5=None)))
 
 
 def is_stage_file(data: object) -> bool:
@@ -286,8 +295,8 @@ def _out_dict(out: Out, *, is_out: bool = True) -> dict[str, Any]:
             d[key] = getattr(out, key)
     if out.isexec:
         d["isexec"] = True
-    if out.hash is None or not out.hash.legacy:
-        d["hash"] = MD5
+    if (out.hash is None and is_out) or (out.hash is not None and not out.hash.legacy):
+        d["hash"] = MD5  # NOTE: a dep without a hash (an import's repo dep) has no hash key
     d["path"] = out.path
     if is_out:
         for key in ("desc", "type", "labels", "meta", "remote"):

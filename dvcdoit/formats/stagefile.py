@@ -10,8 +10,6 @@ converts them into ``dvc.yaml`` stages.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,14 +18,13 @@ from typing import Any
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import FormatError, Problem, Problems
-from dvcdoit.core.hashing import LEGACY, MD5, HashInfo, strip_keys
+from dvcdoit.core.hashing import LEGACY, MD5, HashInfo
+from dvcdoit.core.hashing import stage_md5 as compute_stage_md5
 from dvcdoit.formats import _yaml
 from dvcdoit.formats._paths import out_problem
 from dvcdoit.formats.lock import LockEntry, LockItem, parse_md5
 from dvcdoit.formats.pipeline import Out, StageDef
 
-_MD5_EXCLUDE = frozenset({"desc", "type", "labels", "meta", "locked", "frozen", "metric",
-                          "persist", "isexec", "size", "nfiles", "checkpoint"})
 _TOP_KEYS = frozenset({"md5", "cmd", "wdir", "deps", "outs", "locked", "frozen",
                        "always_changed", "desc", "meta"})
 _ITEM_KEYS = frozenset({"md5", "size", "nfiles", "isexec", "hash", "path"})
@@ -50,15 +47,6 @@ class SingleStage:
     def changed_checksum(self) -> bool:
         """True when the recorded stage md5 does not match the content (``changed checksum``)."""
         return self.md5 != self.computed_md5
-
-
-def compute_stage_md5(data: Mapping[str, Any]) -> str:
-    """DVC's stage md5: md5 of sorted JSON of the file without md5/meta/desc/wdir '.' and
-    with annotation, size/nfiles/isexec, metric/persist and frozen/locked keys removed."""
-    d = {k: v for k, v in data.items() if k not in ("md5", "meta", "desc")}
-    if d.get("wdir") == ".":
-        del d["wdir"]
-    return hashlib.md5(json.dumps(strip_keys(d, _MD5_EXCLUDE), sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def _item(problems: Problems, where: str, raw: Any, keys: frozenset[str]

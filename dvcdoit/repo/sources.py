@@ -105,6 +105,8 @@ def commit(ws: Workspace, source: Source, force: bool = False) -> bool:
         outs.append(replace(out, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles,
                             isexec=hashed.isexec))
     new = replace(source.file, outs=tuple(outs), md5=None)
+    if new.is_import:  # NOTE: DVC records an import's stage md5; a data source has none
+        new = replace(new, md5=new.computed_md5())
     return fmt.dump(ws.root / source.relpath, new)
 
 
@@ -115,7 +117,9 @@ def status(ws: Workspace, source: Source) -> SourceStatus | None:
         word = ws.status(ws.root / rel, out.hash, out.cache)
         if word:
             outs[rel] = word
-    stale = source.file.md5 is not None and source.file.is_data_source
+    file = source.file
+    stale = (file.md5 != file.computed_md5() if file.is_import
+             else file.md5 is not None)
     if not outs and not stale:
         return None
     return SourceStatus(source.relpath, outs, stale)

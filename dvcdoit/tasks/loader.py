@@ -151,7 +151,8 @@ def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
             missing = [p for p, w in st.outs.items() if w == "deleted"]
             if missing:
                 return TaskFailed(f"missing data 'source': {', '.join(missing)} (from '{name}')")
-            _print(f"Verifying data sources in stage: '{name}'")
+            what = "outputs in frozen stage" if source.file.is_import else "data sources in stage"
+            _print(f"Verifying {what}: '{name}'")
             source_commit(ws, source)
     except Exception as exc:
         error = user_error(exc)

@@ -74,8 +74,8 @@ def groups(project: Project, outs: list[Tracked], remote: str | None,
     grouped: dict[str, list[Item]] = {}
     default = remote or project.config.core_remote or ""
     for t in outs:
-        if for_push and not t.push:
-            continue
+        if for_push and (not t.push or t.source_repo is not None):
+            continue  # NOTE: DVC 3 never pushes an import's output (nor compares it)
         if remote and t.remote and t.remote != remote:
             continue
         grouped.setdefault(t.remote or default, []).append((t.path, t.hi))
@@ -121,10 +121,36 @@ def fetch(index: Index, selection: Selection, remote: str | None = None,
     outs = tracked(index, selection)
     if run_cache:
         outs += _run_cache_outs(index, selection)
+    outs, sourced = _from_source_repos(project, outs)
+    for store, items in sourced.items():
+        total = total + transfer.fetch(project.cache, store, items, jobs, progress)
     for name, items in groups(project, outs, remote, False).items():
         _, rem = open_named(project, name or None, opener)
         total = total + transfer.fetch(project.cache, rem, items, jobs, progress)
     return SyncResult(_set_aside(project, total), runs)
+
+
+def _from_source_repos(project: Project, outs: list[Tracked]
+                       ) -> tuple[list[Tracked], dict[Remote, list[Item]]]:
+    """Split off the outputs of imports from a local DVC repo: they come from that repo's
+    cache, as DVC fetches an import from its source (the objects are named by the hashes
+    our ``.dvc`` file records, so no git checkout of ``rev_lock`` is needed). Imports from
+    elsewhere stay with the remote."""
+    from dvcdoit.storage.remotes.local import LocalRemote
+
+    rest: list[Tracked] = []
+    stores: dict[str, Remote] = {}
+    sourced: dict[Remote, list[Item]] = {}
+    for t in outs:
+        src = project.root / t.source_repo if t.source_repo is not None else None
+        if src is None or not (src / ".dvc").is_dir():
+            rest.append(t)
+            continue
+        key = str(src.resolve())
+        if key not in stores:
+            stores[key] = LocalRemote(Project(src.resolve()).cache.root)
+        sourced.setdefault(stores[key], []).append((t.path, t.hi))
+    return rest, sourced
 
 
 def _run_cache_outs(index: Index, selection: Selection) -> list[Tracked]:

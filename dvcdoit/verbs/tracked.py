@@ -6,6 +6,7 @@ that has not run yet (no entry) uses nothing. Shared by checkout and the remote 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from dvcdoit.core.hashing import HashInfo
@@ -24,6 +25,10 @@ class Tracked:
     isexec: bool = False
     push: bool = True
     remote: str | None = None
+    source_repo: str | None = None
+    """For an output of ``dvc import``: the source repo's url (as the ``.dvc`` file has it,
+    relative urls from the ``.dvc`` file's directory). DVC never pushes such an output; it
+    fetches it from the source repo."""
 
 
 def tracked(index: Index, selection: Selection) -> list[Tracked]:
@@ -34,9 +39,14 @@ def tracked(index: Index, selection: Selection) -> list[Tracked]:
     out: list[Tracked] = []
     for name in selection.sources:
         src = index.sources[name]
+        repo = next((d.extra["repo"] for d in src.file.deps
+                     if isinstance(d.extra.get("repo"), dict)), None)
+        url = None if repo is None else str(repo.get("url", ""))
+        if url is not None and "://" not in url and not url.startswith(("/", "git@")):
+            url = os.path.normpath(os.path.join(os.path.dirname(name), url))
         for o, rel in zip(src.file.outs, src.out_paths, strict=False):
             if o.cache and o.hash is not None and rel in selection.outputs:
-                out.append(Tracked(rel, o.hash, o.isexec, o.push, o.remote))
+                out.append(Tracked(rel, o.hash, o.isexec, o.push, o.remote, url))
     for name in selection.stages:
         lock = index.locks.get(name)
         if lock is not None:
