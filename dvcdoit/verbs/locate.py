@@ -1,0 +1,76 @@
+"""Where a tracked path's data is: the output that holds it, its hash, and its place inside.
+
+For :mod:`dvcdoit.api`: ``data/train.tsv`` may be an output itself (a ``.dvc`` file's or a
+stage's in ``dvc.lock``) or a file inside a tracked directory. In the workspace the index
+answers; at a git revision the ``.dvc`` and ``dvc.lock`` files of that commit do
+(:class:`~dvcdoit.repo.revision.Revision`), parsed and validated as on disk.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dvcdoit.core.errors import DvcDoitError, PathError
+from dvcdoit.core.hashing import HashInfo
+from dvcdoit.formats import _yaml, dvcfile
+from dvcdoit.formats.lock import LOCK_FILE, parse_lock
+from dvcdoit.pipeline.index import load_index
+from dvcdoit.repo.project import Project
+from dvcdoit.repo.revision import Revision
+from dvcdoit.verbs.tracked import tracked
+
+
+@dataclass(frozen=True)
+class Located:
+    """The output holding a path: its path and hash, the member path inside it (a file of a
+    tracked directory, else ``""``), and the remote the output names (``remote:``)."""
+
+    out: str
+    hi: HashInfo
+    member: str = ""
+    remote: str | None = None
+
+
+def _workspace_outs(project: Project) -> Iterator[tuple[str, HashInfo, str | None]]:
+    index = load_index(project)
+    for t in tracked(index, index.select([])):
+        yield t.path, t.hi, t.remote
+
+
+def _revision_outs(rev: Revision) -> Iterator[tuple[str, HashInfo, str | None]]:
+    for path in rev.files():
+        name = posixpath.basename(path)
+        if name.endswith(".dvc") and not path.startswith(".dvc/"):
+            try:
+                parsed = dvcfile.loads(rev.read(path), f"{path}@{rev.rev}")
+            except DvcDoitError:  # NOTE: a .dvc-named file that is no .dvc file
+                continue
+            for out in parsed.outs:
+                if out.hash is not None and out.cache:
+                    yield dvcfile.resolve_path(path, parsed, out), out.hash, out.remote
+        elif name == LOCK_FILE:
+            base = posixpath.dirname(path)
+            source = f"{path}@{rev.rev}"
+            for entry in parse_lock(_yaml.loads(rev.read(path), source), source).values():
+                for item in entry.outs:
+                    if item.hash is not None:
+                        joined = posixpath.normpath(posixpath.join(base, item.path))
+                        yield joined, item.hash, None
+
+
+def locate(project: Project, path: str, rev: str | None = None) -> Located:
+    """The output of ``project`` (at git revision ``rev``) that holds repo-relative ``path``."""
+    outs = _revision_outs(Revision(project.root, rev)) if rev else _workspace_outs(project)
+    for out, hi, remote in outs:
+        if out == path:
+            return Located(out, hi, "", remote)
+        if hi.isdir and path.startswith(out + "/"):
+            return Located(out, hi, path[len(out) + 1:], remote)
+    where = f" at revision '{rev}'" if rev else ""
+    msg = f"'{path}' is not tracked by DVC in {project.root}{where}"
+    raise PathError(msg)
+
+
+__all__ = ["Located", "locate"]
