@@ -32,6 +32,7 @@ _FAMILIES = {
     "stage": ("run", "stage", "repro", "dag", "migrate"),
     "cache": ("cache",),
     "gc": ("gc",),
+    "imports": ("import", "get"),
 }
 
 

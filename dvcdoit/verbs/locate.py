@@ -31,15 +31,17 @@ class Located:
     hi: HashInfo
     member: str = ""
     remote: str | None = None
+    size: int | None = None
+    nfiles: int | None = None
 
 
-def _workspace_outs(project: Project) -> Iterator[tuple[str, HashInfo, str | None]]:
+def _workspace_outs(project: Project) -> Iterator[Located]:
     index = load_index(project)
     for t in tracked(index, index.select([])):
-        yield t.path, t.hi, t.remote
+        yield Located(t.path, t.hi, remote=t.remote)
 
 
-def _revision_outs(rev: Revision) -> Iterator[tuple[str, HashInfo, str | None]]:
+def _revision_outs(rev: Revision) -> Iterator[Located]:
     for path in rev.files():
         name = posixpath.basename(path)
         if name.endswith(".dvc") and not path.startswith(".dvc/"):
@@ -49,7 +51,8 @@ def _revision_outs(rev: Revision) -> Iterator[tuple[str, HashInfo, str | None]]:
                 continue
             for out in parsed.outs:
                 if out.hash is not None and out.cache:
-                    yield dvcfile.resolve_path(path, parsed, out), out.hash, out.remote
+                    yield Located(dvcfile.resolve_path(path, parsed, out), out.hash,
+                                  remote=out.remote, size=out.size, nfiles=out.nfiles)
         elif name == LOCK_FILE:
             base = posixpath.dirname(path)
             source = f"{path}@{rev.rev}"
@@ -57,17 +60,17 @@ def _revision_outs(rev: Revision) -> Iterator[tuple[str, HashInfo, str | None]]:
                 for item in entry.outs:
                     if item.hash is not None:
                         joined = posixpath.normpath(posixpath.join(base, item.path))
-                        yield joined, item.hash, None
+                        yield Located(joined, item.hash, size=item.size, nfiles=item.nfiles)
 
 
 def locate(project: Project, path: str, rev: str | None = None) -> Located:
     """The output of ``project`` (at git revision ``rev``) that holds repo-relative ``path``."""
     outs = _revision_outs(Revision(project.root, rev)) if rev else _workspace_outs(project)
-    for out, hi, remote in outs:
-        if out == path:
-            return Located(out, hi, "", remote)
-        if hi.isdir and path.startswith(out + "/"):
-            return Located(out, hi, path[len(out) + 1:], remote)
+    for found in outs:
+        if found.out == path:
+            return found
+        if found.hi.isdir and path.startswith(found.out + "/"):
+            return Located(found.out, found.hi, path[len(found.out) + 1:], found.remote)
     where = f" at revision '{rev}'" if rev else ""
     msg = f"'{path}' is not tracked by DVC in {project.root}{where}"
     raise PathError(msg)
