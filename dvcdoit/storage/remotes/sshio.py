@@ -1,0 +1,135 @@
+"""The byte-moving coroutines of the SSH remote: write a temp file, read an object, make dirs.
+
+Each takes an asyncssh SFTP client and runs on the remote's loop (:mod:`.sshloop`). Small
+objects travel as one ``bytes`` between the calling thread and the loop (one SFTP write, or
+an open + fstat/read pair + close); large ones move in :data:`CHUNK` pieces that asyncssh
+splits into pipelined requests, with the local reads and writes (and the md5) on a worker
+thread, overlapped with the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import posixpath
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import asyncssh
+
+CHUNK = 16 << 20
+"""Bytes per piece of a large transfer (asyncssh pipelines each piece in read_len requests)."""
+SMALL = 4 << 20
+"""Objects below this travel whole in memory."""
+FIRST_READ = 256 << 10
+"""The first read of a download, sent with the fstat (OpenSSH serves up to 256 KiB a read)."""
+
+
+async def makedirs(client: Any, path: str) -> None:
+    """Create directory ``path`` and its missing parents; one that exists (or appears) is fine."""
+    try:
+        await client.mkdir(path)
+    except asyncssh.SFTPNoSuchFile as exc:
+        exc.__traceback__ = None  # NOTE: see ssh._why
+        parent = posixpath.dirname(path)
+        if parent in (path, "", "/", "."):
+            raise
+        await makedirs(client, parent)
+        await makedirs(client, path)
+    except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists) as exc:
+        exc.__traceback__ = None  # NOTE: see ssh._why
+        if not await client.isdir(path):  # NOTE: SFTPv3 says only "failure" for "exists"
+            raise
+
+
+def _read_hash(f: BinaryIO, h: Any) -> bytes:
+    chunk = f.read(CHUNK)
+    h.update(chunk)
+    return chunk
+
+
+async def write_temp(client: Any, tmp: str, source: bytes | Path) -> str | None:
+    """Create ``tmp`` with ``source``'s bytes (its parent must exist).
+
+    ``bytes`` are written by one call (already hashed by the caller: returns None). A path is
+    read, hashed and written piece by piece, the next piece read while this one is sent;
+    returns the md5 of everything written.
+    """
+    async with client.open(tmp, "wb") as remote:
+        if isinstance(source, bytes):
+            if source:
+                await remote.write(source, 0)
+            return None
+        loop = asyncio.get_running_loop()
+        h = hashlib.md5()
+        with open(source, "rb") as local:  # noqa: ASYNC230 - one open; reads go to a thread
+            offset = 0
+            chunk = await loop.run_in_executor(None, _read_hash, local, h)
+            while chunk:
+                pending = loop.run_in_executor(None, _read_hash, local, h)
+                await remote.write(chunk, offset)
+                offset += len(chunk)
+                chunk = await pending
+        return h.hexdigest()
+
+
+def _write_hash(f: BinaryIO, h: Any, data: bytes) -> None:
+    f.write(data)
+    h.update(data)
+
+
+async def _read_range(f: Any, offset: int, length: int, block: int) -> bytes:
+    """``length`` bytes from ``offset``: one request per ``block``, up to 64 in flight; a
+    short answer (allowed by SFTP) is followed by a read of the rest; EOF ends early."""
+    gate = asyncio.Semaphore(64)
+
+    async def one(start: int, size: int) -> bytes:
+        async with gate:
+            data = bytes(await f.read(size, start))
+            while 0 < len(data) < size:
+                more = bytes(await f.read(size - len(data), start + len(data)))
+                if not more:
+                    break
+                data += more
+            return data
+
+    end = offset + length
+    pieces = await asyncio.gather(*(one(o, min(block, end - o)) for o in range(offset, end, block)))
+    return b"".join(pieces)
+
+
+async def read_object(client: Any, path: str, dest: Path) -> bytes | str:
+    """Read the file at ``path``: its bytes when it is small, else write it to ``dest``
+    (hashed as it lands) and return the md5 of what was written.
+
+    The first read goes out with the fstat, so a small object costs open, fstat + read, close
+    (three round trips); the rest is read in parallel ranges. ``asyncssh.SFTPNoSuchFile``
+    propagates for a missing file.
+    """
+    block = max(client.limits.max_read_len, 16 << 10)
+    # NOTE: block_size=None: each read() is one request; the ranges are ours (_read_range)
+    async with client.open(path, "rb", block_size=None) as f:
+        attrs, first = await asyncio.gather(f.stat(), f.read(min(FIRST_READ, block), 0))
+        first = bytes(first)
+        size = attrs.size or 0
+        if len(first) >= size:
+            return first
+        if size < SMALL:
+            return first + await _read_range(f, len(first), size - len(first), block)
+        loop = asyncio.get_running_loop()
+        h = hashlib.md5()
+        with open(dest, "wb") as local:  # noqa: ASYNC230 - one open; writes go to a thread
+            pending = loop.run_in_executor(None, _write_hash, local, h, first)
+            offset = len(first)
+            while offset < size:
+                chunk = await _read_range(f, offset, min(CHUNK, size - offset), block)
+                await pending
+                if not chunk:
+                    break
+                offset += len(chunk)
+                pending = loop.run_in_executor(None, _write_hash, local, h, chunk)
+            await pending
+        return h.hexdigest()
+
+
+__all__ = ["CHUNK", "FIRST_READ", "SMALL", "makedirs", "read_object", "write_temp"]
