@@ -44,6 +44,7 @@ from dvcdoit.storage.remotes.sshpool import SFTPPool
 
 RETRIES = 5
 STAT_LIMIT = 2  # NOTE: a parent with more objects to check than this is listed instead
+LIST_PARENTS_FIRST = 8  # NOTE: more parents than this: list their common parent first
 STALE_TEMP = 24 * 3600.0  # NOTE: a temp untouched this long belongs to a dead upload
 _PARALLEL = 32
 _DROPPED = (asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection, asyncssh.ConnectionLost,
@@ -83,6 +84,10 @@ class SSHRemote:
         self._pool = SFTPPool(target)
         self._loop = LoopThread("dvcdoit-ssh")
         self._posix_rename = True
+        # NOTE: touched on the loop thread only: directories a listing found missing, and
+        # the mkdirs under way (the uploads into one new directory share its mkdir)
+        self._absent: set[str] = set()
+        self._mkdirs: dict[str, asyncio.Future[None]] = {}
         self._tag = os.urandom(3).hex()
         self._seq = itertools.count()
         # NOTE: the finalizer holds the loop and the pool, never self: dropping the remote
@@ -162,12 +167,25 @@ class SSHRemote:
 
     async def _exists(self, by_dir: dict[str, list[str]]) -> set[str]:
         gate = asyncio.Semaphore(_PARALLEL)
+        absent: set[str] = set()
+        grand = {posixpath.dirname(p) for p in by_dir}
+        if len(by_dir) > LIST_PARENTS_FIRST and len(grand) == 1:
+            # NOTE: e.g. files/md5/: one listing says which of the 256 parents exist at all,
+            # so a new or small remote costs one request instead of one per parent
+            names = await self._listdir(grand.pop()) or set()
+            absent = {p for p in by_dir if posixpath.basename(p) not in names}
+            self._absent.update(self._abs(p) for p in absent)
 
         async def one(parent: str, rels: list[str]) -> set[str]:
+            if parent in absent:
+                return set()
             async with gate:
                 if len(rels) <= STAT_LIMIT:
                     return {r for r in rels if await self._stat(r)}
                 names = await self._listdir(parent)
+                if names is None:
+                    self._absent.add(self._abs(parent))
+                    return set()
                 return {r for r in rels if posixpath.basename(r) in names}
 
         found = await asyncio.gather(*(one(p, rs) for p, rs in by_dir.items()))
@@ -184,20 +202,36 @@ class SSHRemote:
 
         return await self._retry("check", relpath, op)
 
-    async def _listdir(self, parent: str) -> set[str]:
-        """Names in ``parent`` (a relpath; empty for a missing directory)."""
+    async def _listdir(self, parent: str) -> set[str] | None:
+        """Names in ``parent`` (a relpath), temps left out; None for a missing directory."""
         where = self._abs(parent) if parent else self.root
 
-        async def op(client: Any) -> list[Any]:
+        async def op(client: Any) -> list[Any] | None:
             try:
                 return list(await client.readdir(where))
             except asyncssh.SFTPNoSuchFile as exc:
                 exc.__traceback__ = None  # NOTE: see ssh._why
-                return []
+                return None
 
         entries = await self._retry("list", parent or "/", op)
+        if entries is None:
+            return None
         await self._sweep(where, entries)
         return {e.filename for e in entries if not tempname.is_ours(e.filename)}
+
+    async def _makedirs(self, client: Any, path: str) -> None:
+        """:func:`sshio.makedirs`, once per directory however many uploads wait for it."""
+        task = self._mkdirs.get(path)
+        if task is None:
+            task = asyncio.ensure_future(sshio.makedirs(client, path, self._makedirs))
+            self._mkdirs[path] = task
+
+            def done(_: object, path: str = path) -> None:
+                self._mkdirs.pop(path, None)
+                self._absent.discard(path)
+
+            task.add_done_callback(done)
+        await task
 
     async def _sweep(self, where: str, entries: list[Any]) -> None:
         old = time.time() - STALE_TEMP
@@ -286,11 +320,13 @@ class SSHRemote:
         parent = posixpath.dirname(dest)
         tmp = f"{parent}/{tempname.name(f'{self._tag}{next(self._seq):x}')}"
         try:
+            if parent in self._absent:
+                await self._makedirs(client, parent)
             try:
                 actual = await sshio.write_temp(client, tmp, source)
             except asyncssh.SFTPNoSuchFile as exc:
                 exc.__traceback__ = None  # NOTE: see ssh._why
-                await sshio.makedirs(client, parent)
+                await self._makedirs(client, parent)
                 actual = await sshio.write_temp(client, tmp, source)
             if md5 is not None and actual != md5:
                 raise refusal(self.url, relpath, actual or "", md5)

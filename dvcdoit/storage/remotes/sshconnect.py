@@ -8,6 +8,7 @@ arguments handed to ``asyncssh.connect`` and are never part of a message or a re
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import os
 import socket
@@ -143,7 +144,9 @@ def connect_failure(target: SSHTarget, exc: BaseException) -> RemoteError:
                   "(and ssh-agent)")
     elif isinstance(exc, asyncssh.KeyImportError | asyncssh.KeyEncryptionError):
         detail = f"cannot load the keyfile: {exc}"
-    elif isinstance(exc, TimeoutError):
+    elif isinstance(exc, FileNotFoundError | PermissionError | IsADirectoryError):
+        detail = f"cannot read the keyfile {exc.filename}: {exc.strerror}"
+    elif isinstance(exc, TimeoutError | asyncio.TimeoutError):
         detail = f"no answer from {target.where()} in time (see the remote's timeout)"
     elif isinstance(exc, socket.gaierror):
         detail = f"unknown host {target.host}"

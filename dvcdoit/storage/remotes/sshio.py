@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import posixpath
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,8 +26,13 @@ FIRST_READ = 256 << 10
 """The first read of a download, sent with the fstat (OpenSSH serves up to 256 KiB a read)."""
 
 
-async def makedirs(client: Any, path: str) -> None:
-    """Create directory ``path`` and its missing parents; one that exists (or appears) is fine."""
+async def makedirs(client: Any, path: str,
+                   parent_maker: Callable[[Any, str], Awaitable[None]] | None = None) -> None:
+    """Create directory ``path`` and its missing parents; one that exists (or appears) is fine.
+
+    ``parent_maker(client, parent)`` makes a missing parent (default: this function), so a
+    caller can share one ``mkdir`` among the uploads that all need the same directory.
+    """
     try:
         await client.mkdir(path)
     except asyncssh.SFTPNoSuchFile as exc:
@@ -34,7 +40,7 @@ async def makedirs(client: Any, path: str) -> None:
         parent = posixpath.dirname(path)
         if parent in (path, "", "/", "."):
             raise
-        await makedirs(client, parent)
+        await (parent_maker or makedirs)(client, parent)
         await makedirs(client, path)
     except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists) as exc:
         exc.__traceback__ = None  # NOTE: see ssh._why

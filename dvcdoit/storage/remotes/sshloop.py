@@ -57,7 +57,7 @@ class LoopThread:
         future = asyncio.run_coroutine_threadsafe(coro, loop)
         try:
             return future.result()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - re-raised at once, without loop-side frames
             # NOTE: the loop-side frames of a failure (and of its suppressed context) hold
             # the caller's objects in reference cycles, which would keep a dropped remote,
             # and this thread, alive until the next gc (and fanout then refuses to fork)

@@ -22,7 +22,9 @@ from dvcdoit.storage.remotes.sshconnect import SSHTarget, connect_failure
 FATAL_CONNECT = (asyncssh.PermissionDenied, asyncssh.HostKeyNotVerifiable,
                  asyncssh.KeyImportError, asyncssh.KeyEncryptionError, socket.gaierror,
                  ConnectionRefusedError, asyncssh.ProtocolNotSupported,
-                 asyncssh.KeyExchangeFailed)
+                 asyncssh.KeyExchangeFailed, FileNotFoundError, PermissionError,
+                 IsADirectoryError,  # NOTE: these three: a keyfile that cannot be read
+                 TimeoutError, asyncio.TimeoutError)  # NOTE: else each retry waits `timeout` again
 """Connection failures a retry will not fix: reported once, then for every later call."""
 
 
