@@ -36,6 +36,7 @@ from harness import (
 )
 from gcbench import w8_gc
 from s3bench import w6_s3
+from sshbench import w9_ssh
 from workloads import (
     FULL,
     QUICK,
@@ -50,7 +51,7 @@ from workloads import (
 )
 
 WORKLOADS = {"W7": w7_startup, "W1": w1_add_big, "W2": w2_add_tree, "W3": w3_status,
-             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc}
+             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc, "W9": w9_ssh}
 
 
 def markers(key: str) -> tuple[str, str]:

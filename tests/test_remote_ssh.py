@@ -12,11 +12,11 @@ from types import MappingProxyType
 
 import pytest
 
-from dvcdoit.core.errors import ObjectCorruptError, RemoteError
+from dvcdoit.core.errors import ConfigError, ObjectCorruptError, RemoteError
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, md5_bytes, object_relpath
 from dvcdoit.formats.config import RemoteConfig
 from dvcdoit.storage.cache import ObjectCache
-from dvcdoit.storage.remotes import RemoteObjectMissing, open_remote, sshio
+from dvcdoit.storage.remotes import RemoteObjectMissing, open_remote, sshio, sshretry
 from dvcdoit.storage.remotes import ssh as sshmod
 from dvcdoit.storage.remotes.ssh import SSHRemote
 from dvcdoit.storage.transfer import fetch, push
@@ -239,7 +239,7 @@ def test_dropped_connections_and_failures_are_retried(ssh_server: SSHServer, ssh
 
 def test_persistent_faults_fail_per_object_in_one_line(ssh_server: SSHServer, ssh_url: str,
                                                        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sshmod, "RETRIES", 2)
+    monkeypatch.setattr(sshretry, "RETRIES", 2)
     cache = ObjectCache(tmp_path / "cache")
     his = []
     for data in (b"one\n", b"two\n"):
@@ -338,3 +338,56 @@ def test_dvc_does_not_check_host_keys_and_dvcdoit_does(dvc: Runner, dvcdoit: Run
     out = dvcdoit("push", check=False)
     assert out.returncode != 0
     assert "is not in" in out.stdout + out.stderr
+
+
+def test_passphrase_protected_keyfile(ssh_server: SSHServer, ssh_url: str, tmp_path: Path) -> None:
+    import asyncssh
+
+    locked = tmp_path / "locked_key"
+    asyncssh.read_private_key(str(ssh_server.user_key)).write_private_key(
+        str(locked), format_name="pkcs8-pem", passphrase="KeyPassphrase")  # NOTE: no bcrypt
+    remote = _remote(ssh_url, keyfile=str(locked), passphrase="KeyPassphrase")
+    assert remote.exists_many(["files/md5/ab/cd"]) == set()
+    wrong = _one_line(_remote(ssh_url, keyfile=str(locked), passphrase="nope"))
+    assert wrong.startswith(f"remote {ssh_url}: cannot load the keyfile: ")
+    assert "nope" not in wrong.replace(ssh_url, "")
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({}, {"gss_auth": False, "connect_timeout": 30, "username": "u", "port": 2222}),
+    ({"allow_agent": "false"}, {"agent_path": None}),
+    ({"gss_auth": "true", "timeout": "5"}, {"gss_auth": True, "connect_timeout": 5}),
+    ({"timeout": "0"}, {"connect_timeout": None}),
+    ({"keyfile": "~/k"}, {"client_keys": ["HOME/k"]}),
+    ({"password": "pw"}, {"password": "pw", "client_keys": None}),
+])
+def test_options_become_connect_arguments(options: dict[str, str], expected: dict[str, object],
+                                          ssh_home: Path) -> None:
+    from dvcdoit.storage.remotes.sshconnect import target_for
+
+    target = target_for(RemoteConfig("sshr", "ssh://u@h:2222/p", MappingProxyType(options)))
+    if "keyfile" in options:
+        expected = {"client_keys": [str(ssh_home / "k")]}  # NOTE: ~ is the test's HOME
+    assert {k: target.kwargs.get(k, "absent") for k in expected} == expected
+    assert "agent_path" in target.kwargs or "allow_agent" not in options
+    assert "pw" not in repr(target)
+
+
+@pytest.mark.parametrize(("url", "options", "message"), [
+    ("ssh:///p", {}, "remote 'sshr': url 'ssh:///p' has no host; expected ssh://[user@]host[:port]/path"),
+    ("ssh://h:port/p", {}, "remote 'sshr': url 'ssh://h:port/p' has a bad port"),
+    ("ssh://h/p", {"timeout": "soon"}, "remote 'sshr' timeout: expected an integer >= 0, got 'soon'"),
+    ("ssh://h/p", {"max_sessions": "0"}, "remote 'sshr' max_sessions: expected an integer >= 1, got '0'"),
+    ("ssh://h/p", {"allow_agent": "maybe"}, "remote 'sshr' allow_agent: expected true or false, got 'maybe'"),
+])
+def test_bad_urls_and_options_are_one_line(url: str, options: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        open_remote(RemoteConfig("sshr", url, MappingProxyType(options)))
+    assert str(exc.value) == message
+
+
+def test_a_password_in_the_url_is_never_shown(ssh_server: SSHServer, ssh_home: Path) -> None:
+    url = f"ssh://{USER}:{PASSWORD}@127.0.0.1:{ssh_server.port}/r-urlpw"
+    remote = open_remote(RemoteConfig("sshr", url, MappingProxyType({})))
+    assert remote.url == f"ssh://{USER}@127.0.0.1:{ssh_server.port}/r-urlpw"
+    assert remote.exists_many(["files/md5/ab/cd"]) == set()  # and it logs in with it

@@ -23,7 +23,6 @@ import hashlib
 import itertools
 import os
 import posixpath
-import random
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -36,39 +35,22 @@ from dvcdoit.core import tempname
 from dvcdoit.core.errors import RemoteError
 from dvcdoit.core.hashing import check_relpath
 from dvcdoit.formats.config import RemoteConfig
-from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable, sshio
+from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable, sshio, sshretry
 from dvcdoit.storage.remotes.gate import refusal
 from dvcdoit.storage.remotes.sshconnect import SSHTarget, target_for
 from dvcdoit.storage.remotes.sshloop import LoopThread
 from dvcdoit.storage.remotes.sshpool import SFTPPool
 
-RETRIES = 5
 STAT_LIMIT = 2  # NOTE: a parent with more objects to check than this is listed instead
 LIST_PARENTS_FIRST = 8  # NOTE: more parents than this: list their common parent first
 STALE_TEMP = 24 * 3600.0  # NOTE: a temp untouched this long belongs to a dead upload
 _PARALLEL = 32
-_DROPPED = (asyncssh.SFTPConnectionLost, asyncssh.SFTPNoConnection, asyncssh.ConnectionLost,
-            asyncssh.DisconnectError, ConnectionError, BrokenPipeError, EOFError)
-_TRANSIENT = (*_DROPPED, asyncssh.SFTPFailure, asyncssh.SFTPBadMessage, TimeoutError, OSError)
 T = TypeVar("T")
 
 
-def _why(exc: BaseException) -> str:
-    """The cause of an SFTP or connection error in a few words.
-
-    NOTE: asyncssh's exceptions sit in reference cycles with asyncssh frames (a frame holds
-    the exception it raised), and their tracebacks reach our frames and so this remote.
-    Every handler here drops the traceback of what it caught: otherwise a remote that met
-    one error lives on, with its loop thread, until the next gc, and fanout (which forks
-    only while no other thread is alive) would run a pull's checkout serially.
-    """
-    if isinstance(exc, asyncssh.SFTPPermissionDenied):
-        return "permission denied"
-    if isinstance(exc, asyncssh.SFTPError | asyncssh.DisconnectError):
-        return f"{type(exc).__name__}: {exc.reason}"
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+def _is_temp(name: str) -> bool:
+    """A temp name of an unfinished upload (ours, or DVC's ``.<token>.tmp``): never an object."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 class SSHRemote:
@@ -118,39 +100,11 @@ class SSHRemote:
             raise RemoteError(msg)
         return f"{self.root}/{relpath}" if self.root != "/" else f"/{relpath}"
 
-    # -- retries -----------------------------------------------------------------------
     async def _retry(self, action: str, relpath: str, op: Callable[[Any], Awaitable[T]]) -> T:
-        """Run ``op(sftp_client)``; retry transient faults on a fresh client, then give up in
-        one line. Errors that are not transient (permission denied, no such file) propagate."""
-        for attempt in range(RETRIES):
-            client = None
-            try:
-                client = await self._pool.client()
-                return await op(client)
-            except (asyncssh.SFTPNoSuchFile, asyncssh.SFTPPermissionDenied, RemoteError) as exc:
-                raise exc.with_traceback(None) from None  # NOTE: see _why's note on cycles
-            except _TRANSIENT as exc:
-                exc.__traceback__ = None
-                if isinstance(exc, _DROPPED) and client is not None:
-                    self._pool.dropped(client)
-                if attempt == RETRIES - 1:
-                    msg = f"remote {self.url}: {action} {relpath} failed: {_why(exc)}"
-                    raise RemoteError(msg) from None
-                await asyncio.sleep(min(4.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))
-        msg = "unreachable"
-        raise AssertionError(msg)  # pragma: no cover
+        return await sshretry.retry(self._pool, self.url, action, relpath, op)
 
     def _run(self, action: str, relpath: str, coro: Awaitable[T]) -> T:
-        """Run ``coro`` on the loop; a non-transient SFTP error becomes one line here."""
-        async def wrapped() -> T:
-            return await coro
-
-        try:
-            return self._loop.run(wrapped())
-        except (asyncssh.Error, OSError) as exc:
-            exc.__traceback__ = None
-            msg = f"remote {self.url}: {action} {relpath} failed: {_why(exc)}"
-            raise RemoteError(msg) from None
+        return sshretry.run(self._loop, self.url, action, relpath, coro)
 
     # -- existence and listing ---------------------------------------------------------
     def exists_many(self, relpaths: Iterable[str]) -> set[str]:
@@ -196,7 +150,7 @@ class SSHRemote:
             try:
                 await client.stat(self._abs(relpath))
             except asyncssh.SFTPNoSuchFile as exc:
-                exc.__traceback__ = None  # NOTE: see ssh._why
+                exc.__traceback__ = None  # NOTE: see sshretry
                 return False
             return True
 
@@ -210,7 +164,7 @@ class SSHRemote:
             try:
                 return list(await client.readdir(where))
             except asyncssh.SFTPNoSuchFile as exc:
-                exc.__traceback__ = None  # NOTE: see ssh._why
+                exc.__traceback__ = None  # NOTE: see sshretry
                 return None
 
         entries = await self._retry("list", parent or "/", op)
@@ -241,11 +195,12 @@ class SSHRemote:
                 try:
                     await client.remove(f"{where}/{e.filename}")
                 except (asyncssh.SFTPError, OSError) as exc:
-                    exc.__traceback__ = None  # NOTE: see ssh._why
+                    exc.__traceback__ = None  # NOTE: see sshretry
                     continue
 
     def walk(self, prefix: str) -> list[str]:
-        """Every file below ``prefix`` (e.g. ``runs/``) as a relpath, sorted; temps skipped."""
+        """Every file below ``prefix`` (e.g. ``runs/``) as a relpath, sorted; temp names
+        (``.*.tmp``, as :class:`~dvcdoit.storage.remotes.local.LocalRemote`) skipped."""
         return self._run("list", prefix, self._walk(prefix.strip("/")))
 
     async def _walk(self, prefix: str) -> list[str]:
@@ -261,12 +216,12 @@ class SSHRemote:
                     try:
                         return list(await client.readdir(where))
                     except asyncssh.SFTPNoSuchFile as exc:
-                        exc.__traceback__ = None  # NOTE: see ssh._why
+                        exc.__traceback__ = None  # NOTE: see sshretry
                         return []
 
                 return [(f"{rel}/{e.filename}".lstrip("/"), e.attrs.type == asyncssh.FILEXFER_TYPE_DIRECTORY)
                         for e in await self._retry("list", rel or "/", op)
-                        if e.filename not in (".", "..") and not tempname.is_ours(e.filename)]
+                        if e.filename not in (".", "..") and not _is_temp(e.filename)]
 
             for entries in await asyncio.gather(*(one(r) for r in level)):
                 for rel, is_dir in entries:
@@ -283,7 +238,7 @@ class SSHRemote:
         try:
             await client.remove(self._abs(relpath))
         except asyncssh.SFTPNoSuchFile as exc:
-            exc.__traceback__ = None  # NOTE: see ssh._why
+            exc.__traceback__ = None  # NOTE: see sshretry
             return
 
 
@@ -325,7 +280,7 @@ class SSHRemote:
             try:
                 actual = await sshio.write_temp(client, tmp, source)
             except asyncssh.SFTPNoSuchFile as exc:
-                exc.__traceback__ = None  # NOTE: see ssh._why
+                exc.__traceback__ = None  # NOTE: see sshretry
                 await self._makedirs(client, parent)
                 actual = await sshio.write_temp(client, tmp, source)
             if md5 is not None and actual != md5:
@@ -343,12 +298,12 @@ class SSHRemote:
                 await client.posix_rename(tmp, dest)
                 return
             except asyncssh.SFTPOpUnsupported as exc:
-                exc.__traceback__ = None  # NOTE: see ssh._why
+                exc.__traceback__ = None  # NOTE: see sshretry
                 self._posix_rename = False
         try:
             await client.rename(tmp, dest)
         except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists) as exc:
-            exc.__traceback__ = None  # NOTE: see ssh._why
+            exc.__traceback__ = None  # NOTE: see sshretry
             if not await client.exists(dest):
                 raise
             await client.remove(tmp)  # NOTE: same name, same content: it is there already
@@ -367,7 +322,7 @@ class SSHRemote:
             try:
                 return await self._retry("download", relpath, op)
             except asyncssh.SFTPNoSuchFile as exc:
-                exc.__traceback__ = None  # NOTE: see ssh._why
+                exc.__traceback__ = None  # NOTE: see sshretry
                 msg = f"remote {self.url}: {relpath} does not exist"
                 raise RemoteObjectMissing(msg) from None
 
@@ -383,4 +338,4 @@ class SSHRemote:
         return hashlib.md5(got).hexdigest()
 
 
-__all__ = ["RETRIES", "SSHRemote"]
+__all__ = ["SSHRemote"]

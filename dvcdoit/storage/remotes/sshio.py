@@ -36,14 +36,14 @@ async def makedirs(client: Any, path: str,
     try:
         await client.mkdir(path)
     except asyncssh.SFTPNoSuchFile as exc:
-        exc.__traceback__ = None  # NOTE: see ssh._why
+        exc.__traceback__ = None  # NOTE: see sshretry
         parent = posixpath.dirname(path)
         if parent in (path, "", "/", "."):
             raise
         await (parent_maker or makedirs)(client, parent)
         await makedirs(client, path)
     except (asyncssh.SFTPFailure, asyncssh.SFTPFileAlreadyExists) as exc:
-        exc.__traceback__ = None  # NOTE: see ssh._why
+        exc.__traceback__ = None  # NOTE: see sshretry
         if not await client.isdir(path):  # NOTE: SFTPv3 says only "failure" for "exists"
             raise
 
