@@ -1,8 +1,8 @@
 """The byte-moving coroutines of the SSH remote: write a temp file, read an object, make dirs.
 
 Each takes an asyncssh SFTP client and runs on the remote's loop (:mod:`.sshloop`). Small
-objects travel as one ``bytes`` between the calling thread and the loop (one SFTP write, or
-an open + fstat/read pair + close); large ones move in :data:`CHUNK` pieces that asyncssh
+objects travel as one ``bytes`` between the calling thread and the loop (open, then one
+write sent with the close; or open, then fstat + read + close); large ones move in :data:`CHUNK` pieces that asyncssh
 splits into pipelined requests, with the local reads and writes (and the md5) on a worker
 thread, overlapped with the network.
 """
@@ -57,15 +57,22 @@ def _read_hash(f: BinaryIO, h: Any) -> bytes:
 async def write_temp(client: Any, tmp: str, source: bytes | Path) -> str | None:
     """Create ``tmp`` with ``source``'s bytes (its parent must exist).
 
-    ``bytes`` are written by one call (already hashed by the caller: returns None). A path is
-    read, hashed and written piece by piece, the next piece read while this one is sent;
-    returns the md5 of everything written.
+    ``bytes`` (already hashed by the caller: returns None) go as one write sent together with
+    the close: open, then write + close, two round trips. A path is read, hashed and written
+    piece by piece, the next piece read while this one is sent; returns the md5 written.
+
+    NOTE: the SFTP spec has a server process requests on one file in the order received,
+    and asyncio starts gather()'s tasks in order, so the close cannot overtake the write;
+    an error in either still fails the upload (the rename is sent only after both answer).
     """
+    if isinstance(source, bytes):
+        f = await client.open(tmp, "wb", block_size=None)
+        if source:
+            await asyncio.gather(f.write(source, 0), f.close())
+        else:
+            await f.close()
+        return None
     async with client.open(tmp, "wb") as remote:
-        if isinstance(source, bytes):
-            if source:
-                await remote.write(source, 0)
-            return None
         loop = asyncio.get_running_loop()
         h = hashlib.md5()
         with open(source, "rb") as local:  # noqa: ASYNC230 - one open; reads go to a thread
@@ -108,18 +115,21 @@ async def read_object(client: Any, path: str, dest: Path) -> bytes | str:
     """Read the file at ``path``: its bytes when it is small, else write it to ``dest``
     (hashed as it lands) and return the md5 of what was written.
 
-    The first read goes out with the fstat, so a small object costs open, fstat + read, close
-    (three round trips); the rest is read in parallel ranges. ``asyncssh.SFTPNoSuchFile``
-    propagates for a missing file.
+    A small object costs open, then fstat + read + close (two round trips); the rest of a
+    larger one is read in parallel ranges. ``asyncssh.SFTPNoSuchFile`` propagates for a
+    missing file.
     """
     block = max(client.limits.max_read_len, 16 << 10)
-    # NOTE: block_size=None: each read() is one request; the ranges are ours (_read_range)
+    # NOTE: block_size=None: each read() is one request (the ranges are ours: _read_range).
+    # The fstat, the first read and the close go out together (served in order, as in
+    # write_temp), so a small object costs two round trips; a larger one is opened again.
+    f = await client.open(path, "rb", block_size=None)
+    attrs, first, _ = await asyncio.gather(f.stat(), f.read(min(FIRST_READ, block), 0), f.close())
+    first = bytes(first)
+    size = attrs.size or 0
+    if len(first) >= size:
+        return first
     async with client.open(path, "rb", block_size=None) as f:
-        attrs, first = await asyncio.gather(f.stat(), f.read(min(FIRST_READ, block), 0))
-        first = bytes(first)
-        size = attrs.size or 0
-        if len(first) >= size:
-            return first
         if size < SMALL:
             return first + await _read_range(f, len(first), size - len(first), block)
         loop = asyncio.get_running_loop()
