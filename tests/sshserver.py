@@ -6,8 +6,8 @@ with the password in ``D/password`` or the key whose public half is ``D/user_key
 Every SFTP request is counted by packet type at the server. A line protocol on the control
 port (loopback) drives it: ``counts`` (JSON), ``reset``, ``fault KIND OP N`` (the next N
 ``OP`` requests, e.g. ``open`` or ``read``: ``fail`` answers an SFTP failure, ``drop``
-drops the connection, ``corrupt`` flips a byte of the data read), ``deny OP`` (permission
-denied on every ``OP``), ``clear``.
+drops the connection, ``corrupt`` flips a byte of the data read, ``unsupported`` says the
+operation is not supported), ``deny OP`` (permission denied on every ``OP``), ``clear``.
 
 Fixtures: ``ssh_server`` (session; the server, killed at the end), ``ssh_home`` (a HOME of
 the test's own, with ``~/.ssh/known_hosts`` trusting the server; the real ``~/.ssh`` is
@@ -96,6 +96,9 @@ def _serve(base: Path, port: int, control: int) -> None:
                 self.connection.abort()
                 msg = "injected drop"
                 raise asyncssh.SFTPConnectionLost(msg)
+            if kind == "unsupported":
+                msg = "injected: not supported"
+                raise asyncssh.SFTPOpUnsupported(msg)
             return kind
 
         def open(self, path: bytes, pflags: int, attrs: Any) -> Any:

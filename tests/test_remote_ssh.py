@@ -391,3 +391,54 @@ def test_a_password_in_the_url_is_never_shown(ssh_server: SSHServer, ssh_home: P
     remote = open_remote(RemoteConfig("sshr", url, MappingProxyType({})))
     assert remote.url == f"ssh://{USER}@127.0.0.1:{ssh_server.port}/r-urlpw"
     assert remote.exists_many(["files/md5/ab/cd"]) == set()  # and it logs in with it
+
+
+def test_plain_rename_where_posix_rename_is_missing(ssh_server: SSHServer, ssh_url: str,
+                                                    tmp_path: Path) -> None:
+    remote = _remote(ssh_url)
+    src = tmp_path / "src"
+    for k, data in enumerate((b"first\n", b"second\n")):
+        src.write_bytes(data)
+        md5 = hashlib.md5(data).hexdigest()
+        if k == 0:
+            ssh_server.fault("unsupported", "rename", 1)
+        ssh_server.counts(reset=True)
+        remote.upload(src, f"files/md5/{md5[:2]}/{md5[2:]}", md5)
+        got = ssh_server.counts()
+        assert (got.get("posix-rename"), got.get("rename")) == ((1, 1) if k == 0 else (None, 1))
+    assert len(_on_server(ssh_server, ssh_url)) == 2
+
+
+def test_permission_denied_on_a_download_is_one_line(ssh_server: SSHServer, ssh_url: str,
+                                                     tmp_path: Path) -> None:
+    remote = _remote(ssh_url)
+    src = tmp_path / "src"
+    src.write_bytes(b"x")
+    rel = "files/md5/9d/d4e461268c8034f5c8564e155c67a6"
+    remote.upload(src, rel, "9dd4e461268c8034f5c8564e155c67a6")
+    ssh_server.send("deny open")
+    with pytest.raises(RemoteError) as exc:
+        remote.download(rel, tmp_path / "dl")
+    ssh_server.send("clear")
+    assert str(exc.value) == f"remote {ssh_url}: download {rel} failed: permission denied"
+
+
+def test_stale_temps_are_swept_by_listings(ssh_server: SSHServer, ssh_url: str, tmp_path: Path) -> None:
+    remote = _remote(ssh_url)
+    src = tmp_path / "src"
+    rels = []
+    for data in (b"a\n", b"b\n", b"c\n"):
+        src.write_bytes(data)
+        md5 = hashlib.md5(data).hexdigest()
+        rels.append(f"files/md5/ab/{md5[2:]}")  # NOTE: all in one parent, so it is listed
+        remote.upload(src, rels[-1])
+    parent = ssh_server.root / ssh_url.rsplit("/", 1)[1] / "files/md5/ab"
+    old, fresh = parent / ".dvcdoit-99999-dead.tmp", parent / ".dvcdoit-99999-live.tmp"
+    old.write_bytes(b"partial")
+    fresh.write_bytes(b"partial")
+    day_ago = os.stat(old).st_mtime - 2 * 24 * 3600
+    os.utime(old, (day_ago, day_ago))
+    assert remote.exists_many(rels) == set(rels)
+    assert not old.exists()
+    assert fresh.exists()  # NOTE: may be an upload under way on another machine
+    assert remote.walk("files/") == sorted(rels)
