@@ -75,14 +75,21 @@ async def write_temp(client: Any, tmp: str, source: bytes | Path) -> str | None:
     async with client.open(tmp, "wb") as remote:
         loop = asyncio.get_running_loop()
         h = hashlib.md5()
-        with open(source, "rb") as local:  # noqa: ASYNC230 - one open; reads go to a thread
-            offset = 0
-            chunk = await loop.run_in_executor(None, _read_hash, local, h)
-            while chunk:
-                pending = loop.run_in_executor(None, _read_hash, local, h)
-                await remote.write(chunk, offset)
-                offset += len(chunk)
-                chunk = await pending
+        writes: list[asyncio.Future[int]] = []
+        try:
+            with open(source, "rb") as local:  # noqa: ASYNC230 - one open; reads on a thread
+                offset = 0
+                while chunk := await loop.run_in_executor(None, _read_hash, local, h):
+                    # NOTE: two pieces in flight, so the pipe does not drain between pieces
+                    writes.append(asyncio.ensure_future(remote.write(chunk, offset)))
+                    offset += len(chunk)
+                    if len(writes) == 2:
+                        await writes.pop(0)
+            await asyncio.gather(*writes)
+        finally:
+            for w in writes:
+                w.cancel()
+            await asyncio.gather(*writes, return_exceptions=True)
         return h.hexdigest()
 
 
@@ -134,17 +141,27 @@ async def read_object(client: Any, path: str, dest: Path) -> bytes | str:
             return first + await _read_range(f, len(first), size - len(first), block)
         loop = asyncio.get_running_loop()
         h = hashlib.md5()
-        with open(dest, "wb") as local:  # noqa: ASYNC230 - one open; writes go to a thread
-            pending = loop.run_in_executor(None, _write_hash, local, h, first)
-            offset = len(first)
-            while offset < size:
-                chunk = await _read_range(f, offset, min(CHUNK, size - offset), block)
+        starts = list(range(len(first), size, CHUNK))
+        reads: list[asyncio.Future[bytes]] = []
+        try:
+            with open(dest, "wb") as local:  # noqa: ASYNC230 - one open; writes on a thread
+                pending = loop.run_in_executor(None, _write_hash, local, h, first)
+                for k, start in enumerate(starts):
+                    # NOTE: two pieces in flight, so the pipe does not drain between pieces
+                    while len(reads) < 2 and k + len(reads) < len(starts):
+                        at = starts[k + len(reads)]
+                        reads.append(asyncio.ensure_future(
+                            _read_range(f, at, min(CHUNK, size - at), block)))
+                    chunk = await reads.pop(0)
+                    await pending
+                    pending = loop.run_in_executor(None, _write_hash, local, h, chunk)
+                    if len(chunk) < min(CHUNK, size - start):
+                        break  # NOTE: the file ended early: the md5 will say so
                 await pending
-                if not chunk:
-                    break
-                offset += len(chunk)
-                pending = loop.run_in_executor(None, _write_hash, local, h, chunk)
-            await pending
+        finally:
+            for r in reads:
+                r.cancel()
+            await asyncio.gather(*reads, return_exceptions=True)
         return h.hexdigest()
 
 
