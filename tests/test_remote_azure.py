@@ -255,7 +255,8 @@ def _round_trip(remote: AzureRemote, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("how", "login"), [
     ("account_key", "account key"), ("sas_token", "SAS token"), ("connection_string", "connection string"),
-    ("env_connection_string", "connection string"), ("az_config", "account key")])
+    ("env_connection_string", "connection string"), ("az_config", "account key"),
+    ("sas_over_principal", "SAS token"), ("container_from_az_config", "connection string")])
 def test_each_way_to_log_in(how: str, login: str, azurite: str, azure_container: str, tmp_path: Path,
                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(azureclient.ENDPOINT_ENV, azurite)
@@ -263,20 +264,26 @@ def test_each_way_to_log_in(how: str, login: str, azurite: str, azure_container:
     opts: dict[str, str] = {"account_name": ACCOUNT}
     if how == "account_key":
         opts["account_key"] = KEY
-    elif how == "sas_token":
+    elif how in ("sas_token", "sas_over_principal"):  # NOTE: adlfs' order: a SAS beats a principal
         opts["sas_token"] = _sas(azure_container, read=True, write=True, list=True, create=True)
+        if how == "sas_over_principal":
+            opts.update(tenant_id="t", client_id="c", client_secret="s")
     elif how == "connection_string":
         opts = {"connection_string": connection_string(azurite)}
-    elif how == "env_connection_string":
+    elif how in ("env_connection_string", "container_from_az_config"):
         opts = {}
         monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection_string(azurite))
+        monkeypatch.setenv("AZURE_STORAGE_CONTAINER_NAME", azure_container)
     else:  # NOTE: the Azure CLI's config file, as DVC reads it (account and key)
         opts = {}
         (tmp_path / "az").mkdir()
         (tmp_path / "az" / "config").write_text(f"[storage]\naccount = {ACCOUNT}\nkey = {KEY}\n")
-    remote = open_remote(_cfg(azure_container, **opts))
+    cfg = _cfg(azure_container, **opts)
+    if how == "container_from_az_config":  # NOTE: azure:// with no container, as DVC allows
+        cfg = RemoteConfig("az", f"azure:///{PREFIX}", cfg.options)
+    remote = open_remote(cfg)
     assert isinstance(remote, AzureRemote)
-    assert remote.login == login
+    assert remote.login == login and remote.container == azure_container
     _round_trip(remote, tmp_path)
 
 

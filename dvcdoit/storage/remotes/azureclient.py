@@ -11,10 +11,13 @@ DVC (dvc-azure 3.1 over adlfs) finds the account and its credentials like this, 
 * a connection string wins over everything else (its ``BlobEndpoint`` or account name gives
   the endpoint); otherwise ``account_name`` is required and the endpoint is
   ``https://<account_name>.blob.core.windows.net``;
-* then, in order: the account key; a service principal (``tenant_id``, ``client_id``,
-  ``client_secret``, through azure-identity's ``ClientSecretCredential``); the SAS token;
-  anonymous access when ``allow_anonymous_login`` is true; else azure-identity's
-  ``DefaultAzureCredential`` with the four ``exclude_*_credential`` options.
+* then, in adlfs' order: the account key; the SAS token; a service principal
+  (``tenant_id``, ``client_id``, ``client_secret``, through azure-identity's
+  ``ClientSecretCredential``); anonymous access when ``allow_anonymous_login`` is true;
+  else azure-identity's ``DefaultAzureCredential`` with the four ``exclude_*_credential``
+  options (and, unlike DVC, without its interactive browser login, which would block).
+* with no container in the URL (``azure://``), DVC takes ``[storage] container_name`` from
+  the Azure CLI's configuration (``AZURE_STORAGE_CONTAINER_NAME``); so do we.
 
 azure-identity is imported only for the last two credential kinds. One dvcdoit addition:
 ``DVCDOIT_AZURE_BLOB_ENDPOINT`` replaces the ``account_name`` endpoint (sovereign clouds,
@@ -46,7 +49,7 @@ ENDPOINT_ENV = "DVCDOIT_AZURE_BLOB_ENDPOINT"
 instead of ``https://<account_name>.blob.core.windows.net``."""
 
 _AZ_CLI = {"connection_string": "connection_string", "account_name": "account",
-           "account_key": "key", "sas_token": "sas_token"}
+           "account_key": "key", "sas_token": "sas_token", "container_name": "container_name"}
 _EXCLUDES = ("exclude_environment_credential", "exclude_visual_studio_code_credential",
              "exclude_shared_token_cache_credential", "exclude_managed_identity_credential")
 _PRINCIPAL = ("tenant_id", "client_id", "client_secret")
@@ -105,6 +108,8 @@ def login(cfg: RemoteConfig, environ: Mapping[str, str]) -> Login:
     url = environ.get(ENDPOINT_ENV, "").rstrip("/") or f"https://{account}.blob.core.windows.net"
     if opt.get("account_key"):
         return Login("account key", url, {"account_name": account, "account_key": opt["account_key"]})
+    if opt.get("sas_token"):
+        return Login("SAS token", url, opt["sas_token"].lstrip("?"))
     given = [k for k in _PRINCIPAL if opt.get(k)]
     if given:
         missing = [k for k in _PRINCIPAL if k not in given]
@@ -116,8 +121,6 @@ def login(cfg: RemoteConfig, environ: Mapping[str, str]) -> Login:
 
         cred = ClientSecretCredential(opt["tenant_id"], opt["client_id"], opt["client_secret"])
         return Login("AD service principal", url, cred)
-    if opt.get("sas_token"):
-        return Login("SAS token", url, opt["sas_token"].lstrip("?"))
     if parse_bool(opt.get("allow_anonymous_login", "false"), where):
         return Login("anonymous login", url)
     from azure.identity import DefaultAzureCredential
@@ -134,11 +137,13 @@ def container_for(cfg: RemoteConfig, jobs: int,
     safe to share), with a connection pool of ``jobs`` + 4 and :class:`_Retry`.
     """
     parts = urlsplit(cfg.url)
-    container, prefix = parts.netloc, parts.path.strip("/")
+    environ = os.environ if environ is None else environ
+    container = parts.netloc or az_cli_config(environ).get("container_name", "")
+    prefix = parts.path.strip("/")
     if not container:
         msg = f"remote '{cfg.name}': url {cfg.url!r} has no container; expected azure://container/prefix"
         raise ConfigError(msg)
-    how = login(cfg, os.environ if environ is None else environ)
+    how = login(cfg, environ)
     kwargs: dict[str, Any] = {"retry_policy": _Retry(retry_total=RETRIES),
                               "connection_data_block_size": 1024 * 1024,
                               "max_single_get_size": GET_FIRST, "max_chunk_get_size": GET_CHUNK}
