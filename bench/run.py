@@ -34,6 +34,7 @@ from harness import (
     remove_tree,
     tool_version,
 )
+from azurebench import w12_azure
 from gcbench import w8_gc
 from s3bench import w6_s3
 from workloads import (
@@ -50,7 +51,7 @@ from workloads import (
 )
 
 WORKLOADS = {"W7": w7_startup, "W1": w1_add_big, "W2": w2_add_tree, "W3": w3_status,
-             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc}
+             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc, "W12": w12_azure}
 
 
 def markers(key: str) -> tuple[str, str]:
