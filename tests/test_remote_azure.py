@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import datetime
+import shutil
 import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
+from urllib.parse import unquote
 
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerSasPermissions, generate_container_sas
@@ -116,6 +119,25 @@ def test_existence_of_many_objects_lists_pages_not_objects(azure_proxy: FaultPro
     azure_proxy.clear()
     assert remote.exists_many(asked) == set(present)
     assert azure_proxy.counts == {"GET": 4}  # 40 names in pages of 10: the budget (40 prefixes) covers it
+
+
+def test_a_listing_past_its_budget_lists_the_remaining_prefixes(
+        azure_proxy: FaultProxy, azure_container: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(azmod, "PAGE", 2)
+    remote = _remote(proxied(azure_proxy), azure_container)
+    present = [f"files/md5/{d:02x}/{c * 30}" for d in range(10) for c in "0123"]
+    for rel in present:
+        _put(proxied(azure_proxy), azure_container, rel, b"x")
+    asked = present + [f"files/md5/{d:02x}/{c * 30}" for d in range(10) for c in "abcd"]
+    azure_proxy.clear()
+    assert remote.exists_many(asked) == set(present)
+    # NOTE: 10 prefixes give a budget of 5 pages of 2 names: 00/ and 01/ whole, then 02/000…
+    # and 02/111…, which settles every name up to there (01/aaa… is absent); the 8 prefixes
+    # 02/ to 09/ are then listed on their own, 2 pages of 2 names each
+    listed = sorted({unquote(path.split("prefix=")[1].split("&")[0]).split("/")[-2]
+                     for _, path, _ in azure_proxy.log[5:]})
+    assert listed == [f"{d:02x}" for d in range(2, 10)]
+    assert azure_proxy.counts == {"GET": 5 + 8 * 2}
 
 
 def test_transient_faults_then_recovery(azure_proxy: FaultProxy, azure_container: str,
@@ -343,9 +365,9 @@ BAD_KEY = "A" * 86 + "=="
                   "check the remote's credentials and that they may use this container")),
     ("no container", ("check files/md5/ab/cdef0123456789abcdef0123456789 failed: "
                      "container 'no-such-container' does not exist")),
-    ("unknown host", ("check files/md5/ab/cdef0123456789abcdef0123456789 failed: cannot connect to "
-                     "http://no-such-host.invalid:10000; check the remote's account_name or "
-                     "connection_string and that the server is up")),
+    ("nothing listening", ("check files/md5/ab/cdef0123456789abcdef0123456789 failed: cannot connect to "
+                          "http://127.0.0.1:1; check the remote's account_name or "
+                          "connection_string and that the server is up")),
     ("read-only SAS", ("upload files/md5/ab/cdef0123456789abcdef0123456789 failed: "
                       "AuthorizationPermissionMismatch; the remote's credentials may not upload "
                       "here (permission denied)"))])
@@ -353,7 +375,7 @@ def test_bad_input_is_one_line(case: str, message: str, azurite: str, azure_cont
                                tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(azureclient, "RETRIES", 1)
     container = "no-such-container" if case == "no container" else azure_container
-    endpoint = "http://no-such-host.invalid:10000/devstoreaccount1" if case == "unknown host" else azurite
+    endpoint = "http://127.0.0.1:1/devstoreaccount1" if case == "nothing listening" else azurite
     opts = {"connection_string": connection_string(endpoint, BAD_KEY if case == "wrong key" else KEY)}
     if case == "read-only SAS":
         monkeypatch.setenv(azureclient.ENDPOINT_ENV, azurite)
@@ -371,6 +393,28 @@ def test_bad_input_is_one_line(case: str, message: str, azurite: str, azure_cont
     assert str(exc.value) == f"remote azure://{container}/{PREFIX}: {message}"
     for secret in (KEY, BAD_KEY, opts.get("sas_token", KEY)):
         assert secret not in str(exc.value) + repr(exc.value)
+
+
+def test_unknown_host_is_one_line_from_the_cli(dvcdoit: Runner, git_repo: Path) -> None:
+    # NOTE: in a network namespace of its own (unshare -n) the name lookup fails at once and no
+    # packet leaves the machine: a made-up name would otherwise go to the system's resolver
+    if shutil.which("unshare") is None or subprocess.run(["unshare", "-n", "true"], check=False).returncode:
+        pytest.skip("unshare -n is not available here")
+    write_tree(git_repo, {"f.txt": "x\n"})
+    dvcdoit("init")
+    dvcdoit("add", "f.txt")
+    dvcdoit("remote", "add", "-d", "az", "azure://box/p")
+    dvcdoit("remote", "modify", "--local", "az", "connection_string",
+            connection_string("http://no-such-host.invalid:10000/devstoreaccount1"))
+    proc = subprocess.run(["unshare", "-n", sys.executable, "-m", "dvcdoit", "push"], cwd=git_repo,
+                          capture_output=True, text=True, check=False)
+    rel = object_relpath(HashInfo(MD5, md5_bytes(b"x\n")))
+    assert proc.returncode != 0
+    assert proc.stderr.splitlines() == [
+        (f"ERROR: remote azure://box/p: check {rel} "
+        "failed: cannot connect to http://no-such-host.invalid:10000; check the remote's "
+        "account_name or connection_string and that the server is up")]
+    assert KEY not in proc.stdout + proc.stderr
 
 
 @pytest.mark.parametrize(("opts", "message"), [
