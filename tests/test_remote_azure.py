@@ -422,6 +422,10 @@ def test_unknown_host_is_one_line_from_the_cli(dvcdoit: Runner, git_repo: Path) 
          "with 'dvcdoit remote modify --local az account_name NAME'")),
     ({"connection_string": "nonsense"}, ("remote 'az' (azure://box/some/path): bad connection_string: "
                                         "Connection string is either blank or malformed.")),
+    ({"account_name": ACCOUNT, "tenant_id": "bad tenant!", "client_id": "c", "client_secret": "hush"},
+     ("remote 'az' (azure://box/some/path): AD service principal: Invalid tenant ID provided. You can "
+      "locate your tenant ID by following the instructions here: "
+      "https://learn.microsoft.com/partner-center/find-ids-and-domain-names")),
     ({"account_name": ACCOUNT, "tenant_id": "t", "client_id": "c", "client_secret": "hush"},
      ("remote 'az' (azure://box/some/path): AD service principal at http://127.0.0.1:1/devstoreaccount1: "
      "Token credential is only supported with HTTPS."))])

@@ -29,6 +29,7 @@ from __future__ import annotations
 import configparser
 import contextlib
 import os
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,8 +65,6 @@ class _Retry(ExponentialRetry):
 
     def get_backoff_time(self, settings: dict[str, Any]) -> float:
         """Seconds to wait before retry number ``settings['count']``."""
-        import random
-
         return float(min(20.0, 0.25 * 2 ** settings["count"]) * random.uniform(0.5, 1.0))
 
 
@@ -119,7 +118,11 @@ def login(cfg: RemoteConfig, environ: Mapping[str, str]) -> Login:
             raise ConfigError(msg)
         from azure.identity import ClientSecretCredential
 
-        cred = ClientSecretCredential(opt["tenant_id"], opt["client_id"], opt["client_secret"])
+        try:
+            cred = ClientSecretCredential(opt["tenant_id"], opt["client_id"], opt["client_secret"])
+        except ValueError as exc:  # NOTE: e.g. a tenant_id with characters AD does not allow
+            msg = f"{where} ({cfg.url}): AD service principal: {exc}"
+            raise ConfigError(msg) from None
         return Login("AD service principal", url, cred)
     if parse_bool(opt.get("allow_anonymous_login", "false"), where):
         return Login("anonymous login", url)
