@@ -33,9 +33,9 @@ def upload_blocks(blob: BlobClient, f: BinaryIO, md5: str | None,
                   refuse: Callable[[str], Exception], workers: int) -> None:
     """Upload open file ``f`` as blocks staged on ``workers`` threads, then commit them.
 
-    At most ``2 × workers`` blocks are in memory. With ``md5``, raise ``refuse(actual)``
-    instead of committing when the file does not hash to it (the blob is not created or
-    changed). The committed blob carries the md5 as its ``Content-MD5`` property.
+    At most ``workers`` blocks (plus the one being read) are in memory. With ``md5``, raise
+    ``refuse(actual)`` instead of committing when the file does not hash to it (the blob is
+    not created or changed). The committed blob carries the md5 as its ``Content-MD5`` property.
     """
     h = hashlib.md5()
     tag = uuid.uuid4().hex[:16]  # NOTE: block ids are per blob; a concurrent upload differs
@@ -50,7 +50,7 @@ def upload_blocks(blob: BlobClient, f: BinaryIO, md5: str | None,
                 pending.append(pool.submit(blob.stage_block, block_id, data,
                                            length=len(data), validate_content=True))
                 del data
-                while len(pending) >= 2 * workers:
+                while len(pending) >= workers:
                     pending.popleft().result()
             while pending:
                 pending.popleft().result()
