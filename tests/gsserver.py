@@ -130,7 +130,7 @@ class TokenServer:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 server.grants += b"jwt-bearer" in body
                 status, payload = ((400, {"error": "invalid_grant", "error_description": "bad key"})

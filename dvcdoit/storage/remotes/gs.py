@@ -30,7 +30,7 @@ from typing import Any, BinaryIO, TypeVar
 
 from google.api_core import exceptions as api
 from google.auth import exceptions as auth
-from google.cloud.storage import exceptions as media
+from google.cloud.storage import exceptions as media  # type: ignore[import-untyped]
 from requests import exceptions as http
 from urllib3.exceptions import NewConnectionError
 
@@ -313,7 +313,7 @@ class GSRemote:
             with self._errors("download", relpath):
                 there = self._bucket_exists()
             if not there:
-                msg = f"remote {self.url}: download {relpath} failed: {self._detail(api.NotFound(''))}"
+                msg = f"remote {self.url}: download {relpath} failed: bucket '{self.bucket_name}' does not exist"
                 raise RemoteError(msg) from None
             msg = f"remote {self.url}: {relpath} does not exist"
             raise RemoteObjectMissing(msg) from None

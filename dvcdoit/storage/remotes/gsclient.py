@@ -7,8 +7,9 @@ Credentials are resolved here, once, before the first request, in this order:
   file; a missing, unreadable or malformed file fails in one line naming the file;
 * an ``endpointurl`` (or ``STORAGE_EMULATOR_HOST``) without ``credentialpath``: anonymous,
   as the SDK does for an emulator;
-* otherwise Google's application-default credentials (``GOOGLE_APPLICATION_CREDENTIALS``,
-  gcloud's ADC file, the metadata server on Google Cloud).
+* otherwise Google's application-default credentials: the file ``GOOGLE_APPLICATION_CREDENTIALS``
+  names (read as ``credentialpath`` is), else gcloud's ADC file or the metadata server on
+  Google Cloud (``google.auth.default``).
 
 ``endpointurl`` means what it means to DVC (gcsfs' ``endpoint_url``): the server's base URL,
 ``http://127.0.0.1:9023``, below which the JSON API lives at ``/storage/v1/``. No credential is
@@ -17,6 +18,7 @@ ever put in a message.
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +28,7 @@ import google.auth.exceptions
 import requests.adapters
 from google.auth.credentials import AnonymousCredentials, Credentials
 from google.auth.transport.requests import AuthorizedSession
-from google.cloud import storage
+from google.cloud import storage  # type: ignore[import-untyped]
 
 from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig
@@ -42,11 +44,39 @@ def no_credentials(name: str, url: str) -> str:
             "GOOGLE_APPLICATION_CREDENTIALS, or run 'gcloud auth application-default login'")
 
 
-def _from_file(path: str, where: str) -> Credentials:
-    """Credentials from the JSON file ``path``; one line (naming only the file) if it is bad."""
+def _load(path: str) -> Credentials | None:
+    """Credentials of the type the JSON file names; None if it is not one we load.
+
+    NOTE: loaded by type (google-auth deprecates its catch-all loader, which also accepts
+    external-account configurations that run commands or fetch URLs).
+    """
+    from google.oauth2 import credentials as user
+    from google.oauth2 import service_account
+
+    with open(path, "rb") as f:
+        raw = f.read()
     try:
-        with open(path, "rb") as f:
-            f.read(1)
+        info = json.loads(raw)
+        kind = info.get("type") if isinstance(info, dict) else None
+        if kind == "service_account":
+            sa: Credentials = service_account.Credentials.from_service_account_info(  # type: ignore[no-untyped-call]
+                info, scopes=SCOPES)
+            return sa
+        if kind == "authorized_user":
+            au: Credentials = user.Credentials.from_authorized_user_info(  # type: ignore[no-untyped-call]
+                info, scopes=SCOPES)
+            return au
+    except (ValueError, KeyError, TypeError):
+        return None  # NOTE: the library's text can quote the file; ours names only the file
+    return None
+
+
+def _from_file(path: str, where: str, source: str = "credentialpath") -> Credentials:
+    """Credentials from the JSON file ``path``; one line (naming only the file) if it is bad."""
+    creds: Credentials | None = None
+    try:
+        creds = _load(path)
+        reason = "not a service-account or authorized-user JSON file"
     except FileNotFoundError:
         reason = "no such file"
     except IsADirectoryError:
@@ -55,15 +85,9 @@ def _from_file(path: str, where: str) -> Credentials:
         reason = "permission denied"
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
-    else:
-        try:
-            creds, _ = google.auth.load_credentials_from_file(path, scopes=SCOPES)
-        except (google.auth.exceptions.DefaultCredentialsError, ValueError):
-            # NOTE: the library's text can quote the file's content; ours names only the file
-            reason = "not a service-account or authorized-user JSON file"
-        else:
-            return creds
-    msg = f"{where}: cannot load Google credentials from credentialpath {path}: {reason}"
+    if creds is not None:
+        return creds
+    msg = f"{where}: cannot load Google credentials from {source} {path}: {reason}"
     raise RemoteError(msg)
 
 
@@ -71,18 +95,19 @@ def credentials_for(cfg: RemoteConfig) -> Credentials:
     """The credentials of remote ``cfg``, by the order in this module's docstring."""
     opt = cfg.options
     where = f"remote '{cfg.name}' ({cfg.url})"
-    if parse_bool(opt.get("allow_anonymous_login", "false"), f"remote '{cfg.name}'"):
-        return AnonymousCredentials()
+    if parse_bool(opt.get("allow_anonymous_login", "false"),
+                  f"remote '{cfg.name}' allow_anonymous_login"):
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
     if "credentialpath" in opt:
         return _from_file(opt["credentialpath"], where)
     if "endpointurl" in opt or os.environ.get("STORAGE_EMULATOR_HOST"):
-        return AnonymousCredentials()
+        return AnonymousCredentials()  # type: ignore[no-untyped-call]
+    adc = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
+    if adc:  # NOTE: read here by type, as credentialpath is, and named in the message
+        return _from_file(adc, where, "GOOGLE_APPLICATION_CREDENTIALS")
     try:
         creds, _ = google.auth.default(scopes=SCOPES)
     except google.auth.exceptions.DefaultCredentialsError:
-        adc = os.environ.get("GOOGLE_APPLICATION_CREDENTIALS")
-        if adc:  # NOTE: the variable names a file; say what is wrong with it
-            _from_file(adc, where)
         raise RemoteError(no_credentials(cfg.name, cfg.url)) from None
     return creds  # type: ignore[no-any-return]
 
@@ -104,7 +129,7 @@ def client_for(cfg: RemoteConfig) -> tuple[str, str, Any]:
         msg = f"remote '{cfg.name}': url {cfg.url!r} has no bucket; expected gs://bucket/prefix"
         raise ConfigError(msg)
     creds = credentials_for(cfg)
-    session = AuthorizedSession(creds)
+    session = AuthorizedSession(creds)  # type: ignore[no-untyped-call]
     size = pool_size(cfg.jobs)
     adapter = requests.adapters.HTTPAdapter(pool_connections=4, pool_maxsize=size)
     session.mount("https://", adapter)
