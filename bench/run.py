@@ -35,6 +35,7 @@ from harness import (
     tool_version,
 )
 from gcbench import w8_gc
+from gsbench import w11_gs
 from s3bench import w6_s3
 from workloads import (
     FULL,
@@ -50,7 +51,8 @@ from workloads import (
 )
 
 WORKLOADS = {"W7": w7_startup, "W1": w1_add_big, "W2": w2_add_tree, "W3": w3_status,
-             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc}
+             "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc,
+             "W11": w11_gs}
 
 
 def markers(key: str) -> tuple[str, str]:

@@ -175,13 +175,28 @@ def test_tampered_upload_is_refused_before_any_request(gcs_proxy: FaultProxy, gc
     assert remote.walk("files/") == []
 
 
-def test_the_server_checks_the_md5_too(gcs_endpoint: str, gcs_bucket: str, tmp_path: Path) -> None:
-    """What the upload sends with the bytes: the emulator refuses bytes that do not match it."""
-    blob = _sdk(gcs_endpoint).bucket(gcs_bucket).blob("x")
-    blob.md5_hash = "AAAAAAAAAAAAAAAAAAAAAA=="
-    with pytest.raises(Exception, match="MD5"):
-        blob.upload_from_string(b"abc")
-    assert [b.name for b in _sdk(gcs_endpoint).list_blobs(gcs_bucket)] == []
+def test_the_server_checks_the_md5_sent_with_the_bytes(gcs_proxy: FaultProxy, gcs_bucket: str,
+                                                       tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that changes after it was hashed (another writer, same size) is refused by the
+    server, which checks the bytes against the md5 the upload carries."""
+    remote = _remote(gcs_proxy.url, gcs_bucket)
+    src, md5, rel = _obj(tmp_path, b"the real bytes")
+    real = gsmod.content_md5
+
+    def then_changed(*args: object, **kwargs: object) -> str:
+        value = real(*args, **kwargs)  # type: ignore[arg-type]
+        src.write_bytes(b"the evil bytes")
+        return value
+
+    monkeypatch.setattr(gsmod, "content_md5", then_changed)
+    with pytest.raises(RemoteError) as exc:
+        remote.upload(src, rel, md5)
+    assert str(exc.value) == (f"remote gs://{gcs_bucket}/some/path: upload {rel} failed: the server "
+                              "refused the bytes: they do not hash to the md5 sent (changed while "
+                              "uploading?)")
+    assert gcs_proxy.counts == {"POST": 1}  # sent once, not retried
+    assert remote.walk("files/") == []
 
 
 def test_corrupt_remote_object_is_reported(gcs_endpoint: str, gcs_bucket: str, tmp_path: Path) -> None:

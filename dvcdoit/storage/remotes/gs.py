@@ -310,6 +310,8 @@ class GSRemote:
         try:
             md5 = self._retry(get)
         except api.NotFound:
+            with contextlib.suppress(OSError):
+                dest.unlink()
             with self._errors("download", relpath):
                 there = self._bucket_exists()
             if not there:
