@@ -1,7 +1,8 @@
 """gcp-storage-emulator with a request counter, for the benchmark (W11).
 
 Runs what ``gcp-storage-emulator start --in-memory`` runs (its single-threaded
-``http.server``), less its metadata dump on every write (see ``main``), with every request counted by HTTP method at the server, so that requests
+``http.server``), less its metadata dump on every write and with a deeper listen backlog
+(see ``main``), with every request counted by HTTP method at the server, so that requests
 per object moved are counted for any client (dvcdoit, real DVC through gcsfs, a bare
 google-cloud-storage loop). A bucket named ``bench`` is created at start.
 
@@ -67,6 +68,13 @@ def main() -> None:
     from gcp_storage_emulator.storage import Storage
 
     Storage._write_config_to_file = lambda self: None  # type: ignore[method-assign]
+    # NOTE: the emulator serves one HTTP/1.0 request at a time, a new connection each, on an
+    # http.server whose listen backlog is socketserver's 5: with 8 client threads, SYNs
+    # overflow it and wait for the kernel's 1 s retransmit, which made any 8-thread run
+    # 1-2.5 s slower at random. A deeper backlog queues them instead, for every client alike.
+    import http.server
+
+    http.server.HTTPServer.request_queue_size = 128
     emulator = server.create_server(args.host, args.port, in_memory=True, default_bucket=BUCKET)
     emulator.start()
     try:
