@@ -10,7 +10,9 @@ same sequence for the same seed). Kinds:
 * ``"stall"``: read the request, then answer nothing for ``stall`` seconds (longer than the
   client's read timeout), then close;
 * ``"truncate"``: forward, then send the upstream's headers (full Content-Length) and only
-  half of the body, then close.
+  half of the body, then close;
+* ``"403"`` and ``"corrupt"`` (by rule only, never drawn by the schedule): answer 403, or
+  forward with one byte of the body flipped (the upstream's headers unchanged).
 
 The proxy counts requests by method, and counts injected faults by kind, so a test can prove
 that retries happened. Everything runs on daemon threads and :meth:`FaultProxy.close` stops
@@ -33,6 +35,7 @@ from urllib.parse import urlsplit
 import pytest
 
 KINDS = ("500", "503", "reset", "stall", "truncate")
+RULE_ONLY_KINDS = ("403", "corrupt")  # NOTE: not in KINDS, so seeded schedules stay the same
 _ERROR_BODY = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
                b"<Message>injected by the fault proxy</Message></Error>")
 
@@ -80,7 +83,7 @@ class FaultProxy:
             def _handle(self) -> None:
                 proxy._serve(self)
 
-            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle  # noqa: N815
+            do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = _handle  # noqa: N815
             # NOTE: WebDAV's methods too, so the proxy fronts any HTTP server (tests/webdavserver)
             do_PROPFIND = do_MKCOL = do_MOVE = do_COPY = do_OPTIONS = _handle  # noqa: N815
 
@@ -98,7 +101,7 @@ class FaultProxy:
     # -- configuration -------------------------------------------------------------------
     def add(self, kind: str, method: str = "", path: str = "", times: int = 1) -> Rule:
         """Add a :class:`Rule`; return it (its ``times`` counts down as it fires)."""
-        assert kind in KINDS, kind
+        assert kind in KINDS + RULE_ONLY_KINDS, kind
         rule = Rule(kind, method, path, times)
         with self._lock:
             self.rules.append(rule)
@@ -149,7 +152,7 @@ class FaultProxy:
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else b""
         kind = self._choose(h.command, h.path)
-        if kind in ("500", "503"):
+        if kind in ("500", "503", "403"):
             self._error(h, int(kind))
         elif kind == "reset":
             self._reset(h)
@@ -157,11 +160,11 @@ class FaultProxy:
             self._closing.wait(self.stall)
             h.close_connection = True
         else:
-            self._forward(h, body, truncate=kind == "truncate")
+            self._forward(h, body, truncate=kind == "truncate", corrupt=kind == "corrupt")
 
     @staticmethod
     def _error(h: BaseHTTPRequestHandler, status: int) -> None:
-        code = b"InternalError" if status == 500 else b"ServiceUnavailable"
+        code = {500: b"InternalError", 503: b"ServiceUnavailable"}.get(status, b"AccessDenied")
         payload = _ERROR_BODY.replace(b"{code}", code)
         h.send_response(status)
         h.send_header("Content-Type", "application/xml")
@@ -177,7 +180,8 @@ class FaultProxy:
         h.close_connection = True
         sock.close()
 
-    def _forward(self, h: BaseHTTPRequestHandler, body: bytes, truncate: bool) -> None:
+    def _forward(self, h: BaseHTTPRequestHandler, body: bytes, truncate: bool,
+                 corrupt: bool = False) -> None:
         conn = http.client.HTTPConnection(*self.upstream, timeout=60)
         try:
             headers = {k: v for k, v in h.headers.items() if k.lower() != "connection"}
@@ -196,6 +200,8 @@ class FaultProxy:
         h.end_headers()
         if h.command == "HEAD":
             return
+        if corrupt and data:
+            data = data[: len(data) // 2] + bytes([data[len(data) // 2] ^ 0xFF]) + data[len(data) // 2 + 1:]
         if truncate and len(data) > 1:
             h.wfile.write(data[: len(data) // 2])
             h.wfile.flush()
