@@ -17,7 +17,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import posixpath
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -43,6 +42,7 @@ from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.azureblocks import download_parallel, upload_blocks
 from dvcdoit.storage.remotes.azureclient import container_for
 from dvcdoit.storage.remotes.gate import content_md5, refusal
+from dvcdoit.storage.remotes.prefixes import exists_by_listing
 
 BLOCK_THRESHOLD = 64 * 1024 * 1024  # NOTE: the SDK's max_single_put_size; above it, blocks
 PARALLEL_GET = 64 * 1024 * 1024  # NOTE: objects this big come down as ranges on threads
@@ -174,30 +174,7 @@ class AzureRemote:
             return self._exists_many(rels)
 
     def _exists_many(self, rels: set[str]) -> set[str]:
-        if len(rels) <= HEAD_BATCH_LIMIT:
-            return {r for r in rels if self._head(r)}
-        by_dir: dict[str, list[str]] = {}
-        for rel in rels:
-            by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
-        parents = list(by_dir)
-        root = posixpath.commonpath(parents) if all(parents) else ""
-        listed, complete = self._list(root + "/" if root else "", max(1, len(by_dir) // 2))
-        found = rels & set(listed)
-        if complete:
-            return found
-        last = listed[-1] if listed else ""
-        todo = {d: [r for r in rs if r > last] for d, rs in by_dir.items()}
-        todo = {d: rs for d, rs in todo.items() if rs}
-
-        def check(item: tuple[str, list[str]]) -> set[str]:
-            parent, some = item
-            if len(some) <= HEAD_BATCH_LIMIT:
-                return {r for r in some if self._head(r)}
-            there = set(self._list(parent + "/" if parent else "")[0])
-            return {r for r in some if r in there}
-
-        with ThreadPoolExecutor(max(1, min(len(todo), self.jobs or 16))) as pool:
-            return found.union(*pool.map(check, todo.items()))
+        return exists_by_listing(rels, self._head, self._list, self.jobs, HEAD_BATCH_LIMIT)
 
     def walk(self, prefix: str) -> list[str]:
         """Every object below ``prefix`` (e.g. ``runs/``), sorted."""

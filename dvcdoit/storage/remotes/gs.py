@@ -19,12 +19,10 @@ import contextlib
 import functools
 import hashlib
 import os
-import posixpath
 import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
 
@@ -39,6 +37,7 @@ from dvcdoit.formats.config import RemoteConfig
 from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.gate import content_md5, refusal
 from dvcdoit.storage.remotes.gsclient import client_for
+from dvcdoit.storage.remotes.prefixes import exists_by_listing
 
 HEAD_BATCH_LIMIT = 2  # NOTE: a prefix with more objects to check than this is listed instead
 PAGE_SIZE = 1000  # NOTE: the most GCS returns per objects.list page
@@ -229,31 +228,9 @@ class GSRemote:
         of the objects, in parallel. Names come back sorted, so every relpath up to the last
         name seen is settled by the partial listing.
         """
-        rels = set(relpaths)
-        if len(rels) <= HEAD_BATCH_LIMIT:
-            return {r for r in rels if self._head(r)}
-        by_dir: dict[str, list[str]] = {}
-        for rel in rels:
-            by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
-        parents = list(by_dir)
-        root = posixpath.commonpath(parents) if all(parents) else ""
-        listed, complete = self._list(root + "/" if root else "", max(1, len(by_dir) // 2))
-        found = rels.intersection(listed)
-        if complete:
-            return found
-        last = listed[-1] if listed else ""
-        todo = {d: [r for r in rs if r > last] for d, rs in by_dir.items()}
-        todo = {d: rs for d, rs in todo.items() if rs}
-
-        def check(item: tuple[str, list[str]]) -> set[str]:
-            parent, some = item
-            if len(some) <= HEAD_BATCH_LIMIT:
-                return {r for r in some if self._head(r)}
-            there = set(self._list(parent + "/" if parent else "", delimiter="/")[0])
-            return {r for r in some if r in there}
-
-        with ThreadPoolExecutor(max(1, min(len(todo), self.jobs or 16))) as pool:
-            return found.union(*pool.map(check, todo.items()))
+        return exists_by_listing(
+            set(relpaths), self._head, self._list, self.jobs, HEAD_BATCH_LIMIT,
+            lambda prefix, pages: self._list(prefix, pages, delimiter="/"))
 
     def walk(self, prefix: str) -> list[str]:
         """Every object below ``prefix`` (e.g. ``runs/``), sorted."""

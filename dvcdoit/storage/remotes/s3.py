@@ -15,7 +15,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import posixpath
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -35,6 +34,7 @@ from dvcdoit.core.errors import RemoteError
 from dvcdoit.formats.config import RemoteConfig
 from dvcdoit.storage.remotes import RemoteObjectMissing, check_deletable
 from dvcdoit.storage.remotes.gate import GateKeeper, Refuse, content_md5, refusal
+from dvcdoit.storage.remotes.prefixes import exists_by_listing
 from dvcdoit.storage.remotes.s3client import client_for, no_credentials
 from dvcdoit.storage.remotes.s3uploads import UploadLedger, abort_stale
 
@@ -189,31 +189,7 @@ class S3Remote:
             return self._exists_many(rels)
 
     def _exists_many(self, rels: set[str]) -> set[str]:
-        if len(rels) <= HEAD_BATCH_LIMIT:
-            return {r for r in rels if self._head(r)}
-        by_dir: dict[str, list[str]] = {}
-        for rel in rels:
-            by_dir.setdefault(posixpath.dirname(rel), []).append(rel)
-        parents = list(by_dir)
-        root = posixpath.commonpath(parents) if all(parents) else ""
-        listed, complete = self._list(root + "/" if root else "", max(1, len(by_dir) // 2))
-        known = set(listed)
-        found = rels & known
-        if complete:
-            return found
-        last = listed[-1] if listed else ""
-        todo = {d: [r for r in rs if r > last] for d, rs in by_dir.items()}
-        todo = {d: rs for d, rs in todo.items() if rs}
-
-        def check(item: tuple[str, list[str]]) -> set[str]:
-            parent, some = item
-            if len(some) <= HEAD_BATCH_LIMIT:
-                return {r for r in some if self._head(r)}
-            there = set(self._list(parent + "/" if parent else "")[0])
-            return {r for r in some if r in there}
-
-        with ThreadPoolExecutor(max(1, min(len(todo), self.jobs or 16))) as pool:
-            return found.union(*pool.map(check, todo.items()))
+        return exists_by_listing(rels, self._head, self._list, self.jobs, HEAD_BATCH_LIMIT)
 
     def _download_parts(self, relpath: str, dest: Path, size: int, body: Any,
                         sse: dict[str, str]) -> str:
