@@ -13,11 +13,7 @@ Import the fixtures into a test module (``from tests.azureserver import ...``):
 from __future__ import annotations
 
 import contextlib
-import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.faults.s3proxy import FaultProxy
-from tests.s3server import free_port
+from tests.s3server import free_port, serving
 
 ACCOUNT = "devstoreaccount1"
 KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -49,28 +45,11 @@ def azurite_process(exe: Path) -> Iterator[str]:
     """Run ``azurite-blob`` on a free loopback port until it answers; yield its endpoint."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="azurite-") as where:
-        proc = subprocess.Popen(
-            [str(exe), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location", where,
-             "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         url = f"http://127.0.0.1:{port}/{ACCOUNT}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    urllib.request.urlopen(url + "?comp=list", timeout=1).close()
-                    break
-                except urllib.error.HTTPError:
-                    break  # NOTE: 403 for an unsigned request: the server is up
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        msg = "azurite-blob did not start"
-                        raise RuntimeError(msg) from None
-                    time.sleep(0.1)
+        argv = [str(exe), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--location",
+                where, "--skipApiVersionCheck", "--loose", "--silent", "--disableTelemetry"]
+        with serving(argv, url + "?comp=list", "azurite-blob"):
             yield url
-        finally:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -22,10 +22,8 @@ from __future__ import annotations
 import contextlib
 import json
 import shutil
-import subprocess
 import sys
 import threading
-import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -36,7 +34,7 @@ from typing import Any
 import pytest
 
 from tests.faults.s3proxy import FaultProxy
-from tests.s3server import free_port
+from tests.s3server import free_port, serving
 
 
 def emulator_exe() -> str | None:
@@ -49,25 +47,10 @@ def emulator_exe() -> str | None:
 def emulator_process(exe: str) -> Iterator[str]:
     """Run the emulator on a free loopback port until it answers; yield its URL, then kill it."""
     port = free_port()
-    proc = subprocess.Popen([exe, "start", "--host", "127.0.0.1", "--port", str(port),
-                             "--in-memory", "-q"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url + "/storage/v1/b", timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    msg = "gcp-storage-emulator did not start"
-                    raise RuntimeError(msg) from None
-                time.sleep(0.1)
+    with serving([exe, "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory", "-q"],
+                 url + "/storage/v1/b", "gcp-storage-emulator"):
         yield url
-    finally:
-        proc.kill()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
@@ -38,30 +39,38 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def moto_process(exe: str) -> Iterator[str]:
-    """Run ``moto_server`` on a free loopback port until it answers; yield its URL, then kill it.
+def serving(argv: list[str], probe: str, name: str) -> Iterator[None]:
+    """Run the server ``argv`` until ``probe`` answers (any HTTP status counts), then kill it.
 
-    Raises RuntimeError when it does not start within 30 s.
+    Raises RuntimeError when it exits or does not answer within 30 s.
     """
-    port = free_port()
-    proc = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(url + "/moto-api/", timeout=1).close()
+                urllib.request.urlopen(probe, timeout=1).close()
                 break
+            except urllib.error.HTTPError:
+                break  # NOTE: an answer, even 403 for an unsigned request: the server is up
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    msg = "moto_server did not start"
+                    msg = f"{name} did not start"
                     raise RuntimeError(msg) from None
                 time.sleep(0.1)
-        yield url
+        yield
     finally:
         proc.kill()
         proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def moto_process(exe: str) -> Iterator[str]:
+    """Run ``moto_server`` on a free loopback port until it answers; yield its URL, then kill it."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with serving([exe, "-H", "127.0.0.1", "-p", str(port)], url + "/moto-api/", "moto_server"):
+        yield url
 
 
 @pytest.fixture(scope="session")
