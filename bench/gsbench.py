@@ -9,15 +9,13 @@ bench/gsserver.py), and a push with nothing to do.
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from harness import BenchError, Row, Tool, timed
-from s3bench import counts, free_port, per_object
+from s3bench import bench_server, counts, free_port, per_object
 from workloads import Bench, data_name, pull_repo, write_config
 
 BUCKET = "bench"
@@ -29,27 +27,9 @@ GS_ENV = {"NO_GCE_CHECK": "true"}  # NOTE: gcsfs' credential search must not pro
 def gs_server() -> Iterator[str]:
     """Start bench/gsserver.py on a free loopback port; yield its URL; stop it by its PID."""
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, str(HERE / "gsserver.py"), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                counts(url)
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    msg = f"the GCS emulator did not start on {url}"
-                    raise BenchError(msg) from exc
-                time.sleep(0.2)
+    with bench_server([sys.executable, str(HERE / "gsserver.py"), "--port", str(port)],
+                      f"http://127.0.0.1:{port}", counts, "GCS emulator") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def w11_gs(b: Bench) -> None:

@@ -33,21 +33,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def s3_server() -> Iterator[str]:
-    """Start bench/s3server.py on a free loopback port; yield its URL; stop it by its PID."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, str(HERE / "s3server.py"), "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def bench_server(argv: list[str], url: str, probe: Callable[[str], object], name: str,
+                 **popen: Any) -> Iterator[str]:
+    """Run the server ``argv`` until ``probe(url)`` answers; yield ``url``; stop it by its PID."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                counts(url)
+                probe(url)
                 break
             except OSError as exc:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    msg = f"the S3 server did not start on {url}"
+                    msg = f"the {name} did not start on {url}"
                     raise BenchError(msg) from exc
                 time.sleep(0.2)
         yield url
@@ -57,6 +55,15 @@ def s3_server() -> Iterator[str]:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def s3_server() -> Iterator[str]:
+    """Start bench/s3server.py on a free loopback port; yield its URL; stop it by its PID."""
+    port = free_port()
+    with bench_server([sys.executable, str(HERE / "s3server.py"), "--port", str(port)],
+                      f"http://127.0.0.1:{port}", counts, "S3 server") as url:
+        yield url
 
 
 def counts(url: str, reset: bool = False) -> dict[str, int]:

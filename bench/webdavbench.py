@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from harness import BenchError, Row, Tool, timed
-from s3bench import free_port, per_object
+from s3bench import bench_server, free_port, per_object
 from workloads import Bench, data_name, pull_repo, write_config
 
 HERE = Path(__file__).resolve().parent
@@ -38,29 +37,10 @@ def dav_server(root: Path) -> Iterator[str]:
     """Start tests/webdavserver.py serving ``root`` on a free port; yield its http URL."""
     root.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "tests.webdavserver", "--root", str(root),
-                             "--port", str(port)], cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                counts(url)
-                break
-            except OSError as exc:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    msg = f"the WebDAV server did not start on {url}"
-                    raise BenchError(msg) from exc
-                time.sleep(0.2)
+    argv = [sys.executable, "-m", "tests.webdavserver", "--root", str(root), "--port", str(port)]
+    with bench_server(argv, f"http://127.0.0.1:{port}", counts, "WebDAV server", cwd=ROOT,
+                      env={**os.environ, "PYTHONPATH": str(ROOT)}) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def counts(url: str, reset: bool = False) -> dict[str, int]:
