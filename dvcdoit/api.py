@@ -25,11 +25,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from dvcdoit.core.errors import DvcDoitError, PathError, RemoteError
-from dvcdoit.core.hashing import MD5, HashInfo, object_relpath
+from dvcdoit.core.hashing import HashInfo, object_relpath
 from dvcdoit.repo.project import Project, find_root
 from dvcdoit.storage import transfer
 from dvcdoit.verbs.cloud import open_named
-from dvcdoit.verbs.locate import Located, locate
+from dvcdoit.verbs.locate import Located, locate, member_hash
 
 
 def _project(repo: str | os.PathLike[str] | None) -> Project:
@@ -45,14 +45,9 @@ def _project(repo: str | os.PathLike[str] | None) -> Project:
 
 def _member_hash(project: Project, loc: Located, remote: str | None) -> HashInfo:
     """The object of ``loc``: the output's own, or a member's from its ``.dir`` manifest."""
-    if not loc.member:
-        return loc.hi
-    _ensure(project, loc.hi, loc.out, remote or loc.remote)
-    for entry in project.cache.read_manifest(loc.hi):
-        if entry.relpath == loc.member:
-            return HashInfo(MD5, entry.md5)
-    msg = f"'{loc.out}/{loc.member}' is not in the directory '{loc.out}' ({loc.hi.value})"
-    raise PathError(msg)
+    if loc.member:
+        _ensure(project, loc.hi, loc.out, remote or loc.remote)
+    return member_hash(project.cache, loc)
 
 
 def _ensure(project: Project, hi: HashInfo, name: str, remote: str | None) -> None:

@@ -155,12 +155,12 @@ class Selection:
         """True when no target was given: every stage, source and output is selected."""
         return not self.targets
 
-    def check(self, message: str | None = None) -> Selection:
-        """Return self; raise :class:`PathError` for the first target that names nothing:
-        DVC's words, or ``message`` (formatted with the target) when given."""
+    def check(self) -> Selection:
+        """Return self; raise :class:`PathError` in DVC's words for the first target that
+        names nothing."""
         bad = next((m for m in self.matches if not m.found), None)
         if bad is not None:
-            raise PathError(message.format(target=bad.target.text) if message else bad.problem())
+            raise PathError(bad.problem())
         return self
 
     def check_stages(self) -> list[str]:

@@ -27,7 +27,7 @@ from dvcdoit.storage import transfer
 from dvcdoit.storage.cache import ObjectCache
 from dvcdoit.storage.remotes import Remote, open_remote
 from dvcdoit.storage.remotes.local import LocalRemote
-from dvcdoit.verbs.locate import Located, locate
+from dvcdoit.verbs.locate import Located, locate, member_hash
 
 
 @dataclass(frozen=True)
@@ -158,11 +158,7 @@ def import_repo(project: Project, req: ImportRequest, cwd: Path,
 def _member(cache: ObjectCache, src: Source, found: Located, jobs: int | None) -> HashInfo:
     """The object of a file inside a tracked directory of the source (its ``.dir`` first)."""
     bring(cache, src, found.out, found.hi, jobs)
-    for entry in cache.read_manifest(found.hi):
-        if entry.relpath == found.member:
-            return HashInfo(found.hi.name, entry.md5)
-    msg = f"'{found.out}/{found.member}' is not in the directory '{found.out}'"
-    raise PathError(msg)
+    return member_hash(cache, found)
 
 
 def get(req: ImportRequest, cwd: Path, jobs: int | None = None) -> None:

@@ -19,6 +19,7 @@ from dvcdoit.formats.lock import LOCK_FILE, parse_lock
 from dvcdoit.pipeline.index import load_index
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import Revision
+from dvcdoit.storage.cache import ObjectCache
 from dvcdoit.verbs.tracked import tracked
 
 
@@ -33,6 +34,18 @@ class Located:
     remote: str | None = None
     size: int | None = None
     nfiles: int | None = None
+
+
+def member_hash(cache: ObjectCache, found: Located) -> HashInfo:
+    """The object of ``found``: the output's own, or (its ``.dir`` manifest in ``cache``)
+    the member file's; :class:`PathError` if the directory has no such file."""
+    if not found.member:
+        return found.hi
+    for entry in cache.read_manifest(found.hi):
+        if entry.relpath == found.member:
+            return HashInfo(found.hi.name, entry.md5)
+    msg = f"'{found.out}/{found.member}' is not in the directory '{found.out}' ({found.hi.value})"
+    raise PathError(msg)
 
 
 def _workspace_outs(project: Project) -> Iterator[Located]:
@@ -76,4 +89,4 @@ def locate(project: Project, path: str, rev: str | None = None) -> Located:
     raise PathError(msg)
 
 
-__all__ = ["Located", "locate"]
+__all__ = ["Located", "locate", "member_hash"]

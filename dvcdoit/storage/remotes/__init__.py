@@ -122,9 +122,7 @@ def open_remote(cfg: RemoteConfig) -> Remote:
     module_name, class_name, extra = backend
     try:
         module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:  # NOTE: a backend not written yet
-            raise ConfigError(unsupported) from None
+    except ModuleNotFoundError:
         msg = (f"remote '{cfg.name}': {scheme}:// remotes need the '{extra}' extra: "
                f"pip install 'dvcdoit[{extra}]'")
         raise ConfigError(msg) from None
