@@ -61,6 +61,27 @@ def test_tampered_upload_is_refused_and_nothing_is_sent(http_server: FileServer,
     assert http_server.counts == {}
 
 
+def test_large_uploads_stream_from_disk_verified_and_retried(
+        http_server: FileServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dvcdoit.storage.remotes import http as httpmod
+
+    monkeypatch.setattr(httpmod, "IN_MEMORY", 1000)  # NOTE: the streamed path, small data
+    data = bytes(range(256)) * 40
+    (tmp_path / "big").write_bytes(data)
+    proxy = FaultProxy(http_server.url)
+    try:
+        remote = _remote(proxy.url)
+        proxy.add("500", "POST", times=1)
+        remote.upload(tmp_path / "big", _rel(data), md5_bytes(data))
+        assert (http_server.root / _rel(data)).read_bytes() == data  # NOTE: sent again whole
+        assert proxy.injected == {"500": 1}
+        with pytest.raises(ObjectCorruptError, match="refusing to upload"):
+            remote.upload(tmp_path / "big", _rel(b"other"), md5_bytes(b"other"))
+        assert not (http_server.root / _rel(b"other")).exists()
+    finally:
+        proxy.close()
+
+
 def test_transient_faults_are_retried(http_server: FileServer, tmp_path: Path) -> None:
     data = b"x" * 100_000
     rel = _rel(data)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import urllib3
@@ -35,7 +35,7 @@ from dvcdoit.core.errors import ConfigError, RemoteError
 from dvcdoit.formats.config import RemoteConfig
 from dvcdoit.formats.remoteoptions import parse_float
 from dvcdoit.storage.remotes import RemoteObjectMissing
-from dvcdoit.storage.remotes.gate import refusal
+from dvcdoit.storage.remotes.gate import content_md5, refusal
 from dvcdoit.storage.remotes.httpauth import HTTPAuth
 
 T = TypeVar("T")
@@ -46,6 +46,8 @@ _TIMEOUT = 60.0  # NOTE: DVC's REQUEST_TIMEOUT for both connect and read
 _POOL = 16
 _TRANSIENT = (urllib3.exceptions.ProtocolError, urllib3.exceptions.TimeoutError,
               urllib3.exceptions.NewConnectionError, ConnectionError, TimeoutError)
+IN_MEMORY = 64 << 20  # NOTE: uploads up to this are read once into memory (see upload)
+Body = bytes | BinaryIO | None
 Answer = Any  # NOTE: urllib3's HTTPResponse (its module moved between urllib3 1.x and 2.x)
 
 
@@ -112,7 +114,7 @@ class HTTPRemote:
 
     # ------------------------------------------------------------------ requests
 
-    def _request(self, method: str, relpath: str, body: bytes | None = None) -> Answer:
+    def _request(self, method: str, relpath: str, body: Body = None) -> Answer:
         """One request (auth, a digest challenge answered, same-host redirects followed);
         the caller reads the answer and releases it."""
         url = f"{self._origin}{quote(f'{self._base}/{relpath}')}"
@@ -135,10 +137,13 @@ class HTTPRemote:
         msg = f"remote {self.url}: cannot {method} {relpath}: more than {REDIRECTS} redirects"
         raise RemoteError(msg)
 
-    def _send(self, method: str, url: str, path: str, body: bytes | None) -> Answer:
+    def _send(self, method: str, url: str, path: str, body: Body) -> Answer:
         headers = self._auth.headers(method, path)
-        if body is not None:
+        if isinstance(body, bytes):
             headers["Content-Length"] = str(len(body))
+        elif body is not None:  # NOTE: an open file, sent again from its start each time
+            body.seek(0)
+            headers["Content-Length"] = str(os.fstat(body.fileno()).st_size)
         return self._pool.request(method, url, body=body, headers=headers, redirect=False,
                                   preload_content=False)
 
@@ -210,21 +215,33 @@ class HTTPRemote:
             return {r for r, there in zip(rels, found, strict=True) if there}
 
     def upload(self, local_path: Path, relpath: str, md5: str | None = None) -> None:
-        """Send the file's bytes (hashed first, when ``md5`` is given) with POST or PUT."""
+        """Send the file's bytes (hashed first, when ``md5`` is given) with POST or PUT.
+
+        A file up to :data:`IN_MEMORY` is read once and those very bytes are hashed and sent;
+        a larger one is hashed, then streamed from disk (an HTTP server checks no md5, so a
+        cache object changed between the two reads would go unnoticed: cache objects are
+        read-only, and ``cache verify`` finds one changed in place).
+        """
         try:
-            data = local_path.read_bytes()
+            with open(local_path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                if size <= IN_MEMORY:
+                    data = f.read()
+                    if md5 is not None and (actual := hashlib.md5(data).hexdigest()) != md5:
+                        raise refusal(self.url, relpath, actual, md5)
+                    self._retry(lambda: self._put(relpath, data), "upload", relpath)
+                    return
+                if md5 is not None:
+                    content_md5(f, md5, lambda got: refusal(self.url, relpath, got, md5))
+                self._retry(lambda: self._put(relpath, f), "upload", relpath)
         except OSError as exc:
             msg = f"remote {self.url}: cannot upload {relpath}: {exc.strerror or exc}"
             raise RemoteError(msg) from None
-        if md5 is not None and (actual := hashlib.md5(data).hexdigest()) != md5:
-            raise refusal(self.url, relpath, actual, md5)
 
-        def send() -> None:
-            resp = self._request(self._method, relpath, data)
-            self._status(resp, "upload", relpath)
-            resp.drain_conn()
-
-        self._retry(send, "upload", relpath)
+    def _put(self, relpath: str, body: Body) -> None:
+        resp = self._request(self._method, relpath, body)
+        self._status(resp, "upload", relpath)
+        resp.drain_conn()
 
     def download(self, relpath: str, dest: Path) -> str | None:
         """GET the object into ``dest``, hashed as it is written; returns that md5."""
