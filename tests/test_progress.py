@@ -36,4 +36,4 @@ def test_bar_on_a_tty_and_only_for_enough_work(monkeypatch: pytest.MonkeyPatch) 
         tty.close()
         os.close(leader)
     assert "Adding data" in drawn
-    assert "/1000" in drawn
+    assert "/1.00k" in drawn

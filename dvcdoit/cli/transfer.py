@@ -6,7 +6,7 @@ import argparse
 
 from dvcdoit.cli._common import emit, open_session
 from dvcdoit.core.progress import bar
-from dvcdoit.verbs.report import sync_lines
+from dvcdoit.verbs.report import bar_title, sync_lines
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,7 +30,7 @@ def cmd_transfer(args: argparse.Namespace) -> int:
     """Handler of push/pull/fetch."""
     from dvcdoit.verbs import cloud
 
-    with bar(None, args.verb) as progress:
+    with bar(None, bar_title(args.verb)) as progress:
         res = cloud.run(open_session(), args.verb, args.targets, args.remote, args.jobs,
                         args.run_cache, getattr(args, "force", False), progress)
     lines, code = sync_lines(args.verb, res)

@@ -21,6 +21,7 @@ from pathlib import Path
 from dvcdoit.core import fanout, fsutil
 from dvcdoit.core.errors import HashingError
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, dir_hash, hash_file, md5_bytes
+from dvcdoit.core.progress import expect
 from dvcdoit.core.state import Signature, StateDB
 from dvcdoit.repo.ignore import DvcIgnore
 
@@ -150,6 +151,7 @@ class Hasher:
         or a reader that also stores them), in parallel, and into the state DB. Returns every
         hash, in order, and the indexes of the files that were read.
         """
+        expect(progress, len(files))
         values, todo = self._lookup(files, name, under)
         if progress and len(files) - len(todo):
             progress(len(files) - len(todo))

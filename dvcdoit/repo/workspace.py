@@ -23,6 +23,7 @@ from dvcdoit.core.errors import (
     PathError,
 )
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, hash_file, md5_bytes
+from dvcdoit.core.progress import expect
 from dvcdoit.core.state import Signature, StateDB
 from dvcdoit.repo.gitignore import Gitignores
 from dvcdoit.repo.hasher import (
@@ -181,6 +182,7 @@ class Workspace:
         if not hi.isdir:
             return self._checkout_file(path, hi, isexec, force)
         entries = self.cache.read_manifest(hi)
+        expect(progress, len(entries))
         if path.is_symlink() or (path.exists() and not path.is_dir()):
             self._guard_unsaved(path, force)
             fsutil.remove(path)

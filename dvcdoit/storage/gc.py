@@ -22,6 +22,7 @@ from pathlib import Path
 from dvcdoit.core import fanout
 from dvcdoit.core.errors import CacheError, ObjectMissingError
 from dvcdoit.core.hashing import is_file_md5
+from dvcdoit.core.progress import expect
 from dvcdoit.storage.remotes import OBJECT_DIR, Remote, is_object_relpath
 
 _PREFIX = re.compile(r"[0-9a-f]{2}")
@@ -126,6 +127,7 @@ def delete_cache(root: Path, garbage: Garbage, jobs: int | None = None,
     empties its own object directories). An object already gone is fine.
     """
     base = os.path.join(root, OBJECT_DIR)
+    expect(progress, len(garbage.dirs) + len(garbage.files))
     for oid in garbage.dirs:
         _unlink(f"{base}/{oid[:2]}/{oid[2:]}")
         if progress:

@@ -29,6 +29,7 @@ from pathlib import Path
 from dvcdoit.core import fanout
 from dvcdoit.core.errors import DvcDoitError, ObjectCorruptError
 from dvcdoit.core.hashing import DIR_SUFFIX, HashInfo, hash_file, object_relpath
+from dvcdoit.core.progress import expect
 from dvcdoit.storage import runcache
 from dvcdoit.storage.cache import ObjectCache
 from dvcdoit.storage.quarantine import Corruption, set_aside
@@ -115,6 +116,7 @@ def _run(remote: Remote, jobs: int | None, fn: Callable[[HashInfo], Outcome],
     todo = list(his)
     if not todo:
         return
+    expect(led.progress, len(todo))
     workers = max(1, min(jobs or default_jobs(), len(todo)))
     if remote.forkable:
         outcomes = fanout.fork_map(fn, todo, led.progress, limit=workers)

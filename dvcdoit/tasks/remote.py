@@ -21,7 +21,7 @@ from dvcdoit.core.progress import bar
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.status import status_blocks
 from dvcdoit.tasks.doitdb import ignore_note, ignored_stages
-from dvcdoit.verbs.report import render_cloud_status, render_status, sync_lines
+from dvcdoit.verbs.report import bar_title, render_cloud_status, render_status, sync_lines
 
 _REMOTE = {"name": "remote", "short": "r", "long": "remote", "type": str, "default": "",
            "help": "remote name (default: core.remote)"}
@@ -46,7 +46,7 @@ def transfer_action(session: Session, verb: str, remote: str, jobs: int, run_cac
     )
 
     try:
-        with bar(None, verb) as progress:
+        with bar(None, bar_title(verb)) as progress:
             res = sync.run(session, verb, list(targets), remote or None, jobs or None,
                            run_cache, False, progress)
     except DvcDoitError as exc:

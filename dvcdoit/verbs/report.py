@@ -109,6 +109,11 @@ def render_cloud_status(status: Mapping[str, str], remote_name: str, as_json: bo
     return [f"{ind}{(state + ':').ljust(STATUS_LEN)}{name}" for name, state in status.items()]
 
 
+def bar_title(verb: str) -> str:
+    """The progress bar's words for ``push``/``pull``/``fetch``, as DVC's bars have them."""
+    return {"push": "Pushing", "pull": "Pulling", "fetch": "Fetching"}[verb]
+
+
 def sync_lines(verb: str, res: SyncResult) -> tuple[list[str], int]:
     """Lines and exit code for a push/fetch/pull :class:`SyncResult`, worded as DVC does."""
     extra: list[tuple[str, int]] = []
