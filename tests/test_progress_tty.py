@@ -49,10 +49,10 @@ class Pane:
     def run(self, command: str, timeout: float = 60) -> float:
         """Type ``command`` into the pane, wait until it ended; return how long it took."""
         start = time.monotonic()
-        ended = len(re.findall(r"^END-\d+", self.written(), re.M))
+        ended = len(re.findall(r"^END-\d+", self.written(), re.MULTILINE))
         self._tmux("send-keys", f"{command}; echo END-$?", "Enter")
         while time.monotonic() - start < timeout:  # NOTE: the log, which lags the screen
-            if len(re.findall(r"^END-\d+", self.written(), re.M)) > ended:
+            if len(re.findall(r"^END-\d+", self.written(), re.MULTILINE)) > ended:
                 return time.monotonic() - start
             time.sleep(0.05)
         pytest.fail(f"{command!r} did not end in {timeout} s:\n{self.screen()}")
