@@ -24,12 +24,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from dvcdoit.core.errors import DvcDoitError, PathError, RemoteError
+from dvcdoit.core.errors import DvcDoitError, PathError
 from dvcdoit.core.hashing import HashInfo, object_relpath
 from dvcdoit.repo.project import Project, find_root
-from dvcdoit.storage import transfer
 from dvcdoit.verbs.cloud import open_named
 from dvcdoit.verbs.locate import Located, locate, member_hash
+from dvcdoit.verbs.snapshot import ensure
 
 
 def _project(repo: str | os.PathLike[str] | None) -> Project:
@@ -46,20 +46,8 @@ def _project(repo: str | os.PathLike[str] | None) -> Project:
 def _member_hash(project: Project, loc: Located, remote: str | None) -> HashInfo:
     """The object of ``loc``: the output's own, or a member's from its ``.dir`` manifest."""
     if loc.member:
-        _ensure(project, loc.hi, loc.out, remote or loc.remote)
+        ensure(project, loc.hi, loc.out, remote or loc.remote)
     return member_hash(project.cache, loc)
-
-
-def _ensure(project: Project, hi: HashInfo, name: str, remote: str | None) -> None:
-    """Download ``hi`` into the cache (verified) unless it is there already."""
-    if project.cache.has(hi):
-        return
-    _, rem = open_named(project, remote)
-    result = transfer.fetch(project.cache, rem, [(name, hi)])
-    if not result.ok or not project.cache.has(hi):
-        why = result.failed[0][2] if result.failed else f"it is not on remote {rem.url}"
-        msg = f"cannot read '{name}': {why}"
-        raise RemoteError(msg)
 
 
 def _located(path: str, repo: str | os.PathLike[str] | None,
@@ -82,7 +70,7 @@ def open(path: str, repo: str | os.PathLike[str] | None = None, rev: str | None 
     if hi.isdir:
         msg = f"'{path}' is a directory; open a file inside it"
         raise PathError(msg)
-    _ensure(project, hi, path, remote or loc.remote)
+    ensure(project, hi, path, remote or loc.remote)
     with builtins.open(project.cache.path_for(hi), mode,
                        encoding=None if "b" in mode else encoding) as f:
         yield f

@@ -1,49 +1,114 @@
-"""Files of the repo as they are at a git revision (``git ls-tree`` and ``git cat-file``).
+"""Files of the repo as they are at a git revision, read through one ``git cat-file --batch``.
 
-What ``dvcdoit.api``'s ``rev=`` reads: the ``.dvc`` and ``dvc.lock`` files of a commit,
-branch or tag, without touching the workspace. A revision git does not know is one line.
+What ``dvcdoit.api``'s ``rev=`` and the results verbs (``metrics``, ``params``, ``plots``,
+``diff``) read: the ``dvc.yaml``, ``dvc.lock``, ``.dvc``, params and metrics files of a
+commit, branch or tag, without touching the workspace. All revisions of one repo share one
+:class:`GitObjects` (a single ``git cat-file --batch`` process for the lot, not one ``git
+show`` per file). A revision git does not know is one line.
 """
 
 from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import IO
 
 from dvcdoit.core.errors import PathError
+
+
+def run_git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    except FileNotFoundError:
+        msg = "git is not installed; a revision cannot be read without it"
+        raise PathError(msg) from None
+
+
+class GitObjects:
+    """One ``git cat-file --batch`` process of the repo at ``root``, started when first used."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "-C", str(self.root), "cat-file", "--batch"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            except FileNotFoundError:
+                msg = "git is not installed; a revision cannot be read without it"
+                raise PathError(msg) from None
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        return self._proc.stdin, self._proc.stdout
+
+    def blob(self, spec: str) -> bytes | None:
+        """The bytes of ``spec`` (``SHA:path``), or None if it is missing or not a file."""
+        if "\n" in spec:
+            return None
+        stdin, stdout = self._pipes()
+        stdin.write(spec.encode(errors="surrogateescape") + b"\n")
+        stdin.flush()
+        header = stdout.readline().split()
+        if len(header) != 3:  # NOTE: "<spec> missing" or "<spec> ambiguous"
+            return None
+        data = stdout.read(int(header[2]) + 1)[:-1]  # NOTE: each object ends with a newline
+        return data if header[1] == b"blob" else None
+
+    def close(self) -> None:
+        """End the ``git cat-file`` process (it also ends with the interpreter)."""
+        if self._proc is not None:
+            if self._proc.stdin is not None:
+                self._proc.stdin.close()
+            self._proc.wait()
+            if self._proc.stdout is not None:
+                self._proc.stdout.close()
+            self._proc = None
 
 
 class Revision:
     """One commit of the git repo at ``root``, named by ``rev`` (any form git accepts)."""
 
-    def __init__(self, root: Path, rev: str) -> None:
+    def __init__(self, root: Path, rev: str, objects: GitObjects | None = None,
+                 sha: str | None = None) -> None:
         self.root = root
         self.rev = rev
-        proc = self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-        if proc.returncode != 0 or not proc.stdout.strip():
-            msg = f"unknown git revision '{rev}' in {root}"
-            raise PathError(msg)
-        self.sha = proc.stdout.decode().strip()
-
-    def _git(self, *args: str) -> subprocess.CompletedProcess[bytes]:
-        try:
-            return subprocess.run(["git", "-C", str(self.root), *args], capture_output=True,
-                                  check=False)
-        except FileNotFoundError:
-            msg = "git is not installed; a revision cannot be read without it"
-            raise PathError(msg) from None
+        self.objects = objects or GitObjects(root)
+        self.sha = sha or resolve(root, rev)
+        self._files: list[str] | None = None
 
     def files(self) -> list[str]:
-        """Every file path of the revision (repo-relative, posix)."""
-        proc = self._git("ls-tree", "-r", "-z", "--name-only", self.sha)
-        return [p for p in proc.stdout.decode(errors="surrogateescape").split("\0") if p]
+        """Every file path of the revision (repo-relative, posix), listed once."""
+        if self._files is None:
+            proc = run_git(self.root, "ls-tree", "-r", "-z", "--name-only", self.sha)
+            text = proc.stdout.decode(errors="surrogateescape")
+            self._files = [p for p in text.split("\0") if p]
+        return self._files
+
+    def has(self, path: str) -> bool:
+        """Whether git holds a file ``path`` at the revision."""
+        return self.objects.blob(f"{self.sha}:{path}") is not None
 
     def read(self, path: str) -> bytes:
         """The bytes of ``path`` at the revision; :class:`PathError` if it has no such file."""
-        proc = self._git("cat-file", "blob", f"{self.sha}:{path}")
-        if proc.returncode != 0:
+        data = self.objects.blob(f"{self.sha}:{path}")
+        if data is None:
             msg = f"'{path}' does not exist at revision '{self.rev}'"
             raise PathError(msg)
-        return proc.stdout
+        return data
 
 
-__all__ = ["Revision"]
+def resolve(root: Path, rev: str) -> str:
+    """The commit sha that ``rev`` names; :class:`PathError` naming it if git knows none."""
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    if proc.returncode != 0 or not proc.stdout.strip():
+        shallow = (root / ".git" / "shallow").exists()
+        hint = " (this clone is shallow: `git fetch --unshallow` brings the history)" \
+            if shallow else ""
+        msg = f"unknown git revision '{rev}' in {root}{hint}"
+        raise PathError(msg)
+    return proc.stdout.decode().strip()
+
+
+__all__ = ["GitObjects", "Revision", "resolve", "run_git"]

@@ -48,13 +48,15 @@ def member_hash(cache: ObjectCache, found: Located) -> HashInfo:
     raise PathError(msg)
 
 
-def _workspace_outs(project: Project) -> Iterator[Located]:
+def workspace_outs(project: Project) -> Iterator[Located]:
+    """Every output of the workspace's index with the hash its ``.dvc``/``dvc.lock`` records."""
     index = load_index(project)
     for t in tracked(index, index.select([])):
         yield Located(t.path, t.hi, remote=t.remote)
 
 
-def _revision_outs(rev: Revision) -> Iterator[Located]:
+def revision_outs(rev: Revision) -> Iterator[Located]:
+    """Every output recorded by the ``.dvc`` files and ``dvc.lock`` files of ``rev``."""
     for path in rev.files():
         name = posixpath.basename(path)
         if name.endswith(".dvc") and not path.startswith(".dvc/"):
@@ -78,7 +80,7 @@ def _revision_outs(rev: Revision) -> Iterator[Located]:
 
 def locate(project: Project, path: str, rev: str | None = None) -> Located:
     """The output of ``project`` (at git revision ``rev``) that holds repo-relative ``path``."""
-    outs = _revision_outs(Revision(project.root, rev)) if rev else _workspace_outs(project)
+    outs = revision_outs(Revision(project.root, rev)) if rev else workspace_outs(project)
     for found in outs:
         if found.out == path:
             return found
@@ -89,4 +91,4 @@ def locate(project: Project, path: str, rev: str | None = None) -> Located:
     raise PathError(msg)
 
 
-__all__ = ["Located", "locate", "member_hash"]
+__all__ = ["Located", "locate", "member_hash", "revision_outs", "workspace_outs"]

@@ -1,0 +1,70 @@
+"""Which revisions a verb reads: ``a_rev b_rev``, ``-a``, ``-T``, ``-A``, as DVC selects them.
+
+DVC's order (its ``brancher``/``iter_revs``): ``workspace`` first when wanted, then the revs
+named on the command line, then every branch (sorted), then every tag (sorted), or for
+``--all-commits`` every commit reachable from HEAD, branches, remotes and tags, newest
+first. Revisions that are the same commit are one entry whose label joins their names
+with commas (``main,v1``), as DVC labels them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dvcdoit.repo.revision import resolve, run_git
+
+WORKSPACE = "workspace"
+
+
+@dataclass(frozen=True)
+class RevName:
+    """One selected revision: DVC's label for it and its commit (None for the workspace)."""
+
+    label: str
+    sha: str | None
+
+
+def _lines(root: Path, *args: str) -> list[str]:
+    return [line for line in run_git(root, *args).stdout.decode().splitlines() if line]
+
+
+def _names(root: Path, revs: Sequence[str], all_branches: bool, all_tags: bool,
+           all_commits: bool) -> Iterable[tuple[str, str]]:
+    """(name, sha) for every selected revision, in DVC's order, duplicates included."""
+    for rev in revs:
+        if rev != WORKSPACE:
+            yield rev, resolve(root, rev)
+    if all_commits:
+        for sha in _lines(root, "rev-list", "--date-order", "HEAD", "--branches",
+                          "--remotes", "--tags", "--"):
+            yield sha, sha
+        return
+    refs = (("refs/heads/", all_branches), ("refs/tags/", all_tags))
+    for prefix, wanted in refs:
+        if wanted:
+            for line in sorted(_lines(root, "for-each-ref", "--format=%(refname)", prefix)):
+                name = line[len(prefix):]
+                yield name, resolve(root, line)
+
+
+def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False,
+                all_tags: bool = False, all_commits: bool = False,
+                workspace: bool = True) -> list[RevName]:
+    """The revisions to read, labelled and ordered as DVC does (see the module docstring).
+
+    With no selector at all, only the workspace (if ``workspace``). An unknown rev is a
+    :class:`~dvcdoit.core.errors.PathError` naming it.
+    """
+    grouped: dict[str, list[str]] = {}
+    for name, sha in _names(root, revs, all_branches, all_tags, all_commits):
+        names = grouped.setdefault(sha, [])
+        if name not in names:
+            names.append(name)
+    selected = [RevName(WORKSPACE, None)] if workspace or WORKSPACE in revs else []
+    selected += [RevName(",".join(names), sha) for sha, names in grouped.items()]
+    return selected
+
+
+__all__ = ["WORKSPACE", "RevName", "select_revs"]
