@@ -25,7 +25,7 @@ EXIT_BROKEN_PIPE = 141  # NOTE: 128 + SIGPIPE, what a shell reports for git and 
 
 
 _FAMILIES = {
-    "data": ("init", "add", "checkout", "commit", "status"),
+    "data": ("init", "root", "add", "checkout", "commit", "status"),
     "remote": ("remote",),
     "config": ("config",),
     "transfer": ("push", "pull", "fetch"),

@@ -1,4 +1,4 @@
-"""Data verbs on the command line: ``init``, ``add``, ``checkout``, ``commit``, ``status``."""
+"""Data verbs on the command line: ``init``, ``root``, ``add``, ``checkout``, ``commit``, ``status``."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p = sub.add_parser("init", help="create DVC's repo skeleton (.dvc/, .dvcignore)")
     p.add_argument("-f", "--force", action="store_true", help="re-create an existing .dvc/")
     p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("root", help="print the path from here to the repo's root")
+    p.set_defaults(func=cmd_root)
 
     p = sub.add_parser("add", help="track files or directories: cache them, write PATH.dvc")
     p.add_argument("paths", nargs="+", metavar="PATH")
@@ -46,6 +49,16 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                    help="print nothing; exit 1 when anything changed")
     p.set_defaults(func=cmd_status)
+
+
+def cmd_root(args: argparse.Namespace) -> int:
+    """``dvcdoit root``: the repo root relative to the cwd, as ``dvc root`` prints it."""
+    import os
+
+    from dvcdoit.repo.project import find_root
+
+    print(os.path.relpath(find_root(), Path.cwd()))
+    return 0
 
 
 def cmd_init(args: argparse.Namespace) -> int:

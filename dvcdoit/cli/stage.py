@@ -174,6 +174,36 @@ def cmd_dag(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stage_list_names(index: Index, args: argparse.Namespace) -> list[str]:
+    from dvcdoit.verbs import stagelist
+
+    if args.all:
+        return stagelist.every(index)
+    names: list[str] = []
+    for target in args.targets or [PIPELINE_FILE]:
+        path = (Path.cwd() / target).resolve()
+        if args.recursive and path.is_dir() and path.is_relative_to(index.project.root):
+            names += stagelist.recursive(index, index.project.rel(path))
+            continue
+        if not args.targets and not path.exists():
+            msg = f"'{path}' does not exist"
+            raise StageError(msg)
+        names += index.select_stages([target], Path.cwd()) or []
+    return names
+
+
+def cmd_stage_list(args: argparse.Namespace) -> int:
+    """``stage list``: stage names and DVC's descriptions, as a plain table."""
+    from dvcdoit.verbs import stagelist
+
+    index = open_session().index
+    rows = stagelist.listing(index, _stage_list_names(index, args), Path.cwd(), args.name_only)
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, desc in rows:
+        print(f"{name.ljust(width)}  {desc}".rstrip() if desc else name)
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """``migrate``: turn single-stage ``.dvc`` files into dvc.yaml stages + dvc.lock entries."""
     from dvcdoit.pipeline.migrate import migrate
@@ -216,6 +246,13 @@ def add_parsers(sub: Any) -> None:
     p = stage.add_parser("add", help="add a stage to dvc.yaml without running it")
     _add_stage_options(p)
     p.set_defaults(func=cmd_run, handler_name="stage add", no_exec=True, file=None)
+    p = stage.add_parser("list", help="list stages with their descriptions")
+    p.add_argument("targets", nargs="*", metavar="TARGET")
+    p.add_argument("--all", action="store_true", help="every stage of the repo")
+    p.add_argument("-R", "--recursive", action="store_true",
+                   help="every stage in the stage files under a directory")
+    p.add_argument("--name-only", "--names-only", action="store_true", dest="name_only")
+    p.set_defaults(func=cmd_stage_list)
     p = sub.add_parser("repro", help="reproduce stages through doit")
     p.add_argument("targets", nargs="*", metavar="STAGE")
     p.add_argument("-f", "--force", action="store_true", help="run even if unchanged")
