@@ -1,0 +1,51 @@
+"""Text tables as DVC prints them (its tabulate-based ``ui.table``), reusable by every verb.
+
+Measured on DVC 3.67.1: every cell is a left-aligned string (no number parsing); a column is
+as wide as its widest cell and at least its header plus 2; ``plain`` joins cells with two
+spaces and strips each line's right end; ``md`` is GitHub's pipe table followed by an empty
+line; ``csv`` is comma-separated with a header row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+Row = Sequence[str]
+
+
+def _widths(headers: Row, rows: Sequence[Row]) -> list[int]:
+    widths = [len(h) + 2 for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    return widths
+
+
+def plain(headers: Row, rows: Sequence[Row]) -> str:
+    """DVC's default layout: space-padded columns, two spaces apart, no trailing blanks."""
+    widths = _widths(headers, rows)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in (headers, *rows)]
+    return "\n".join(lines)
+
+
+def markdown(headers: Row, rows: Sequence[Row]) -> str:
+    """DVC's ``--md``: a GitHub pipe table, then an empty line."""
+    widths = _widths(headers, rows)
+
+    def line(cells: Row) -> str:
+        return "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"
+
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), sep, *(line(r) for r in rows)]) + "\n"
+
+
+def csv_text(headers: Row, rows: Sequence[Row]) -> str:
+    """DVC's ``--csv``: the header row then the rows, comma-separated, ``\\r\\n``-free."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buf.getvalue().rstrip("\n")

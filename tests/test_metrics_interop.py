@@ -1,0 +1,71 @@
+"""Interop: ``metrics show`` of dvcdoit and real DVC 3.67.1 on the same 4-stage repo."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Runner, write_tree
+
+EVAL = ("import json,os;os.makedirs('eval',exist_ok=True);json.dump({'avg_prec':{'train':"
+        "0.912345678,'test':0.8},'roc_auc':1,'lst':[1,{'a':2}],'s':'x','b':True},"
+        "open('eval/metrics.json','w'))")
+DVC_YAML = f"""stages:
+  prepare:
+    cmd: python -c "open('prepared.txt','w').write('p')"
+    params: [prepare.split]
+    outs: [prepared.txt]
+  featurize:
+    cmd: python -c "open('features.txt','w').write('f')"
+    deps: [prepared.txt]
+    outs: [features.txt]
+  train:
+    cmd: python -c "open('model.txt','w').write('m')"
+    deps: [features.txt]
+    params: [train.lr]
+    outs: [model.txt]
+  evaluate:
+    cmd: python -c "{EVAL}"
+    deps: [model.txt]
+    metrics:
+    - eval/metrics.json:
+        cache: false
+metrics:
+- extra.yaml
+- sub/more.toml
+"""
+PARAMS = "prepare:\n  split: 0.2\ntrain:\n  lr: 0.01\n  layers: [1, 2]\n"
+
+
+@pytest.fixture
+def repo(git_repo: Path, dvc: Runner) -> Path:
+    """The 4-stage pipeline, reproduced and committed by real DVC."""
+    dvc("init", "-q")
+    write_tree(git_repo, {"dvc.yaml": DVC_YAML, "params.yaml": PARAMS,
+                          "extra.yaml": "acc: 0.5\nnested:\n  x: 3\n",
+                          "sub/more.toml": "[t]\nloss = 0.123456789\n"})
+    dvc("repro", "-q")
+    subprocess.run(["git", "add", "-A"], check=True)
+    subprocess.run(["git", "commit", "-qm", "one"], check=True)
+    return git_repo
+
+
+ARGS = ((), ("--json",), ("--md",), ("--precision", "2"), ("nonexist.json",),
+        ("extra.yaml",))
+
+
+@pytest.mark.parametrize("args", ARGS, ids=lambda a: " ".join(a) or "plain")
+def test_show_matches_dvc(repo: Path, dvc: Runner, dvcdoit: Runner, args: tuple[str, ...]) -> None:
+    want = dvc("metrics", "show", *args, check=False)
+    got = dvcdoit("metrics", "show", *args, check=False)
+    assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
+
+
+def test_corrupt_file_still_shows_others(repo: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    (repo / "extra.yaml").write_text("{bad")
+    want = dvc("metrics", "show", check=False)
+    got = dvcdoit("metrics", "show", check=False)
+    assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
+    assert got.stderr == want.stderr.splitlines()[-1] + "\n"
