@@ -69,3 +69,30 @@ def test_corrupt_file_still_shows_others(repo: Path, dvc: Runner, dvcdoit: Runne
     got = dvcdoit("metrics", "show", check=False)
     assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
     assert got.stderr == want.stderr.splitlines()[-1] + "\n"
+
+
+@pytest.fixture
+def history(repo: Path, dvc: Runner) -> Path:
+    """Two more commits (the metrics and params change), a tag and a second branch."""
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "tag", "v1"], check=True)
+    subprocess.run([*git, "branch", "old"], check=True)
+    (repo / "extra.yaml").write_text("acc: 0.75\nnested:\n  x: 4\n")
+    (repo / "params.yaml").write_text(PARAMS.replace("0.01", "0.02"))
+    dvc("repro", "-q")
+    subprocess.run([*git, "commit", "-qam", "two"], check=True)
+    (repo / "sub/more.toml").write_text("[t]\nloss = 0.5\nnew = 1\n")
+    return repo
+
+
+REV_ARGS = (("-a",), ("-T",), ("-A",), ("-a", "--json"), ("-A", "--md"), ("-T", "--json"),
+            ("-a", "-T", "extra.yaml"), ("-A", "--precision", "3"))
+
+
+@pytest.mark.parametrize("args", REV_ARGS, ids=lambda a: " ".join(a))
+def test_show_over_revisions_matches_dvc(history: Path, dvc: Runner, dvcdoit: Runner,
+                                         args: tuple[str, ...]) -> None:
+    want = dvc("metrics", "show", *args, check=False)
+    got = dvcdoit("metrics", "show", *args, check=False)
+    assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
+    assert "Revision" in got.stdout or "--json" in args

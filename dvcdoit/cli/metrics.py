@@ -21,35 +21,48 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s.add_argument("--md", action="store_true", help="show tabulated output in Markdown")
     s.add_argument("--precision", type=int, default=5, metavar="<n>",
                    help="round metrics to n digits after the decimal point (default 5)")
+    s.add_argument("-a", "--all-branches", action="store_true",
+                   help="show metrics for all branches")
+    s.add_argument("-T", "--all-tags", action="store_true", help="show metrics for all tags")
+    s.add_argument("-A", "--all-commits", action="store_true",
+                   help="show metrics for all commits")
     s.set_defaults(func=cmd_show)
 
 
 def rows_of(result: dict[str, Any], precision: int) -> tuple[list[str], list[list[str]]]:
-    """DVC's table for one workspace result: ``Path`` then the sorted flattened keys."""
+    """DVC's table: ``Revision`` (with several revisions), ``Path``, the sorted flat keys."""
     from dvcdoit.formats.metrics import flatten, format_value
 
-    flat = {path: flatten(entry.get("data") or {})
-            for path, entry in result[""]["data"].items()}
-    keys = sorted({k for values in flat.values() for k in values})
-    rows = [[path, *(format_value(values[k], precision) if k in values else "-" for k in keys)]
-            for path, values in flat.items()]
-    return ["Path", *keys], rows
+    flat = [(rev, path, flatten(entry.get("data") or {}))
+            for rev, result_rev in result.items()
+            for path, entry in result_rev["data"].items()]
+    keys = sorted({k for _, _, values in flat for k in values})
+    first = [] if "" in result else ["Revision"]
+    rows = [[*([rev] if first else []), path,
+             *(format_value(values[k], precision) if k in values else "-" for k in keys)]
+            for rev, path, values in flat]
+    return [*first, "Path", *keys], rows
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     """Print the workspace's metrics; warn (on stderr) about files that failed to load."""
     from dvcdoit.formats import table
+    from dvcdoit.repo.revisions import select_revs
     from dvcdoit.verbs.metrics import failed_revs, show
 
-    session = open_session()
-    result = show(session.project.root, args.targets)
+    project = open_session().project
+    many = args.all_branches or args.all_tags or args.all_commits
+    revs = select_revs(project.root, (), args.all_branches, args.all_tags,
+                       args.all_commits) if many else None
+    result = show(project, args.targets, revs)
+    failed = failed_revs(result)
+    if failed:  # NOTE: DVC warns before it prints the table
+        names = ", ".join(f"'{r}'" for r in failed)
+        sys.stderr.write(f"DVC failed to load some metrics for following revisions: {names}.\n")
+        sys.stderr.flush()
     if args.json:
         print(json.dumps(result))
     else:
         headers, rows = rows_of(result, args.precision)
         print((table.markdown if args.md else table.plain)(headers, rows))
-    failed = failed_revs(result)
-    if failed:
-        revs = ", ".join(f"'{r}'" for r in failed)
-        print(f"DVC failed to load some metrics for following revisions: {revs}.", file=sys.stderr)
     return 0

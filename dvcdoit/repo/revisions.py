@@ -49,6 +49,12 @@ def _names(root: Path, revs: Sequence[str], all_branches: bool, all_tags: bool,
                 yield name, resolve(root, line)
 
 
+def active_branch(root: Path) -> str | None:
+    """The checked-out branch's name, or None on a detached HEAD."""
+    lines = _lines(root, "symbolic-ref", "--short", "-q", "HEAD")
+    return lines[0] if lines else None
+
+
 def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False,
                 all_tags: bool = False, all_commits: bool = False,
                 workspace: bool = True) -> list[RevName]:
@@ -67,4 +73,4 @@ def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False
     return selected
 
 
-__all__ = ["WORKSPACE", "RevName", "select_revs"]
+__all__ = ["WORKSPACE", "RevName", "active_branch", "select_revs"]

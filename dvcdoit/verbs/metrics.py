@@ -3,56 +3,51 @@
 Sources, as DVC 3.67.1 has them: the top-level ``metrics:`` list of every ``dvc.yaml``
 (paths relative to that file's folder) and every stage output marked as a metric. The result
 is DVC's JSON shape: ``{rev: {"data": {path: {"data": {...}} | {"error": {...}}}}}`` with
-``""`` naming the workspace. Git revisions wait for the shared ``Snapshot`` reader.
+``""`` naming the workspace. Revisions (``-a``, ``-T``, ``-A``) are read through :class:`~dvcdoit.verbs.snapshot.Snapshot`, one ``git cat-file`` for all.
 """
 
 from __future__ import annotations
 
-import os
 import posixpath
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.errors import DvcDoitError, PathError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.metrics import extract, parse_metrics
-from dvcdoit.formats.pipeline import load_pipeline
-
-PIPELINE = "dvc.yaml"
-
-
-def pipeline_files(root: Path) -> list[str]:
-    """Every ``dvc.yaml`` below ``root`` (repo-relative, posix), hidden folders skipped."""
-    found: list[str] = []
-    for top, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        if PIPELINE in files:
-            rel = Path(top).relative_to(root).as_posix()
-            found.append(PIPELINE if rel == "." else f"{rel}/{PIPELINE}")
-    return found
+from dvcdoit.formats.params import parse_params
+from dvcdoit.formats.pipeline import parse_pipeline
+from dvcdoit.repo.project import Project
+from dvcdoit.repo.revision import GitObjects
+from dvcdoit.repo.revisions import WORKSPACE, RevName, active_branch
+from dvcdoit.verbs.snapshot import Snapshot
 
 
-def metrics_sources(root: Path) -> list[str]:
+def _stage_metrics(snap: Snapshot, file: str, raw: Any) -> list[str]:
+    def read(rel: str) -> Any:
+        return parse_params(snap.read(rel), rel)
+
+    stages = parse_pipeline(raw, file, read) if raw else {}
+    return [posixpath.normpath(posixpath.join(stage.wdir, out.path))
+            for stage in stages.values() for out in stage.outs if out.kind == "metrics"]
+
+
+def metrics_sources(snap: Snapshot) -> list[str]:
     """The repo-relative metrics paths, stage outputs first, then top-level lists (DVC's order)."""
     paths: list[str] = []
-    for file in pipeline_files(root):
+    for file in snap.pipeline_files():
         base = posixpath.dirname(file)
-        raw = _yaml.load_file(str(root / file), file)
-        for stage in load_pipeline(root, file).values():
-            for out in stage.outs:
-                if out.kind == "metrics":
-                    paths.append(posixpath.normpath(posixpath.join(stage.wdir, out.path)))
+        raw = _yaml.loads(snap.read(file), f"{file}@{snap.label}")
+        paths += _stage_metrics(snap, file, raw)
         for item in (raw or {}).get("metrics") or ():
             paths.append(posixpath.normpath(posixpath.join(base, str(item))))
     return list(dict.fromkeys(paths))
 
 
-def _read_one(root: Path, path: str) -> dict[str, Any]:
-    target = root / path
+def _read_one(snap: Snapshot, path: str) -> dict[str, Any]:
     try:
-        text = target.read_bytes()
-    except FileNotFoundError:
+        text = snap.read(path)
+    except PathError:
         return {"error": {"type": "FileNotFoundError",
                           "msg": f"[Errno 2] No such file or directory: '{path}'"}}
     try:
@@ -62,10 +57,27 @@ def _read_one(root: Path, path: str) -> dict[str, Any]:
         return {"error": {"type": f"{kind}FileCorruptedError", "msg": str(exc)}}
 
 
-def show(root: Path, targets: Sequence[str] = ()) -> dict[str, Any]:
-    """DVC's ``metrics show --json`` shape for the workspace (``targets`` limit the files)."""
-    paths = list(targets) or metrics_sources(root)
-    return {"": {"data": {p: _read_one(root, p) for p in paths}}}
+def _one_rev(snap: Snapshot, targets: Sequence[str]) -> dict[str, Any]:
+    paths = list(targets) or metrics_sources(snap)
+    return {"data": {p: _read_one(snap, p) for p in paths}}
+
+
+def show(project: Project, targets: Sequence[str] = (),
+         revs: Sequence[RevName] | None = None) -> dict[str, Any]:
+    """DVC's ``metrics show --json`` shape: the workspace alone under ``""``, or one entry per
+    selected revision under its label (``targets`` limit the files)."""
+    if revs is None:
+        return {"": _one_rev(Snapshot(project), targets)}
+    objects = GitObjects(project.root)
+    try:
+        result = {r.label: _one_rev(Snapshot(project, r.sha, r.label, objects, sha=r.sha)
+                                    if r.sha else Snapshot(project), targets) for r in revs}
+    finally:
+        objects.close()
+    branch = active_branch(project.root)
+    if branch and WORKSPACE in result and result[WORKSPACE] == result.get(branch):
+        del result[WORKSPACE]  # NOTE: DVC hides a workspace equal to the active branch
+    return result
 
 
 def failed_revs(result: dict[str, Any]) -> list[str]:
