@@ -33,6 +33,7 @@ _FAMILIES = {
     "cache": ("cache",),
     "gc": ("gc",),
     "imports": ("import", "get"),
+    "plots": ("plots",),
 }
 
 
