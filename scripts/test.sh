@@ -22,6 +22,11 @@ if [ ! -x .node/node_modules/.bin/azurite ] && command -v npm >/dev/null; then
     echo "== install azurite into .node (Azure Blob server for the azure remote tests)"
     quiet npm install --silent --prefix .node azurite@3
 fi
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "== install chromium (headless browser for the plots page test)"
+    quiet apt-get install -y -q chromium || { quiet apt-get update -q && quiet apt-get install -y -q chromium; } \
+        || echo "   chromium could not be installed; the browser test will skip"
+fi
 export DVCDOIT_DVC_BIN="$PWD/.venv-dvc/bin/dvc" DVCDOIT_REQUIRE_DVC=1
 export PATH="$PWD/.venv/bin:$PATH"
 failed=()

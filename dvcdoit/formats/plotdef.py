@@ -13,8 +13,8 @@ from importlib import resources
 from typing import Any
 
 PROPS = ("x", "y", "template", "title", "x_label", "y_label")
-TEMPLATES = ("linear", "simple", "scatter", "scatter_jitter", "smooth", "confusion",
-             "confusion_normalized", "bar_horizontal", "bar_horizontal_sorted")
+TEMPLATES = ("simple", "linear", "confusion", "confusion_normalized", "scatter",
+             "scatter_jitter", "smooth", "bar_horizontal_sorted", "bar_horizontal")  # NOTE: DVC's order
 
 
 @dataclass(frozen=True)

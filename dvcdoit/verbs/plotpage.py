@@ -154,7 +154,7 @@ def _div(c: Collected, out: Path) -> str:
                 f"        <p>{html.escape(c.plot.id)}</p>\n        <ul>{lines}</ul>\n    </div>\n    ")
     data = json.dumps(content).replace("</", "<\\/")
     return (f'\n    <div id = "{ident}">\n        <script type = "text/javascript">\n'
-            f"            var spec = {data};\n            vegaEmbed('#{ident}', spec);\n"
+            f"            var spec = {data};\n            vegaEmbed('#{ident}', spec, {{renderer: 'svg'}});\n"
             "        </script>\n    </div>\n    ")
 
 
