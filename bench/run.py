@@ -38,6 +38,7 @@ from azurebench import w12_azure
 from gcbench import w8_gc
 from gsbench import w11_gs
 from httpbench import w13_http
+from metricsbench import w14_metrics
 from s3bench import w6_s3
 from sshbench import w9_ssh
 from webdavbench import w10_webdav
@@ -57,7 +58,7 @@ from workloads import (
 WORKLOADS = {"W7": w7_startup, "W1": w1_add_big, "W2": w2_add_tree, "W3": w3_status,
              "W5": w5_local, "W6": w6_s3, "W4": w4_pipeline, "W8": w8_gc,
              "W9": w9_ssh, "W10": w10_webdav, "W11": w11_gs, "W12": w12_azure,
-             "W13": w13_http}
+             "W13": w13_http, "W14": w14_metrics}
 
 
 def markers(key: str) -> tuple[str, str]:

@@ -30,6 +30,7 @@ class GitObjects:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._proc: subprocess.Popen[bytes] | None = None
+        self._trees: dict[str, list[str]] = {}
 
     def _pipes(self) -> tuple[IO[bytes], IO[bytes]]:
         if self._proc is None:
@@ -43,8 +44,8 @@ class GitObjects:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         return self._proc.stdin, self._proc.stdout
 
-    def blob(self, spec: str) -> bytes | None:
-        """The bytes of ``spec`` (``SHA:path``), or None if it is missing or not a file."""
+    def _object(self, spec: str) -> tuple[bytes, bytes] | None:
+        """(type, bytes) of the object ``spec`` names, or None if git has none."""
         if "\n" in spec:
             return None
         stdin, stdout = self._pipes()
@@ -54,7 +55,40 @@ class GitObjects:
         if len(header) != 3:  # NOTE: "<spec> missing" or "<spec> ambiguous"
             return None
         data = stdout.read(int(header[2]) + 1)[:-1]  # NOTE: each object ends with a newline
-        return data if header[1] == b"blob" else None
+        return header[1], data
+
+    def blob(self, spec: str) -> bytes | None:
+        """The bytes of ``spec`` (``SHA:path``), or None if it is missing or not a file."""
+        found = self._object(spec)
+        return found[1] if found is not None and found[0] == b"blob" else None
+
+    def tree_files(self, tree: str) -> list[str]:
+        """Every file path under tree ``tree`` (a sha or ``SHA^{tree}``), sorted as git does.
+
+        Each distinct subtree is read once per process (commits of one history share most
+        of theirs), through the same ``cat-file`` pipe: no process per revision.
+        """
+        found = self._object(tree)
+        if found is None or found[0] != b"tree":
+            return []
+        files: list[str] = []
+        data, pos = found[1], 0
+        while pos < len(data):
+            space = data.index(b" ", pos)
+            nul = data.index(b"\0", space)
+            mode, name = data[pos:space], data[space + 1:nul].decode(errors="surrogateescape")
+            sha = data[nul + 1:nul + 21].hex()
+            pos = nul + 21
+            if mode == b"40000":
+                files += [f"{name}/{p}" for p in self._subtree(sha)]
+            elif mode != b"160000":  # NOTE: a submodule is no file of this repo
+                files.append(name)
+        return files
+
+    def _subtree(self, sha: str) -> list[str]:
+        if sha not in self._trees:
+            self._trees[sha] = self.tree_files(sha)
+        return self._trees[sha]
 
     def close(self) -> None:
         """End the ``git cat-file`` process (it also ends with the interpreter)."""
@@ -81,9 +115,7 @@ class Revision:
     def files(self) -> list[str]:
         """Every file path of the revision (repo-relative, posix), listed once."""
         if self._files is None:
-            proc = run_git(self.root, "ls-tree", "-r", "-z", "--name-only", self.sha)
-            text = proc.stdout.decode(errors="surrogateescape")
-            self._files = [p for p in text.split("\0") if p]
+            self._files = self.objects.tree_files(f"{self.sha}^{{tree}}")
         return self._files
 
     def has(self, path: str) -> bool:
