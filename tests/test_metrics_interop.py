@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -96,3 +97,31 @@ def test_show_over_revisions_matches_dvc(history: Path, dvc: Runner, dvcdoit: Ru
     got = dvcdoit("metrics", "show", *args, check=False)
     assert (got.returncode, got.stdout) == (want.returncode, want.stdout)
     assert "Revision" in got.stdout or "--json" in args
+
+
+DIFF_ARGS = (("HEAD~1",), ("HEAD~1", "HEAD"), ("HEAD~1", "--all"), ("HEAD~1", "--md"),
+             ("HEAD~1", "--no-path"), ("v1", "HEAD", "--precision", "2"), ())
+
+
+@pytest.mark.parametrize("args", DIFF_ARGS, ids=lambda a: " ".join(a) or "HEAD-workspace")
+def test_diff_matches_dvc(history: Path, dvc: Runner, dvcdoit: Runner,
+                          args: tuple[str, ...]) -> None:
+    """DVC walks the files in set order (random per process): rows are compared as a set,
+    and exactly for one file."""
+    want = dvc("metrics", "diff", *args, check=False)
+    got = dvcdoit("metrics", "diff", *args, check=False)
+    assert got.returncode == want.returncode == 0
+    assert got.stdout.splitlines()[:1] == want.stdout.splitlines()[:1]
+    assert sorted(got.stdout.splitlines()) == sorted(want.stdout.splitlines())
+    one = ("--targets", "extra.yaml")
+    assert dvcdoit("metrics", "diff", *args, *one).stdout == dvc("metrics", "diff", *args,
+                                                                  *one).stdout
+
+
+def test_diff_json_and_no_change_match_dvc(history: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    for args in (("HEAD~1", "--json"), ("HEAD~1", "HEAD", "--json", "--all")):
+        got = json.loads(dvcdoit("metrics", "diff", *args).stdout)
+        assert got == json.loads(dvc("metrics", "diff", *args).stdout)
+    assert got["extra.yaml"]["acc"] == {"old": 0.5, "new": 0.75, "diff": 0.25}
+    for args in (("HEAD", "HEAD"), ("HEAD", "HEAD", "--md"), ("HEAD", "HEAD", "--json")):
+        assert dvcdoit("metrics", "diff", *args).stdout == dvc("metrics", "diff", *args).stdout

@@ -27,6 +27,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s.add_argument("-A", "--all-commits", action="store_true",
                    help="show metrics for all commits")
     s.set_defaults(func=cmd_show)
+    d = msub.add_parser("diff", help="show changes in metrics between commits")
+    d.add_argument("a_rev", nargs="?", default="HEAD", help="old Git commit (default HEAD)")
+    d.add_argument("b_rev", nargs="?", default="workspace",
+                   help="new Git commit (default: the workspace)")
+    d.add_argument("--targets", nargs="*", default=[], metavar="<paths>",
+                   help="metrics files to compare")
+    d.add_argument("--all", action="store_true", help="show unchanged metrics as well")
+    d.add_argument("--json", action="store_true", help="show output in JSON format")
+    d.add_argument("--md", action="store_true", help="show tabulated output in Markdown")
+    d.add_argument("--no-path", action="store_true", help="don't show the metric path")
+    d.add_argument("--precision", type=int, default=None, metavar="<n>",
+                   help="round metrics to n digits after the decimal point (default 5)")
+    d.set_defaults(func=cmd_diff)
 
 
 def rows_of(result: dict[str, Any], precision: int) -> tuple[list[str], list[list[str]]]:
@@ -64,5 +77,38 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(result))
     else:
         headers, rows = rows_of(result, args.precision)
+        print((table.markdown if args.md else table.plain)(headers, rows))
+    return 0
+
+
+def _diff_rows(changes: dict[str, dict[str, Any]], precision: int) -> list[list[str]]:
+    from dvcdoit.formats.metrics import format_value
+
+    def cell(value: Any) -> str:
+        return "-" if value is None else format_value(value, precision)
+
+    return [[path, key, cell(c.get("old")), cell(c.get("new")), cell(c.get("diff"))]
+            for path, items in changes.items() for key, c in items.items()]
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``metrics diff``: DVC's Path/Metric/old/new/Change table, ``--md`` or ``--json``."""
+    from dvcdoit.formats import table
+    from dvcdoit.verbs.metrics import diff
+
+    project = open_session().project
+    failed, changes = diff(project, args.a_rev, args.b_rev, args.targets, args.all)
+    if failed:
+        names = ", ".join(failed)
+        sys.stderr.write(f"DVC failed to load some metrics for following revisions: '{names}'.\n")
+        sys.stderr.flush()
+    if args.json:
+        print(json.dumps(changes))
+        return 0
+    headers = ["Path", "Metric", args.a_rev, args.b_rev, "Change"]
+    rows = _diff_rows(changes, args.precision or 5)
+    if args.no_path:
+        headers, rows = headers[1:], [row[1:] for row in rows]
+    if rows or args.md:
         print((table.markdown if args.md else table.plain)(headers, rows))
     return 0

@@ -84,3 +84,46 @@ def failed_revs(result: dict[str, Any]) -> list[str]:
     """Revisions with at least one file DVC would fail to load (it warns about them)."""
     return [rev for rev, entry in result.items()
             if any("error" in v for v in entry.get("data", {}).values())]
+
+
+def _snapshot(project: Project, rev: str, objects: GitObjects) -> Snapshot:
+    return Snapshot(project) if rev == WORKSPACE else Snapshot(project, rev, rev, objects)
+
+
+def _change(old: Any, new: Any, with_unchanged: bool) -> dict[str, Any]:
+    """DVC's ``_diff_vals``: old, new and (both numbers) their difference; {} if equal."""
+    if not with_unchanged and old == new:
+        return {}
+    res = {"old": old, "new": new}
+    if isinstance(new, int | float) and isinstance(old, int | float):
+        res["diff"] = new - old
+    return res
+
+
+def _file_diff(old: dict[str, Any], new: dict[str, Any],
+               with_unchanged: bool) -> dict[str, Any]:
+    from dvcdoit.formats.metrics import flatten
+
+    flat_old, flat_new = flatten(old.get("data") or {}), flatten(new.get("data") or {})
+    changes = {key: _change(flat_old.get(key), flat_new.get(key), with_unchanged)
+               for key in sorted({*flat_old, *flat_new})}
+    return {key: change for key, change in changes.items() if change}
+
+
+def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
+         targets: Sequence[str] = (), with_unchanged: bool = False,
+         ) -> tuple[list[str], dict[str, dict[str, Any]]]:
+    """DVC's ``metrics diff``: the revisions with files that failed to load, and per file
+    (sorted) the metrics that differ between ``a_rev`` and ``b_rev`` (all with
+    ``with_unchanged``) as ``{"old", "new", "diff"}``."""
+    objects = GitObjects(project.root)
+    try:
+        old = _one_rev(_snapshot(project, a_rev, objects), targets)["data"]
+        new = _one_rev(_snapshot(project, b_rev, objects), targets)["data"]
+    finally:
+        objects.close()
+    failed = [rev for rev, data in ((a_rev, old), (b_rev, new))
+              if any("error" in v for v in data.values())]
+    result = {path: _file_diff(old.get(path, {}), new.get(path, {}), with_unchanged)
+              for path in sorted({*old, *new})}
+    return failed, {path: changes for path, changes in result.items() if changes}
