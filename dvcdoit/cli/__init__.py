@@ -35,6 +35,7 @@ _FAMILIES = {
     "imports": ("import", "get"),
     "metrics": ("metrics",),
     "plots": ("plots",),
+    "diff": ("diff",),
 }
 
 
