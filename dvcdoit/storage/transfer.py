@@ -9,12 +9,10 @@ files and lock entries) and expand ``.dir`` objects into their members, named
   ``.dir`` there skips the directory with a single check;
 * fetch downloads into a temp file in the cache, which :meth:`ObjectCache.add_verified`
   hashes before renaming it in; a corrupt remote object is reported, never entered;
-* push hashes every object (``.dir`` manifests too) as the remote reads it for the upload,
-  and the remote names the object only if the bytes match (:meth:`Remote.upload`); a
-  cache object that does not match its name is never uploaded: it is reported in
-  ``TransferResult.corrupted`` and moved aside (:mod:`dvcdoit.storage.quarantine`), and the
-  push goes on with the other objects.
-
+* push hashes every object (``.dir`` manifests too) as the remote reads it, and the remote
+  names it only if the bytes match (:meth:`Remote.upload`); a cache object that does not
+  match its name is never uploaded: it is reported in ``TransferResult.corrupted``, moved
+  aside (:mod:`dvcdoit.storage.quarantine`), and the push goes on with the others.
 Per-object failures are returned as data (:class:`TransferResult`), never raised.
 """
 
