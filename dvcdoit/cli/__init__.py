@@ -34,6 +34,7 @@ _FAMILIES = {
     "gc": ("gc",),
     "imports": ("import", "get"),
     "metrics": ("metrics",),
+    "params": ("params",),
     "plots": ("plots",),
     "diff": ("diff",),
 }

@@ -16,20 +16,32 @@ from dvcdoit.core.errors import DvcDoitError, PathError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.metrics import extract, parse_metrics
 from dvcdoit.formats.params import parse_params
-from dvcdoit.formats.pipeline import parse_pipeline
+from dvcdoit.formats.pipeline import StageDef, parse_pipeline
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import GitObjects
 from dvcdoit.repo.revisions import WORKSPACE, RevName, active_branch
 from dvcdoit.verbs.snapshot import Snapshot
 
 
-def _stage_metrics(snap: Snapshot, file: str, raw: Any) -> list[str]:
+def _stages(snap: Snapshot, file: str, raw: Any) -> list[StageDef]:
     def read(rel: str) -> Any:
         return parse_params(snap.read(rel), rel)
 
-    stages = parse_pipeline(raw, file, read) if raw else {}
+    return list(parse_pipeline(raw, file, read).values()) if raw else []
+
+
+def stages_of(snap: Snapshot) -> list[StageDef]:
+    """Every stage of every ``dvc.yaml`` of the snapshot."""
+    found: list[StageDef] = []
+    for file in snap.pipeline_files():
+        found += _stages(snap, file, _yaml.loads(snap.read(file), f"{file}@{snap.label}"))
+    return found
+
+
+def _stage_metrics(snap: Snapshot, file: str, raw: Any) -> list[str]:
     return [posixpath.normpath(posixpath.join(stage.wdir, out.path))
-            for stage in stages.values() for out in stage.outs if out.kind == "metrics"]
+            for stage in _stages(snap, file, raw) for out in stage.outs
+            if out.kind == "metrics"]
 
 
 def metrics_sources(snap: Snapshot) -> list[str]:
@@ -100,14 +112,20 @@ def _change(old: Any, new: Any, with_unchanged: bool) -> dict[str, Any]:
     return res
 
 
+def diff_values(flat_old: dict[str, Any], flat_new: dict[str, Any],
+                with_unchanged: bool) -> dict[str, Any]:
+    """Key → DVC's change record, for the keys (sorted) that differ in two flat mappings."""
+    changes = {key: _change(flat_old.get(key), flat_new.get(key), with_unchanged)
+               for key in sorted({*flat_old, *flat_new})}
+    return {key: change for key, change in changes.items() if change}
+
+
 def _file_diff(old: dict[str, Any], new: dict[str, Any],
                with_unchanged: bool) -> dict[str, Any]:
     from dvcdoit.formats.metrics import flatten
 
-    flat_old, flat_new = flatten(old.get("data") or {}), flatten(new.get("data") or {})
-    changes = {key: _change(flat_old.get(key), flat_new.get(key), with_unchanged)
-               for key in sorted({*flat_old, *flat_new})}
-    return {key: change for key, change in changes.items() if change}
+    return diff_values(flatten(old.get("data") or {}), flatten(new.get("data") or {}),
+                       with_unchanged)
 
 
 def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
