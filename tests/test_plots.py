@@ -100,3 +100,27 @@ def test_the_page_renders_offline_in_chromium(repo: Path, dvcdoit: Runner) -> No
     console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
     bad = [line for line in console if re.search(r'Uncaught|"ERROR|Failed to load', line)]
     assert not bad
+
+
+def test_a_plot_outside_the_repo_is_not_read(repo: Path, dvcdoit: Runner) -> None:
+    (repo.parent / "secret.csv").write_text("step,pin\n0,1234\n")
+    (repo / "dvc.yaml").write_text("plots:\n- ../secret.csv\n- loss.csv\n")
+    got = json.loads(dvcdoit("plots", "show", "--json").stdout)
+    assert "1234" not in json.dumps(got)
+    assert [e["type"] for e in got["errors"]] == ["FileNotFoundError"]
+    assert got["data"]["loss.csv"]
+
+
+@pytest.mark.parametrize(("plots", "where"), [
+    ("- {a.csv: {}, b.csv: {}}", "plots[0]: expected a file name, or one name mapped"),
+    ("- a.csv: [x]", "plots[0]: expected a file name, or one name mapped"),
+    ("- a.csv: {y: {b: 3}}", "plots[0].y.b: expected a field name or a list of them"),
+    ("  a.csv: {}", "plots: expected a list of plots"),
+])
+def test_a_malformed_plot_entry_is_one_line(repo: Path, dvcdoit: Runner, plots: str,
+                                            where: str) -> None:
+    (repo / "dvc.yaml").write_text(f"plots:\n{plots}\n")
+    got = dvcdoit("plots", "show", "--json", check=False)
+    assert got.returncode == 3
+    assert got.stderr.startswith(f"ERROR: dvc.yaml:{where}")
+    assert len(got.stderr.splitlines()) == 1

@@ -129,3 +129,15 @@ def test_selection_in_dvcs_order_and_labels(repo: Path) -> None:
     assert every == [RevName(head, head), RevName(first, first)]
     with pytest.raises(PathError, match="unknown git revision 'nope'"):
         select_revs(repo, ["nope"])
+
+
+@pytest.mark.parametrize("path", ["../outside.txt", "/etc/hostname", ".dvc/config",
+                                  "sub/../../outside.txt", ".git/HEAD"])
+def test_paths_outside_the_repo_or_private_are_never_read(repo: Path, path: str) -> None:
+    (repo.parent / "outside.txt").write_text("secret\n")
+    for snap in (Snapshot(Project(repo)), Snapshot(Project(repo), "HEAD")):
+        with pytest.raises(PathError, match=r"is outside the repo or inside \.dvc/ or \.git/; "
+                                            r"name a file of the repo, relative to its root$"):
+            snap.read(path)
+        with pytest.raises(PathError):
+            snap.exists(path)

@@ -1,4 +1,5 @@
-"""Collect plot data from the workspace: parse json/csv/tsv/yaml files into records.
+"""Collect plot data from a :class:`~dvcdoit.verbs.snapshot.Snapshot`: json/csv/tsv/yaml files
+into records.
 
 Errors are values: each failed source gives a ``{name, rev, type, msg}`` record, as DVC's
 ``plots show --json`` lists them under ``errors``, and the other plots still render.
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.errors import DvcDoitError, PathError
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.plotdef import PlotDef
+from dvcdoit.verbs.snapshot import Snapshot
 
 IMAGES = (".png", ".jpg", ".jpeg", ".svg", ".gif")
 
@@ -72,17 +74,21 @@ def parse_data(name: str, raw: bytes) -> list[dict[str, Any]]:
     return datapoints(json.loads(text) if suffix == ".json" else _yaml.loads(text, name))
 
 
-def expand(root: Path, plots: list[PlotDef]) -> list[PlotDef]:
+def _files_under(snap: Snapshot, plot: PlotDef) -> list[str]:
+    if plot.multi:
+        return []
+    try:
+        return snap.listdir(plot.id)
+    except PathError:  # NOTE: outside the repo: collect() reports it for the plot
+        return []
+
+
+def expand(snap: Snapshot, plots: list[PlotDef]) -> list[PlotDef]:
     """Directories given as a plot (dvclive's ``plots/metrics``) become one plot per file."""
     out: list[PlotDef] = []
     for p in plots:
-        path = root / p.id
-        if not p.multi and path.is_dir():
-            for f in sorted(x for x in path.rglob("*") if x.is_file()):
-                rel = f.relative_to(root).as_posix()
-                out.append(PlotDef(rel, ((rel, p.sources[0][1]),), p.props))
-        else:
-            out.append(p)
+        files = _files_under(snap, p)
+        out += [PlotDef(rel, ((rel, p.sources[0][1]),), p.props) for rel in files] or [p]
     return out
 
 
@@ -102,11 +108,19 @@ def _parse_error(fname: str, exc: Exception) -> tuple[str, str]:
             f"unable to read: '{fname}', {kind} file structure is corrupted")
 
 
-def _load(c: Collected, root: Path, fname: str) -> list[dict[str, Any]] | None:
+def _read(c: Collected, snap: Snapshot, fname: str) -> bytes | None:
+    """The bytes of ``fname``, or None with DVC's FileNotFoundError recorded (a path outside
+    the repo or in ``.dvc/``/``.git/`` is never read)."""
     try:
-        raw = (root / fname).read_bytes()
-    except OSError:
+        return snap.read(fname)
+    except (OSError, PathError):
         _error(c, fname, "FileNotFoundError", f"[Errno 2] No such file or directory: '{fname}'")
+        return None
+
+
+def _load(c: Collected, snap: Snapshot, fname: str) -> list[dict[str, Any]] | None:
+    raw = _read(c, snap, fname)
+    if raw is None:
         return None
     try:
         return parse_data(fname, raw)
@@ -148,25 +162,21 @@ def _y_label(raw: Any, ys: list[tuple[str, str]]) -> Any:
     return "y" if fields else None
 
 
-def collect(root: Path, plot: PlotDef, rev: str = "workspace") -> Collected:
-    """The datapoints (or image bytes, or errors) of ``plot`` in the workspace at ``root``.
+def collect(snap: Snapshot, plot: PlotDef) -> Collected:
+    """The datapoints (or image bytes, or errors) of ``plot`` in ``snap``.
 
     As DVC's converter: ``y`` inferred as the last field of the first record, ``x`` as the
     index (``step``); several (file, field) sources are one table with ``rev``, ``filename``
     and ``field`` columns (``dvc_inferred_y_value`` when the fields differ).
     """
-    c = Collected(plot, rev)
+    c = Collected(plot, snap.label)
     if Path(plot.id).suffix.lower() in IMAGES and not plot.multi:
-        try:
-            c.image = (root / plot.id).read_bytes()
-        except OSError:
-            _error(c, plot.id, "FileNotFoundError",
-                   f"[Errno 2] No such file or directory: '{plot.id}'")
+        c.image = _read(c, snap, plot.id)
         return c
     files: dict[str, list[dict[str, Any]]] = {}
     for fname, _ in plot.sources:
         if fname not in files:
-            rows = _load(c, root, fname)
+            rows = _load(c, snap, fname)
             if rows is not None:
                 files[fname] = rows
     x = plot.props.get("x")

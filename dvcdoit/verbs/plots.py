@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from dvcdoit.formats import _yaml
 from dvcdoit.formats.plotdef import PlotDef, parse
 from dvcdoit.verbs.plotdata import Collected, collect, expand
+from dvcdoit.verbs.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from dvcdoit.repo.project import Project
@@ -22,7 +23,8 @@ def definitions(project: Project) -> list[PlotDef]:
     out: list[PlotDef] = []
     for path in project.scan()[1]:
         base = project.rel(path.parent)
-        out.extend(parse(_yaml.load_file(str(path), project.rel(path)), base))
+        source = project.rel(path)
+        out.extend(parse(_yaml.load_file(str(path), source), base, source))
     return out
 
 
@@ -42,7 +44,7 @@ def select(project: Project, targets: list[str]) -> list[PlotDef]:
         defs = chosen
     seen: set[str] = set()
     unique = []
-    for p in expand(project.root, defs):
+    for p in expand(Snapshot(project), defs):
         if p.id not in seen:
             seen.add(p.id)
             unique.append(p)
@@ -51,7 +53,8 @@ def select(project: Project, targets: list[str]) -> list[PlotDef]:
 
 def show(project: Project, targets: list[str]) -> list[Collected]:
     """Each selected plot collected in the workspace."""
-    return [collect(project.root, p) for p in select(project, targets)]
+    snap = Snapshot(project)
+    return [collect(snap, p) for p in select(project, targets)]
 
 
 def revisions_failed(collected: list[Collected]) -> list[str]:

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import PathError, RemoteError
-from dvcdoit.core.hashing import HashInfo
+from dvcdoit.core.hashing import HashInfo, ManifestEntry
+from dvcdoit.formats._paths import private_dir
 from dvcdoit.formats.pipeline import PIPELINE_FILE
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import GitObjects, Revision
@@ -36,6 +37,18 @@ def ensure(project: Project, hi: HashInfo, name: str, remote: str | None) -> Non
         why = result.failed[0][2] if result.failed else f"it is not on remote {rem.url}"
         msg = f"cannot read '{name}': {why}"
         raise RemoteError(msg)
+
+
+def repo_file(path: str) -> str:
+    """``path`` normalised (repo-relative, posix); :class:`PathError` if it leaves the repo
+    or lies in ``.dvc/`` or ``.git/``: a path read from ``dvc.yaml`` or typed as a target
+    never reads a file outside the project."""
+    rel = posixpath.normpath(path)
+    if rel.startswith(("/", "../")) or rel == ".." or private_dir(rel):
+        msg = (f"'{path}' is outside the repo or inside .dvc/ or .git/; "
+               "name a file of the repo, relative to its root")
+        raise PathError(msg)
+    return rel
 
 
 class Snapshot:
@@ -86,7 +99,7 @@ class Snapshot:
 
     def read(self, path: str) -> bytes:
         """The bytes of repo-relative ``path``; :class:`PathError` naming it if it has none."""
-        path = posixpath.normpath(path)
+        path = repo_file(path)
         rev = self.revision
         if rev is None:
             try:
@@ -103,7 +116,7 @@ class Snapshot:
 
     def exists(self, path: str) -> bool:
         """Whether ``path`` is a file of the snapshot (git's, the workspace's or DVC's)."""
-        path = posixpath.normpath(path)
+        path = repo_file(path)
         rev = self.revision
         if rev is None:
             return (self.project.root / path).is_file()
@@ -120,7 +133,7 @@ class Snapshot:
 
     def listdir(self, path: str) -> list[str]:
         """Every file under directory ``path`` (repo-relative, sorted), git's and DVC's."""
-        prefix = posixpath.normpath(path).rstrip("/") + "/"
+        prefix = repo_file(path).rstrip("/") + "/"
         rev = self.revision
         if rev is None:
             return sorted(self._walk(self.project.root / prefix))
@@ -134,9 +147,13 @@ class Snapshot:
                 found.add(out.out)
         return sorted(found)
 
-    def _members(self, out: Located, prefix: str) -> Iterator[str]:
+    def manifest(self, out: Located) -> list[ManifestEntry]:
+        """The ``.dir`` manifest of directory output ``out`` (fetched and verified if missing)."""
         ensure(self.project, out.hi, out.out, self.remote or out.remote)
-        for entry in self.project.cache.read_manifest(out.hi):
+        return self.project.cache.read_manifest(out.hi)
+
+    def _members(self, out: Located, prefix: str) -> Iterator[str]:
+        for entry in self.manifest(out):
             path = f"{out.out}/{entry.relpath}"
             if path.startswith(prefix):
                 yield path
@@ -159,4 +176,4 @@ class Snapshot:
         return sorted(found, key=lambda p: (p != PIPELINE_FILE, p))
 
 
-__all__ = ["Snapshot", "ensure"]
+__all__ = ["Snapshot", "ensure", "repo_file"]
