@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from dvcdoit.core import fsutil
 from dvcdoit.formats.plotdef import template, vendor_script
 from dvcdoit.verbs.plotdata import Collected
 
@@ -129,7 +130,7 @@ def div_id(name: str) -> str:
 def _image(c: Collected, out: Path) -> str:
     rel = f"static/{c.rev}_{c.plot.id.replace('/', '_')}"
     (out / rel).parent.mkdir(parents=True, exist_ok=True)
-    (out / rel).write_bytes(c.image or b"")
+    fsutil.atomic_write(out / rel, c.image or b"")
     return (f'\n        <div\n            id="{div_id(c.plot.id)}"\n'
             '            style="border:1px solid black;text-align:center;\n'
             '            white-space: nowrap;overflow-y:hidden;">\n'
@@ -168,7 +169,7 @@ def page(collected: list[Collected], out: Path) -> Path:
             + "\n    <style>\n        table {\n            border-spacing: 15px;\n        }\n"
             "    </style>\n</head>\n<body>\n" + divs + "\n</body>\n</html>")
     index = out / "index.html"
-    index.write_text(text)
+    fsutil.atomic_write_text(index, text)
     return index
 
 
@@ -198,13 +199,13 @@ def pictures(collected: list[Collected], out: Path, fmt: str) -> list[Path]:
         target = out / f"{div_id(c.plot.id)}.{fmt}"
         if c.image is not None:
             target = out / f"{div_id(c.plot.id)}{Path(c.plot.id).suffix}"
-            target.write_bytes(c.image)
+            fsutil.atomic_write(target, c.image)
         elif c.records:
             content = spec(c)
             if fmt == "svg":
-                target.write_text(vl_convert.vegalite_to_svg(content))
+                fsutil.atomic_write_text(target, vl_convert.vegalite_to_svg(content))
             else:
-                target.write_bytes(vl_convert.vegalite_to_png(content))
+                fsutil.atomic_write(target, vl_convert.vegalite_to_png(content))
         else:
             continue
         written.append(target)
