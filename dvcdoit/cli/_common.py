@@ -57,3 +57,28 @@ def emit(lines: Iterable[str]) -> None:
         elif not line.startswith("name: "):
             to_err = False
         print(line, file=sys.stderr if to_err else sys.stdout)
+
+
+def add_rev_diff_arguments(p: argparse.ArgumentParser, noun: str) -> None:
+    """The arguments ``metrics diff`` and ``params diff`` share, with DVC's names."""
+    p.add_argument("a_rev", nargs="?", default="HEAD", help="old Git commit (default HEAD)")
+    p.add_argument("b_rev", nargs="?", default="workspace",
+                   help="new Git commit (default: the workspace)")
+    p.add_argument("--targets", nargs="*", default=[], metavar="<paths>",
+                   help=f"{noun} files to compare")
+    p.add_argument("--all", action="store_true", help=f"show unchanged {noun} as well")
+    p.add_argument("--json", action="store_true", help="show output in JSON format")
+    p.add_argument("--md", action="store_true", help="show tabulated output in Markdown")
+    p.add_argument("--no-path", action="store_true", help=f"don't show the {noun} path")
+
+
+def print_diff_table(args: argparse.Namespace, headers: list[str],
+                     rows: list[list[str]]) -> None:
+    """A diff table as DVC prints it: ``--no-path`` drops the first column; nothing at all
+    when nothing changed, except ``--md``'s header."""
+    from dvcdoit.formats import table
+
+    if args.no_path:
+        headers, rows = headers[1:], [row[1:] for row in rows]
+    if rows or args.md:
+        print((table.markdown if args.md else table.plain)(headers, rows))

@@ -115,10 +115,8 @@ def render_json(result: DataDiff, hide_missing: bool) -> str:
 
 def render_md(result: DataDiff, hide_missing: bool) -> str:
     """DVC's GFM table: ``Status`` and ``Path``, columns padded to the widest cell."""
+    from dvcdoit.formats import table
+
     rows = [(key.replace("_", " "), _name(c))
             for key, _, changes in _groups(result, hide_missing) for c in changes]
-    w1 = max([len("Status") + 2, *(len(r[0]) for r in rows)])
-    w2 = max([len("Path") + 2, *(len(r[1]) for r in rows)])
-    lines = [f"| {'Status':<{w1}} | {'Path':<{w2}} |", f"|{'-' * (w1 + 2)}|{'-' * (w2 + 2)}|"]
-    lines += [f"| {a:<{w1}} | {b:<{w2}} |" for a, b in rows]
-    return "\n".join(lines) + "\n"  # NOTE: DVC prints a blank line after the table
+    return table.markdown(["Status", "Path"], rows)

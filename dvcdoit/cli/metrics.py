@@ -1,4 +1,5 @@
-"""``dvcdoit metrics show``: DVC 3.67.1's table, ``--md`` and ``--json`` (see docs/metrics.md)."""
+"""``dvcdoit metrics show`` and ``metrics diff``: DVC 3.67.1's tables, ``--md`` and ``--json``
+(see docs/results.md)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import sys
 from typing import Any
 
-from dvcdoit.cli._common import open_session
+from dvcdoit.cli._common import add_rev_diff_arguments, open_session, print_diff_table
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -28,15 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="show metrics for all commits")
     s.set_defaults(func=cmd_show)
     d = msub.add_parser("diff", help="show changes in metrics between commits")
-    d.add_argument("a_rev", nargs="?", default="HEAD", help="old Git commit (default HEAD)")
-    d.add_argument("b_rev", nargs="?", default="workspace",
-                   help="new Git commit (default: the workspace)")
-    d.add_argument("--targets", nargs="*", default=[], metavar="<paths>",
-                   help="metrics files to compare")
-    d.add_argument("--all", action="store_true", help="show unchanged metrics as well")
-    d.add_argument("--json", action="store_true", help="show output in JSON format")
-    d.add_argument("--md", action="store_true", help="show tabulated output in Markdown")
-    d.add_argument("--no-path", action="store_true", help="don't show the metric path")
+    add_rev_diff_arguments(d, "metrics")
     d.add_argument("--precision", type=int, default=None, metavar="<n>",
                    help="round metrics to n digits after the decimal point (default 5)")
     d.set_defaults(func=cmd_diff)
@@ -93,7 +86,6 @@ def _diff_rows(changes: dict[str, dict[str, Any]], precision: int) -> list[list[
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """``metrics diff``: DVC's Path/Metric/old/new/Change table, ``--md`` or ``--json``."""
-    from dvcdoit.formats import table
     from dvcdoit.verbs.metrics import diff
 
     project = open_session().project
@@ -106,9 +98,5 @@ def cmd_diff(args: argparse.Namespace) -> int:
         print(json.dumps(changes))
         return 0
     headers = ["Path", "Metric", args.a_rev, args.b_rev, "Change"]
-    rows = _diff_rows(changes, args.precision or 5)
-    if args.no_path:
-        headers, rows = headers[1:], [row[1:] for row in rows]
-    if rows or args.md:
-        print((table.markdown if args.md else table.plain)(headers, rows))
+    print_diff_table(args, headers, _diff_rows(changes, args.precision or 5))
     return 0

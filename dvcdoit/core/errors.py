@@ -214,7 +214,3 @@ class NameTooLongError(FilesystemError):
     """ENAMETOOLONG: a file name (or the whole path) is longer than the filesystem allows."""
 
     hint = "; use a shorter file name or a shallower directory"
-
-
-class PlotError(DvcDoitError):
-    """A plot cannot be drawn: its data file is missing or unparsable, or a field is absent."""

@@ -3,13 +3,11 @@
 Measured on DVC 3.67.1: every cell is a left-aligned string (no number parsing); a column is
 as wide as its widest cell and at least its header plus 2; ``plain`` joins cells with two
 spaces and strips each line's right end; ``md`` is GitHub's pipe table followed by an empty
-line; ``csv`` is comma-separated with a header row.
+line. (DVC 3.67.1's ``metrics show`` has no ``--csv``.)
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
 Row = Sequence[str]
@@ -41,11 +39,3 @@ def markdown(headers: Row, rows: Sequence[Row]) -> str:
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(headers), sep, *(line(r) for r in rows)]) + "\n"
 
-
-def csv_text(headers: Row, rows: Sequence[Row]) -> str:
-    """DVC's ``--csv``: the header row then the rows, comma-separated, ``\\r\\n``-free."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return buf.getvalue().rstrip("\n")

@@ -2,7 +2,7 @@
 
 Each side is a flat map of DVC paths to hashes (``dvc diff``'s own view): every output of the
 revision's ``.dvc`` and ``dvc.lock`` files, a directory as ``path/`` plus one entry per member
-file read from its ``.dir`` manifest in the cache. A deleted and an added entry with the same
+file read from its ``.dir`` manifest (through :class:`~dvcdoit.verbs.snapshot.Snapshot`). A deleted and an added entry with the same
 hash are a rename, as DVC pairs them. The workspace side is not implemented yet.
 """
 
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dvcdoit.core.hashing import HashInfo
 from dvcdoit.repo.project import Project
-from dvcdoit.repo.revision import Revision, resolve
-from dvcdoit.verbs.locate import revision_outs
+from dvcdoit.repo.revision import GitObjects
+from dvcdoit.verbs.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -37,14 +36,13 @@ class DataDiff:
     not_in_cache: list[Change] | None = None  # NOTE: None between two revisions (DVC omits the key)
 
 
-def _entries(project: Project, rev: Revision, targets: tuple[str, ...]) -> dict[str, str]:
-    """Path → hash of every output of ``rev`` (directories as ``path/`` and members)."""
+def _entries(snap: Snapshot, targets: tuple[str, ...]) -> dict[str, str]:
+    """Path → hash of every output of ``snap`` (directories as ``path/`` and members)."""
     found: dict[str, str] = {}
-    cache = project.cache
-    for out in revision_outs(rev):
+    for out in snap.outs():
         if out.hi.isdir:
             found[out.out + "/"] = out.hi.value
-            for entry in cache.read_manifest(HashInfo(out.hi.name, out.hi.value)):
+            for entry in snap.manifest(out):
                 found[f"{out.out}/{entry.relpath}"] = entry.md5
         else:
             found[out.out] = out.hi.value
@@ -57,9 +55,16 @@ def _entries(project: Project, rev: Revision, targets: tuple[str, ...]) -> dict[
 
 def data_diff(project: Project, a_rev: str, b_rev: str,
               targets: tuple[str, ...] = ()) -> DataDiff:
-    """The diff of ``a_rev`` → ``b_rev``; :class:`PathError` naming an unknown rev."""
-    a = _entries(project, Revision(project.root, resolve(project.root, a_rev)), targets)
-    b = _entries(project, Revision(project.root, resolve(project.root, b_rev)), targets)
+    """The diff of ``a_rev`` → ``b_rev``; :class:`PathError` naming an unknown rev.
+
+    Manifests missing from the cache are fetched from the remote (and verified).
+    """
+    objects = GitObjects(project.root)
+    try:
+        a = _entries(Snapshot(project, a_rev, objects=objects), targets)
+        b = _entries(Snapshot(project, b_rev, objects=objects), targets)
+    finally:
+        objects.close()
     result = DataDiff()
     added = sorted(p for p in b if p not in a)
     deleted = sorted(p for p in a if p not in b)

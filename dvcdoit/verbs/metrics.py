@@ -98,7 +98,8 @@ def failed_revs(result: dict[str, Any]) -> list[str]:
             if any("error" in v for v in entry.get("data", {}).values())]
 
 
-def _snapshot(project: Project, rev: str, objects: GitObjects) -> Snapshot:
+def snapshot_at(project: Project, rev: str, objects: GitObjects) -> Snapshot:
+    """The workspace for ``workspace``, else revision ``rev`` read through ``objects``."""
     return Snapshot(project) if rev == WORKSPACE else Snapshot(project, rev, rev, objects)
 
 
@@ -136,8 +137,8 @@ def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
     ``with_unchanged``) as ``{"old", "new", "diff"}``."""
     objects = GitObjects(project.root)
     try:
-        old = _one_rev(_snapshot(project, a_rev, objects), targets)["data"]
-        new = _one_rev(_snapshot(project, b_rev, objects), targets)["data"]
+        old = _one_rev(snapshot_at(project, a_rev, objects), targets)["data"]
+        new = _one_rev(snapshot_at(project, b_rev, objects), targets)["data"]
     finally:
         objects.close()
     failed = [rev for rev, data in ((a_rev, old), (b_rev, new))

@@ -19,7 +19,7 @@ from dvcdoit.formats.params import MISSING, lookup, parse_params
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import GitObjects
 from dvcdoit.repo.revisions import WORKSPACE
-from dvcdoit.verbs.metrics import diff_values, stages_of
+from dvcdoit.verbs.metrics import diff_values, snapshot_at, stages_of
 from dvcdoit.verbs.snapshot import Snapshot
 
 DEFAULT = "params.yaml"
@@ -78,9 +78,8 @@ def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
     ``with_unchanged``) as ``{"old", "new"[, "diff"]}``."""
     objects = GitObjects(project.root)
     try:
-        old, new = (_read(Snapshot(project) if rev == WORKSPACE else
-                          Snapshot(project, rev, rev, objects), deps, targets)
-                    for rev in (a_rev, b_rev))
+        old = _read(snapshot_at(project, a_rev, objects), deps, targets)
+        new = _read(snapshot_at(project, b_rev, objects), deps, targets)
     finally:
         objects.close()
     result = {path: diff_values(old.get(path, {}), new.get(path, {}), with_unchanged)
