@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from dvcdoit.core.state import Signature, StateDB
@@ -37,3 +38,32 @@ def test_shared_across_connections(tmp_path: Path) -> None:
     assert b.get("/x", "md5", s) == "v"
     a.close()
     b.close()
+
+
+def test_threads_write_at_once(tmp_path: Path) -> None:
+    """doit's thread runner records stages in parallel through one StateDB: no thread's
+    transaction may nest in another's ('cannot start a transaction within a transaction')."""
+    db = StateDB(tmp_path / "state.db")
+    s = Signature(1, 2, 3)
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def work(t: int) -> None:
+        start.wait()
+        try:
+            for i in range(200):
+                db.set_many([(f"/t{t}/{i}/{j}", "md5", s, "v") for j in range(20)])
+                db.mark_complete(f"{t}-{i}")
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert len(db.get_under("/t3", "md5")) == 200 * 20
+    db.close()
+    assert db.get("/t0/0/0", "md5", s) == "v"  # reopened after close
+    db.close()

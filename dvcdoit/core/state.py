@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
@@ -61,23 +62,34 @@ class StateDB:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._conn: sqlite3.Connection | None = None
+        # NOTE: one connection per thread: doit's thread runner hashes and records stages in
+        # parallel, and a shared connection would nest one thread's BEGIN in another's.
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._conns: list[sqlite3.Connection] = []
 
     def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            with contextlib.suppress(sqlite3.OperationalError):
-                conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(_SCHEMA)
-            conn.execute("CREATE TABLE IF NOT EXISTS complete (oid TEXT PRIMARY KEY) WITHOUT ROWID")
-            conn.execute("CREATE TABLE IF NOT EXISTS dirs (path TEXT NOT NULL, name TEXT NOT NULL, "
-                         "sig TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL, "
-                         "nfiles INTEGER NOT NULL, PRIMARY KEY (path, name)) WITHOUT ROWID")
-            self._conn = conn
-        return self._conn
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._conns.append(conn)
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        with contextlib.suppress(sqlite3.OperationalError):
+            conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(_SCHEMA)
+        conn.execute("CREATE TABLE IF NOT EXISTS complete (oid TEXT PRIMARY KEY) WITHOUT ROWID")
+        conn.execute("CREATE TABLE IF NOT EXISTS dirs (path TEXT NOT NULL, name TEXT NOT NULL, "
+                     "sig TEXT NOT NULL, oid TEXT NOT NULL, size INTEGER NOT NULL, "
+                     "nfiles INTEGER NOT NULL, PRIMARY KEY (path, name)) WITHOUT ROWID")
+        return conn
 
     def get(self, path: str, name: str, sig: Signature) -> str | None:
         """Return the stored hash of ``path`` if its signature is unchanged, else None."""
@@ -144,7 +156,9 @@ class StateDB:
         self._db().execute("DELETE FROM complete")
 
     def close(self) -> None:
-        """Close the connection (reopened lazily on next use)."""
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        """Close every thread's connection (each reopens lazily on its next use)."""
+        with self._lock:
+            conns, self._conns = self._conns, []
+            self._local = threading.local()
+        for conn in conns:
+            conn.close()
