@@ -98,7 +98,9 @@ def test_bars_show_totals_and_eta_and_leave_no_trace(pane: Pane) -> None:
     total = [b for b in bars if "/3.00k" in b]
     assert total, bars  # NOTE: the total once the hasher knows the file list
     assert re.search(r"\d+%\|.{10}\|Adding many\s+[\d.]+k?/3\.00k \[\d\d:\d\d<", total[-1])
-    assert not any(re.search(r"\d+file\b", b) for b in bars), bars  # no '8123file'
+    # NOTE: the count is scaled ('8.12k file', never '8123file'); a rate below 1000/s is
+    # tqdm's '790file/s', as in DVC's bars, so the rate is not part of the check
+    assert not any(re.search(r"\d+file\b(?!/s)", b) for b in bars), bars
     assert len(bars) <= 10 * took + 5, (len(bars), took)
     screen = pane.screen()
     assert "To track the changes with git, run:" in screen
