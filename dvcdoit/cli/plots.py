@@ -66,17 +66,18 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
 
 def _warn(collected: list[Collected]) -> None:
+    """DVC's stderr: the revisions that failed, then one warning per plot that could not be
+    drawn (a file that failed to load is only in the ``--json`` errors)."""
     from dvcdoit.verbs.plots import revisions_failed
 
-    for c in collected:
-        for e in c.errors:
-            source = e.get("source", e["name"])
-            print(f"WARNING: In '{e['rev']}', {source}: {e['msg']}", file=sys.stderr)
     failed = revisions_failed(collected)
     if failed:
-        revs = ", ".join(f"'{r}'" for r in failed)
-        print(f"DVC failed to load some plots for following revisions: {revs}.",
+        print(f"DVC failed to load some plots for following revisions: '{', '.join(failed)}'.",
               file=sys.stderr)
+    for c in collected:
+        for e in c.errors:
+            if "source" not in e:
+                print(f"WARNING: In '{e['rev']}', {e['msg'].lower()}", file=sys.stderr)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -86,16 +87,15 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     project = open_session().project
     targets = list(getattr(args, "targets", None) or [])
-    if getattr(args, "revisions", None):
-        msg = ("plots diff REVS is not supported yet: it needs the revision reader; "
-               "use 'dvcdoit plots diff' (the workspace)")
-        raise PlotsUsageError(msg)
-    collected = plots.show(project, targets)
+    if args.plots_command == "diff":
+        collected = plots.diff(project, list(args.revisions), targets)
+    else:
+        collected = plots.show(project, targets)
     _warn(collected)
-    if args.json:
-        print(json.dumps(as_json(collected)))
-        return 0
     out = plots.output_dir(project, args.out)
+    if args.json:
+        print(json.dumps(as_json(collected, out)))
+        return 0
     if args.format != "html":
         return _pictures(collected, out, args.format)
     index = page(collected, out)

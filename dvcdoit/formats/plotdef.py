@@ -8,7 +8,7 @@ Forms accepted, as DVC 3 accepts them: a file (``- loss.csv``), a file with a co
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Any
 
@@ -27,6 +27,9 @@ class PlotDef:
     sources: tuple[tuple[str, str | None], ...]
     props: dict[str, Any] = field(default_factory=dict)
     multi: bool = False
+    config: str = ""
+    """The ``dvc.yaml`` of a top-level ``plots:`` entry; ``""`` for a stage's plot output or
+    a target drawn as a file (DVC's config-file key, used to tell same-named plots apart)."""
 
 
 def _join(base: str, path: str) -> str:
@@ -81,7 +84,7 @@ def parse(doc: Any, base: str = "", source: str = "dvc.yaml") -> list[PlotDef]:
     """
     if not isinstance(doc, dict):
         return []
-    out = [_one(source, f"plots[{i}]", base, item)
+    out = [replace(_one(source, f"plots[{i}]", base, item), config=source)
            for i, item in enumerate(_items(source, "plots", doc.get("plots")))]
     stages = doc.get("stages")
     for name, stage in (stages.items() if isinstance(stages, dict) else ()):

@@ -55,6 +55,11 @@ def active_branch(root: Path) -> str | None:
     return lines[0] if lines else None
 
 
+def is_dirty(root: Path) -> bool:
+    """Whether a tracked file differs from HEAD (staged or not); untracked files do not count."""
+    return bool(_lines(root, "status", "--porcelain", "--untracked-files=no"))
+
+
 def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False,
                 all_tags: bool = False, all_commits: bool = False,
                 workspace: bool = True) -> list[RevName]:
@@ -73,4 +78,4 @@ def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False
     return selected
 
 
-__all__ = ["WORKSPACE", "RevName", "active_branch", "select_revs"]
+__all__ = ["WORKSPACE", "RevName", "active_branch", "is_dirty", "select_revs"]

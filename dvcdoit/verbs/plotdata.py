@@ -88,7 +88,8 @@ def expand(snap: Snapshot, plots: list[PlotDef]) -> list[PlotDef]:
     out: list[PlotDef] = []
     for p in plots:
         files = _files_under(snap, p)
-        out += [PlotDef(rel, ((rel, p.sources[0][1]),), p.props) for rel in files] or [p]
+        out += [PlotDef(rel, ((rel, p.sources[0][1]),), p.props, config=p.config)
+                for rel in files] or [p]
     return out
 
 
@@ -171,7 +172,7 @@ def collect(snap: Snapshot, plot: PlotDef) -> Collected:
     """
     c = Collected(plot, snap.label)
     if Path(plot.id).suffix.lower() in IMAGES and not plot.multi:
-        c.image = _read(c, snap, plot.id)
+        c.image = _read(c, snap, plot.sources[0][0])
         return c
     files: dict[str, list[dict[str, Any]]] = {}
     for fname, _ in plot.sources:

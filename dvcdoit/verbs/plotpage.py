@@ -6,7 +6,6 @@ package data, so it renders with no network (DVC's page loads them from a CDN).
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 from pathlib import Path
@@ -102,6 +101,26 @@ def _optional(c: Collected, x: str, y: str) -> dict[str, Any]:
     return fill
 
 
+def grouped(collected: list[Collected]) -> list[list[Collected]]:
+    """The collected plots by id (first-seen order), each with its revisions in order."""
+    groups: dict[str, list[Collected]] = {}
+    for c in collected:
+        groups.setdefault(c.plot.id, []).append(c)
+    return list(groups.values())
+
+
+def merged(group: list[Collected]) -> Collected:
+    """One plot over its revisions, as dvc-render draws it: every revision's datapoints in
+    order, the axes and properties of the first revision that has any."""
+    with_data = [c for c in group if c.records]
+    first = with_data[0] if with_data else group[0]
+    out = Collected(first.plot, first.rev, axes=dict(first.axes))
+    for c in with_data:
+        out.records += c.records
+    out.errors = [e for c in group for e in c.errors]
+    return out
+
+
 def spec(c: Collected) -> dict[str, Any]:
     """The filled Vega-Lite spec of a collected plot (empty when it has no records)."""
     if not c.records:
@@ -127,26 +146,42 @@ def div_id(name: str) -> str:
     return name.translate({ord(c): "_" for c in r"!@#$%^&*()[]{};,<>?\/:.|`~=_+ "})
 
 
-def _image(c: Collected, out: Path) -> str:
-    rel = f"static/{c.rev}_{c.plot.id.replace('/', '_')}"
-    (out / rel).parent.mkdir(parents=True, exist_ok=True)
-    fsutil.atomic_write(out / rel, c.image or b"")
-    return (f'\n        <div\n            id="{div_id(c.plot.id)}"\n'
+def image_name(c: Collected) -> str:
+    """DVC's file name for the image of ``c``: ``{rev}_{path with / as _}``."""
+    return f"{c.rev}_{c.plot.id}".replace("/", "_")
+
+
+def _image(group: list[Collected], out: Path) -> str:
+    revs = ""
+    for c in group:
+        if c.image is None:
+            continue
+        rel = f"static/{image_name(c)}"
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        fsutil.atomic_write(out / rel, c.image)
+        revs += ('\n                <div\n                    style="border:1px dotted black;'
+                 'margin:2px;display:\n                    inline-block;\n'
+                 '                    overflow:hidden;margin-left:8px;">\n'
+                 f"                    <p>{html.escape(c.rev)}</p>\n"
+                 f'                    <img src="{html.escape(rel)}">\n                </div>\n'
+                 "                ")
+    plot_id = group[0].plot.id
+    return (f'\n        <div\n            id="{div_id(plot_id)}"\n'
             '            style="border:1px solid black;text-align:center;\n'
             '            white-space: nowrap;overflow-y:hidden;">\n'
-            f"            <p>{html.escape(c.plot.id)}</p>\n"
-            '\n                <div\n                    style="border:1px dotted black;'
-            'margin:2px;display:\n                    inline-block;\n'
-            '                    overflow:hidden;margin-left:8px;">\n'
-            f"                    <p>{html.escape(c.rev)}</p>\n"
-            f'                    <img src="{rel}">\n                </div>\n'
-            "                \n        </div>")
+            f"            <p>{html.escape(plot_id)}</p>\n{revs}\n        </div>")
 
 
-def _div(c: Collected, out: Path) -> str:
+def is_image(group: list[Collected]) -> bool:
+    """Whether the plot is an image (its revisions hold bytes, not datapoints)."""
+    return any(c.image is not None for c in group)
+
+
+def _div(group: list[Collected], out: Path) -> str:
+    if is_image(group):
+        return _image(group, out)
+    c = merged(group)
     ident = div_id(c.plot.id)
-    if c.image is not None:
-        return _image(c, out)
     content = spec(c)
     if not content:  # NOTE: DVC embeds an empty spec; dvcdoit says what went wrong
         lines = "".join(f"<li>{html.escape(e['rev'])}: {html.escape(e['msg'])}</li>"
@@ -164,7 +199,7 @@ def page(collected: list[Collected], out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     scripts = "\n".join(f'<script type="text/javascript">{vendor_script(n)}</script>'
                         for n in ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js"))
-    divs = "\n".join(_div(c, out) for c in collected)
+    divs = "\n".join(_div(group, out) for group in grouped(collected))
     text = ("<!DOCTYPE html>\n<html>\n<head>\n    <title>DVC Plot</title>\n" + scripts
             + "\n    <style>\n        table {\n            border-spacing: 15px;\n        }\n"
             "    </style>\n</head>\n<body>\n" + divs + "\n</body>\n</html>")
@@ -173,40 +208,60 @@ def page(collected: list[Collected], out: Path) -> Path:
     return index
 
 
-def as_json(collected: list[Collected]) -> dict[str, Any]:
-    """DVC's ``plots show --json`` structure: ``errors`` (when any) then ``data``."""
-    errors = [e for c in collected for e in c.errors]
+def _json_entries(group: list[Collected], out: Path) -> list[dict[str, Any]]:
+    if is_image(group):
+        entries = []
+        for c in group:
+            if c.image is not None:
+                out.mkdir(parents=True, exist_ok=True)
+                target = out / image_name(c)
+                fsutil.atomic_write(target, c.image)
+                entries.append({"type": "image", "revisions": [c.rev], "url": str(target)})
+        return entries
+    c = merged(group)
+    if not c.records:
+        return []
+    revs = list(dict.fromkeys(r["rev"] for r in c.records))
+    return [{"type": "vega", "revisions": revs, "content": spec(c)}]
+
+
+def as_json(collected: list[Collected], out: Path) -> dict[str, Any]:
+    """DVC's ``plots --json`` structure: ``errors`` (when any) then ``data``; images are
+    written to ``out`` as DVC writes them, and named there by path."""
+    errors: list[dict[str, str]] = []
     data: dict[str, Any] = {}
-    for c in collected:
-        if c.image is not None:
-            data[c.plot.id] = [{"type": "image", "revisions": [c.rev],
-                                "url": "data:image;base64,"
-                                + base64.b64encode(c.image).decode()}]
-        elif c.records:
-            data[c.plot.id] = [{"type": "vega", "revisions": [c.rev], "content": spec(c)}]
-        else:
-            data[c.plot.id] = []
-    return ({"errors": errors} if errors else {}) | {"data": data}
+    for group in grouped(collected):
+        found = [e for c in group for e in c.errors]
+        errors += [e for e in found if "source" in e] + [e for e in found if "source" not in e]
+        data[group[0].plot.id] = _json_entries(group, out)
+    # NOTE: DVC compacts the result: no empty "errors", no empty "data"
+    return ({"errors": errors} if errors else {}) | ({"data": data} if data else {})
 
 
 def pictures(collected: list[Collected], out: Path, fmt: str) -> list[Path]:
-    """One ``png``/``svg`` per plot in ``out`` (ImportError without vl-convert-python)."""
+    """One ``png``/``svg`` per plot in ``out`` (its revisions drawn together), and each image
+    copied (ImportError without vl-convert-python)."""
     import vl_convert
 
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for c in collected:
-        target = out / f"{div_id(c.plot.id)}.{fmt}"
-        if c.image is not None:
-            target = out / f"{div_id(c.plot.id)}{Path(c.plot.id).suffix}"
-            fsutil.atomic_write(target, c.image)
-        elif c.records:
-            content = spec(c)
-            if fmt == "svg":
-                fsutil.atomic_write_text(target, vl_convert.vegalite_to_svg(content))
-            else:
-                fsutil.atomic_write(target, vl_convert.vegalite_to_png(content))
-        else:
+    for group in grouped(collected):
+        if is_image(group):
+            single = len(group) == 1
+            for c in group:
+                if c.image is not None:
+                    name = div_id(c.plot.id) if single else f"{div_id(c.rev)}_{div_id(c.plot.id)}"
+                    target = out / f"{name}{Path(c.plot.id).suffix}"
+                    fsutil.atomic_write(target, c.image)
+                    written.append(target)
             continue
+        content = spec(merged(group))
+        if not content:
+            continue
+        target = out / f"{div_id(group[0].plot.id)}.{fmt}"
+        if fmt == "svg":
+            fsutil.atomic_write_text(target, vl_convert.vegalite_to_svg(content))
+        else:
+            fsutil.atomic_write(target, vl_convert.vegalite_to_png(content))
         written.append(target)
     return written
