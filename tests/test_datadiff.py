@@ -67,8 +67,48 @@ def test_shallow_clone_names_the_rev(history: Path, tmp_path: Path, dvcdoit: Run
     assert ours.stderr == "ERROR: failed to get diff - unknown Git revision 'HEAD~1'\n"
 
 
-def test_workspace_side_refused_in_one_line(history: Path, dvcdoit: Runner) -> None:
-    ours = dvcdoit("diff", check=False)
-    assert ours.returncode == 3
-    assert ours.stderr == ("ERROR: diff against the workspace is not supported yet; give two "
-                           "revisions, e.g. 'dvcdoit diff HEAD~1 HEAD'\n")
+def _workspace_changes(root: Path) -> None:
+    """A file of the directory changed, one removed, one added; a .dvc output changed; the
+    stage output deleted. Nothing is committed to the cache."""
+    write_tree(root, {"data/a.txt": "c", "data/dir/two": "222", "data/dir/five": "5"})
+    (root / "data/dir/four").unlink()
+    (root / "out.txt").unlink()
+
+
+WORKSPACE_CASES = ((), ("--json",), ("--md",), ("--show-hash",), ("--hide-missing",),
+                   ("--hide-missing", "--json"), ("HEAD~1",), ("HEAD~1", "--json"),
+                   ("--targets", "data/dir"), ("--targets", "data/dir/two", "--json"))
+
+
+def test_workspace_side_as_dvc(history: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    assert dvcdoit("diff").stdout == dvc("diff").stdout == ""  # NOTE: nothing changed
+    _workspace_changes(history)
+    for args in WORKSPACE_CASES:
+        assert (args, dvcdoit("diff", *args).stdout) == (args, dvc("diff", *args).stdout)
+    assert "Modified:\n    data/a.txt\n    data/dir/\n    data/dir/two\n" in dvcdoit("diff").stdout
+
+
+def test_workspace_side_lists_what_the_cache_lacks(history: Path, dvc: Runner,
+                                                   dvcdoit: Runner) -> None:
+    """``not in cache``: the old side's objects the cache lacks, changed or not (the
+    manifests stay, so both tools know the directory's members)."""
+    cache = history / ".dvc/cache/files/md5"
+    for obj in cache.glob("*/*"):
+        if not obj.name.endswith(".dir"):
+            obj.chmod(0o644)
+            obj.unlink()
+    _workspace_changes(history)
+    for args in ((), ("--json",), ("--hide-missing",)):
+        assert (args, dvcdoit("diff", *args).stdout) == (args, dvc("diff", *args).stdout)
+    assert "Not in cache:\n    data/a.txt\n" in dvcdoit("diff").stdout
+
+
+def test_workspace_dir_without_its_manifest_is_compared_whole(history: Path,
+                                                               dvcdoit: Runner) -> None:
+    """No cache and no remote hold the old .dir: the directory is one modified entry and
+    none of its members is reported added (documented in docs/diff.md)."""
+    shutil.rmtree(history / ".dvc/cache")
+    _workspace_changes(history)
+    out = dvcdoit("diff").stdout
+    assert out.startswith("Deleted:\n    out.txt\n\nModified:\n    data/a.txt\n    data/dir/\n\n")
+    assert "data/dir/five" not in out and "data/dir/two" not in out

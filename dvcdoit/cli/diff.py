@@ -1,7 +1,6 @@
 """``dvcdoit diff``: DVC 3.67.1's text, ``--md``, ``--json`` and ``--show-hash`` (docs/diff.md).
 
-Only two git revisions can be compared so far; the workspace side (the default ``b_rev``)
-gets a one-line refusal.
+``b_rev`` defaults to the workspace: what the outputs hold on disk now.
 """
 
 from __future__ import annotations
@@ -43,15 +42,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def cmd_diff(args: argparse.Namespace) -> int:
     """Handler of diff: compute the changes, print them in the form asked."""
     from dvcdoit.core.errors import PathError
+    from dvcdoit.repo.revisions import WORKSPACE
     from dvcdoit.verbs.datadiff import data_diff
 
-    if args.b_rev is None:
-        msg = ("diff against the workspace is not supported yet; give two revisions, "
-               "e.g. 'dvcdoit diff HEAD~1 HEAD'")
-        raise DiffUsageError(msg)
     session = open_session()
     try:
-        result = data_diff(session.project, args.a_rev, args.b_rev, tuple(args.targets))
+        result = data_diff(session.project, args.a_rev, args.b_rev or WORKSPACE,
+                           tuple(args.targets))
     except PathError as exc:
         if "unknown git revision" not in str(exc):
             raise

@@ -136,6 +136,14 @@ class Hasher:
         entries = manifest(walked, values)
         return self.listed(path, name, sig, walked, entries, dir_hash(entries)[0])
 
+    def members(self, path: Path, name: str = MD5) -> tuple[ManifestEntry, ...]:
+        """The manifest of directory ``path`` as it is now, always listed (unchanged files
+        come from the state DB): for a tree :meth:`hash` took whole from its memo."""
+        walked = self.ignore.walk_files(path)
+        values, _ = self.hash_files(dir_files(path, walked), name, os.fspath(path), None,
+                                    self.digest_one)
+        return manifest(walked, values)
+
     def hash_file(self, path: Path, st: os.stat_result, name: str,
                   progress: Progress | None) -> Hashed:
         """What the file ``path`` (stat ``st``) holds: its hash through the state DB, size, exec bit."""
