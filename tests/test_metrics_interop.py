@@ -130,3 +130,17 @@ def test_diff_json_and_no_change_match_dvc(history: Path, dvc: Runner, dvcdoit: 
     assert got["extra.yaml"]["acc"] == {"old": 0.5, "new": 0.75, "diff": 0.25}
     for args in (("HEAD", "HEAD"), ("HEAD", "HEAD", "--md"), ("HEAD", "HEAD", "--json")):
         assert dvcdoit("metrics", "diff", *args).stdout == dvc("metrics", "diff", *args).stdout
+
+
+@pytest.mark.parametrize("args", [("m",), ("-R", "m"), ("m", "--json"), ("-R", "m/sub"),
+                                  ("m/sub/y.yaml", "m"), ("--md", "m")],
+                         ids=lambda a: " ".join(a))
+def test_directory_targets_expand_as_dvcs(repo: Path, dvc: Runner, dvcdoit: Runner,
+                                          args: tuple[str, ...]) -> None:
+    """DVC 3.67.1 expands a directory target into its files with or without ``-R``; a
+    plain-text file is read as YAML, one scalar in the column named ''."""
+    write_tree(repo, {"m/x.json": '{"a": 1}', "m/sub/y.yaml": "b: 2\n", "m/readme.txt": "hi\n"})
+    want = dvc("metrics", "show", *args, check=False)
+    got = dvcdoit("metrics", "show", *args, check=False)
+    assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
+    assert "m/sub/y.yaml" in got.stdout

@@ -27,9 +27,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s.add_argument("-T", "--all-tags", action="store_true", help="show metrics for all tags")
     s.add_argument("-A", "--all-commits", action="store_true",
                    help="show metrics for all commits")
-    s.set_defaults(func=cmd_show)
     d = msub.add_parser("diff", help="show changes in metrics between commits")
     add_rev_diff_arguments(d, "metrics")
+    for q in (s, d):  # NOTE: DVC 3.67.1 expands a directory target with or without -R
+        q.add_argument("-R", "--recursive", action="store_true",
+                       help="if any target is a directory, search it for metrics files")
+    s.set_defaults(func=cmd_show)
     d.add_argument("--precision", type=int, default=None, metavar="<n>",
                    help="round metrics to n digits after the decimal point (default 5)")
     d.set_defaults(func=cmd_diff)

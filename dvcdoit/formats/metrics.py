@@ -38,9 +38,10 @@ def extract(data: Any) -> Any:
 
 
 def flatten(data: Any, prefix: str = "") -> dict[str, Scalar]:
-    """``{"a": {"b": 1}}`` → ``{"a.b": 1}`` (the table's column names)."""
+    """``{"a": {"b": 1}}`` → ``{"a.b": 1}`` (the table's column names); a file that is one
+    scalar (a ``.txt`` read as YAML: ``hello``) is the column named ``""``, as in DVC."""
     if not isinstance(data, Mapping):
-        return {prefix: data} if prefix else {}
+        return {prefix: data}
     out: dict[str, Scalar] = {}
     for key, value in data.items():
         out.update(flatten(value, f"{prefix}.{key}" if prefix else str(key)))

@@ -69,8 +69,21 @@ def _read_one(snap: Snapshot, path: str) -> dict[str, Any]:
         return {"error": {"type": f"{kind}FileCorruptedError", "msg": str(exc)}}
 
 
+def _expanded(snap: Snapshot, paths: Sequence[str]) -> list[str]:
+    """Each path, a directory as every file under it (DVC's ``try_expand_paths``, with or
+    without ``-R``), each once, first place kept."""
+    out: list[str] = []
+    for path in paths:
+        try:
+            inside = snap.listdir(path)
+        except PathError:
+            inside = []
+        out += inside or [path]
+    return list(dict.fromkeys(out))
+
+
 def _one_rev(snap: Snapshot, targets: Sequence[str]) -> dict[str, Any]:
-    paths = list(targets) or metrics_sources(snap)
+    paths = _expanded(snap, list(targets) or metrics_sources(snap))
     return {"data": {p: _read_one(snap, p) for p in paths}}
 
 
