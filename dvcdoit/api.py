@@ -20,13 +20,16 @@ from __future__ import annotations
 import builtins
 import contextlib
 import os
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from dvcdoit.core.errors import DvcDoitError, PathError
+from dvcdoit.core.errors import ConfigError, DvcDoitError, PathError
 from dvcdoit.core.hashing import HashInfo, object_relpath
 from dvcdoit.repo.project import Project, find_root
+from dvcdoit.repo.revisions import select_revs
+from dvcdoit.verbs import metrics, params
 from dvcdoit.verbs.cloud import open_named
 from dvcdoit.verbs.locate import Located, locate, member_hash
 from dvcdoit.verbs.snapshot import ensure
@@ -95,4 +98,51 @@ def get_url(path: str, repo: str | os.PathLike[str] | None = None, rev: str | No
     return f"{base}/{object_relpath(hi)}"
 
 
-__all__ = ["DvcDoitError", "get_url", "open", "read"]
+def _no_config(config: dict[str, Any] | None) -> None:
+    if config is not None:
+        msg = ("dvcdoit.api: config= is not supported; set options in the repo with "
+               "'dvcdoit config'")
+        raise ConfigError(msg)
+
+
+def _merged(files: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``dvc.api``'s ``_postprocess``: every file's top-level keys in one dict, a key that
+    several files hold named ``file:key``."""
+    counts = Counter(k for data in files.values() for k in data)
+    out: dict[str, Any] = {}
+    for name, data in files.items():
+        out.update({(k if counts[k] == 1 else f"{name}:{k}"): v for k, v in data.items()})
+    return out
+
+
+def params_show(*targets: str, repo: str | os.PathLike[str] | None = None,
+                stages: str | Iterable[str] | None = None, rev: str | None = None,
+                deps: bool = False, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The params the repo tracks (the default ``params.yaml`` whole, the keys its stages
+    name), or of the ``targets`` files, or of the named ``stages``; as ``dvc.api``."""
+    _no_config(config)
+    names = [stages] if isinstance(stages, str) else None if stages is None else list(stages)
+    return _merged(params.show(_project(repo), rev, targets, deps, names))
+
+
+def metrics_show(*targets: str, repo: str | os.PathLike[str] | None = None,
+                 rev: str | None = None, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The metrics of the repo's metrics files (or of ``targets``) as one dict, as
+    ``dvc.api.metrics_show``; a file that is missing or does not parse raises."""
+    _no_config(config)
+    project = _project(repo)
+    revs = None if rev is None else select_revs(project.root, [rev], workspace=False)
+    result = metrics.show(project, targets, revs)
+    files: dict[str, dict[str, Any]] = {}
+    for entry in result.values():
+        for path, got in entry["data"].items():
+            if "error" in got:
+                msg = f"metrics file '{path}': {got['error']['msg']}"
+                raise PathError(msg)
+            data = got["data"]
+            files[path] = data if isinstance(data, dict) else {"": data}
+        break
+    return _merged(files)
+
+
+__all__ = ["DvcDoitError", "get_url", "metrics_show", "open", "params_show", "read"]

@@ -3,6 +3,7 @@ the remote (verified), and one-line errors (issue 11.4)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dvcdoit import api
-from dvcdoit.core.errors import PathError, RemoteError
+from dvcdoit.core.errors import DvcDoitError, PathError, RemoteError
 from tests.conftest import Runner, write_tree
 
 GIT = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
@@ -117,3 +118,55 @@ def test_the_same_answers_as_dvc_api(repo: Path) -> None:
                              check=True).stdout.splitlines()
         assert api.get_url(path, rev=rev) == out[0], path
         assert repr(api.read(path, rev=rev, mode="rb")) == out[1], path
+
+
+RESULTS = """\
+stages:
+  s:
+    cmd: echo hi
+    params:
+    - x.y
+    - config.yaml:
+      - a
+metrics:
+- eval/m.json
+- other.yaml
+"""
+SHOW_CALLS = (
+    ("params_show", (), {}), ("params_show", (), {"deps": True}),
+    ("params_show", (), {"stages": "s"}), ("params_show", ("config.yaml",), {}),
+    ("params_show", (), {"rev": "HEAD"}), ("params_show", ("config.yaml", "params.yaml"), {}),
+    ("params_show", (), {"stages": ["s"], "deps": True}), ("metrics_show", (), {}),
+    ("metrics_show", ("eval/m.json",), {}), ("metrics_show", (), {"rev": "HEAD"}),
+)
+
+
+@pytest.mark.interop
+def test_params_show_and_metrics_show_as_dvc_api(git_repo: Path, dvc: Runner) -> None:
+    """Both merge every file's top-level keys into one dict (``file:key`` for a key two
+    files hold), in the same order; params by DVC's rules (default file whole, others by
+    the keys stages name)."""
+    dvc("init", "-q")
+    write_tree(git_repo, {"config.yaml": "a: 1\nb: 2\n", "params.yaml": "lr: 0.1\nx:\n  y: 1\n",
+                          "dvc.yaml": RESULTS, "eval/m.json": '{"acc": 0.9, "n": {"a": 1}}',
+                          "other.yaml": "acc: 0.5\n"})
+    _commit(git_repo, "one")
+    write_tree(git_repo, {"config.yaml": "a: 1\nb: 3\n", "params.yaml": "lr: 0.2\nx:\n  y: 1\n"})
+    exe = os.environ["DVCDOIT_DVC_BIN"]
+    script = ("import json, dvc.api\n"
+              f"for name, args, kw in {SHOW_CALLS!r}:\n"
+              "    print(json.dumps(getattr(dvc.api, name)(*args, **kw)))\n")
+    want = subprocess.run([str(Path(exe).with_name("python")), "-c", script],
+                          capture_output=True, text=True, check=True).stdout.splitlines()
+    got = [json.dumps(getattr(api, name)(*args, **kw)) for name, args, kw in SHOW_CALLS]
+    assert got == want
+    assert json.loads(got[7]) == {"eval/m.json:acc": 0.9, "n": {"a": 1}, "other.yaml:acc": 0.5}
+
+
+def test_results_api_bad_input_is_one_line(repo: Path) -> None:
+    with pytest.raises(PathError, match=r"^metrics file 'nope.json': \[Errno 2\]"):
+        api.metrics_show("nope.json")
+    with pytest.raises(PathError, match=r"'nope\.yaml' does not exist in the workspace"):
+        api.params_show("nope.yaml")
+    with pytest.raises(DvcDoitError, match="config= is not supported"):
+        api.params_show(config={"core": {}})

@@ -25,7 +25,9 @@ stages:
     - other.yaml:
   two:
     cmd: echo
-    params: [train.n]
+    params:
+    - train.n
+    - keyed.yaml: [k]
 """
 PARAMS = "train:\n  lr: 0.01\n  layers: [1, 2]\n  n: 3\nunused: 5\nprepare:\n  split: 0.2\n"
 GIT = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
@@ -35,12 +37,13 @@ GIT = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
 def repo(git_repo: Path, dvc: Runner) -> Path:
     dvc("init", "-q")
     write_tree(git_repo, {"dvc.yaml": PIPELINE, "params.yaml": PARAMS,
-                          "other.yaml": "a: 1\nb: x\n"})
+                          "other.yaml": "a: 1\nb: x\n", "keyed.yaml": "k: 1\nj: 1\n"})
     subprocess.run(["git", "add", "-A"], check=True)
     subprocess.run([*GIT, "commit", "-qm", "one"], check=True)
     write_tree(git_repo, {"params.yaml": PARAMS.replace("0.01", "0.02").replace("0.2", "0.3")
                           .replace("n: 3", "n: 4").replace("unused: 5", "unused: 6"),
-                          "other.yaml": "a: 2\nb: x\nc: new\n"})
+                          "other.yaml": "a: 2\nb: x\nc: new\n",
+                          "keyed.yaml": "k: 2\nj: 2\n"})  # NOTE: only k is anyone's param
     subprocess.run([*GIT, "commit", "-qam", "two"], check=True)
     (git_repo / "other.yaml").write_text("a: 3\nb: x\n")
     return git_repo

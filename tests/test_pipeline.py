@@ -44,7 +44,9 @@ def test_golden_pipeline_matches_dvc_lock(golden_repo: Path) -> None:
     assert train.params == (ParamsDep("params.yaml", ("train", "small", "flag")),)
     assert train.outs[1] == Out("metrics.json", "metrics", cache=False,
                                 flags=(("cache", False),))
-    assert stages["prepare"].params[0] == ParamsDep("other.json", None)
+    # NOTE: files in the order of first use, as DVC's loader merges them
+    assert stages["prepare"].params == (ParamsDep("params.yaml", ("lr", "train.epochs")),
+                                        ParamsDep("other.json", None))
     assert stages["always"].always_changed
 
 

@@ -165,6 +165,7 @@ def _parse_params(ck: Problems, where: str, value: Any) -> tuple[ParamsDep, ...]
     for i, item in enumerate(value or []):
         if isinstance(item, str):
             default.append(item)
+            files.setdefault(DEFAULT_PARAMS_FILE, [])  # NOTE: first use keeps DVC's file order
             continue
         if not isinstance(item, Mapping):
             ck.add(f"{where}[{i}]", "expected a key or {file: [keys]}")
@@ -180,8 +181,8 @@ def _parse_params(ck: Problems, where: str, value: Any) -> tuple[ParamsDep, ...]
     deps = []
     if default:
         files[DEFAULT_PARAMS_FILE] = (
-            None if DEFAULT_PARAMS_FILE in files and files[DEFAULT_PARAMS_FILE] is None
-            else [*default, *(files.get(DEFAULT_PARAMS_FILE) or [])]
+            None if files[DEFAULT_PARAMS_FILE] is None
+            else [*default, *(files[DEFAULT_PARAMS_FILE] or [])]
         )
     for path, keys in files.items():
         uniq = None if keys is None else tuple(dict.fromkeys(keys))

@@ -1,9 +1,9 @@
 """``params diff``: the params that changed between two revisions, as DVC 3.67.1 shows them.
 
 The files: the default ``params.yaml`` (when it exists) and every params file a stage names.
-Without ``--deps`` each file is compared whole; with it, only the keys the stages depend on
-(a stage naming a file with no keys depends on all of it); a file named by ``--targets`` is
-read whole. Keys are flattened with dots and
+Without ``--deps`` the default file is compared whole and every other file by the keys the
+stages name; with it, every file by those keys only (a stage naming a file with no keys
+depends on all of it); a file named by ``--targets`` is read whole (DVC's ``_merge_params``). Keys are flattened with dots and
 lists compared as their text (DVC's ``format_dict``); a key on one side only is ``None``
 there. Files are read through :class:`~dvcdoit.verbs.snapshot.Snapshot`.
 """
@@ -25,10 +25,13 @@ from dvcdoit.verbs.snapshot import Snapshot
 DEFAULT = "params.yaml"
 
 
-def _wanted(snap: Snapshot) -> dict[str, set[str] | None]:
-    """Params file → the keys stages depend on (None: the whole file)."""
+def _wanted(snap: Snapshot, stages: Sequence[str] | None = None) -> dict[str, set[str] | None]:
+    """Params file → the keys stages (all, or the ones named) depend on (None: whole file)."""
     wanted: dict[str, set[str] | None] = {}
+    names = None if stages is None else {n.rpartition(":")[2] for n in stages}
     for stage in stages_of(snap):
+        if names is not None and stage.name not in names:
+            continue
         for dep in stage.params:
             path = stage.params_path(dep)
             keys = wanted.setdefault(path, set())
@@ -51,7 +54,7 @@ def _read(snap: Snapshot, deps: bool, targets: Sequence[str]) -> dict[str, dict[
     else:
         wanted = _wanted(snap)
         if not deps and snap.exists(DEFAULT):
-            wanted.setdefault(DEFAULT, None)
+            wanted[DEFAULT] = None  # NOTE: wholly tracked, whatever keys stages name
     found: dict[str, dict[str, Any]] = {}
     for path, keys in wanted.items():
         if not snap.exists(path):
@@ -60,7 +63,7 @@ def _read(snap: Snapshot, deps: bool, targets: Sequence[str]) -> dict[str, dict[
             data = parse_params(snap.read(path), path)
         except PathError:
             continue
-        if keys is None or not deps:
+        if keys is None:
             found[path] = _flat(data, "")
             continue
         found[path] = {}
@@ -68,6 +71,48 @@ def _read(snap: Snapshot, deps: bool, targets: Sequence[str]) -> dict[str, dict[
             value = lookup(data, key)
             if value is not MISSING:
                 found[path].update(_flat(value, key))
+    return found
+
+
+def _nested(key: str, value: Any) -> dict[str, Any]:
+    for part in reversed(key.split(".")):
+        value = {part: value}
+    return dict(value)
+
+
+def _merge(into: dict[str, Any], more: dict[str, Any]) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def show(project: Project, rev: str | None = None, targets: Sequence[str] = (),
+         deps: bool = False, stages: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Per params file, its values as nested dicts, selected as DVC's ``params.show`` does
+    for ``dvc.api.params_show``: the named files whole; else the stages' keys (of the named
+    ``stages`` only) and, without ``deps`` or ``stages``, the default file whole. A file
+    that is missing or does not parse is a :class:`PathError`/``FormatError`` naming it."""
+    snap = Snapshot(project) if rev is None else Snapshot(project, rev)
+    wanted: dict[str, set[str] | None] = dict.fromkeys(targets)
+    if not targets or stages:
+        for path, keys in _wanted(snap, stages).items():
+            wanted[path] = None if keys is None or wanted.get(path, set()) is None \
+                else keys | (wanted.get(path) or set())
+    if not targets and not deps and not stages and snap.exists(DEFAULT):
+        wanted[DEFAULT] = None
+    found: dict[str, dict[str, Any]] = {}
+    for path, keys in wanted.items():
+        data = parse_params(snap.read(path), path)
+        if keys is None:
+            found[path] = data if isinstance(data, dict) else {}
+            continue
+        found[path] = {}
+        for key in sorted(keys):
+            value = lookup(data, key)
+            if value is not MISSING:
+                _merge(found[path], _nested(key, value))
     return found
 
 
@@ -87,4 +132,4 @@ def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
     return {path: changes for path, changes in result.items() if changes}
 
 
-__all__ = ["diff"]
+__all__ = ["diff", "show"]
