@@ -85,7 +85,7 @@ def test_bad_input_is_one_line(repo: Path) -> None:
         (lambda: api.read("untracked.txt"),
          f"'untracked.txt' is not tracked by DVC in {repo}"),
         (lambda: api.read("notes.txt", rev="no-such-tag"),
-         f"unknown git revision 'no-such-tag' in {repo}"),
+         "unknown Git revision 'no-such-tag'"),
         (lambda: api.read("notes.txt", repo="https://github.com/x/y"),
          ("repo 'https://github.com/x/y': dvcdoit.api reads local DVC repositories only (a "
           "path to one); clone it first")),

@@ -107,3 +107,12 @@ def test_diff_page_shows_both_revisions(repo: Path, dvcdoit: Runner) -> None:
     assert (repo / "page/static/HEAD~1_logo.png").read_bytes() == ONE["logo.png"]
     assert '"domain": ["workspace", "HEAD~1"]' in text
     assert text.count('"rev": "HEAD~1"') == 2 + 2  # NOTE: acc.json's and loss.csv's points
+
+
+@pytest.mark.parametrize("verb", [("plots", "diff"), ("metrics", "diff"), ("params", "diff")])
+def test_an_unknown_rev_is_dvcs_line(repo: Path, dvc: Runner, dvcdoit: Runner,
+                                     verb: tuple[str, str]) -> None:
+    want = dvc(*verb, "nosuch", check=False)
+    got = dvcdoit(*verb, "nosuch", check=False)
+    assert got.stderr == want.stderr == "ERROR: unknown Git revision 'nosuch'\n"
+    assert got.returncode == 3 and want.returncode != 0

@@ -88,7 +88,7 @@ def test_an_object_on_no_remote_is_one_line(repo: Path) -> None:
 def test_unknown_paths_and_revs_are_one_line(repo: Path) -> None:
     with pytest.raises(PathError, match=r"^'x.json' does not exist at revision 'v1'$"):
         Snapshot(Project(repo), "v1").read("x.json")
-    with pytest.raises(PathError, match=r"^unknown git revision 'nope' in "):
+    with pytest.raises(PathError, match=r"^unknown Git revision 'nope'$"):
         Snapshot(Project(repo), "nope")
     with pytest.raises(PathError, match=r"^'data' is a directory at revision 'v1'; "):
         Snapshot(Project(repo), "v1").read("data")
@@ -127,7 +127,7 @@ def test_selection_in_dvcs_order_and_labels(repo: Path) -> None:
                    RevName("other,v1", first)]
     every = select_revs(repo, all_commits=True, workspace=False)
     assert every == [RevName(head, head), RevName(first, first)]
-    with pytest.raises(PathError, match="unknown git revision 'nope'"):
+    with pytest.raises(PathError, match="unknown Git revision 'nope'"):
         select_revs(repo, ["nope"])
 
 

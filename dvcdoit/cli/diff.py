@@ -50,7 +50,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
         result = data_diff(session.project, args.a_rev, args.b_rev or WORKSPACE,
                            tuple(args.targets))
     except PathError as exc:
-        if "unknown git revision" not in str(exc):
+        if "unknown Git revision" not in str(exc):
             raise
         bad = args.a_rev if f"'{args.a_rev}'" in str(exc) else args.b_rev
         msg = f"failed to get diff - unknown Git revision '{bad}'"

@@ -138,7 +138,7 @@ def resolve(root: Path, rev: str) -> str:
         shallow = (root / ".git" / "shallow").exists()
         hint = " (this clone is shallow: `git fetch --unshallow` brings the history)" \
             if shallow else ""
-        msg = f"unknown git revision '{rev}' in {root}{hint}"
+        msg = f"unknown Git revision '{rev}'{hint}"  # NOTE: DVC's words
         raise PathError(msg)
     return proc.stdout.decode().strip()
 
