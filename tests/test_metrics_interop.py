@@ -144,3 +144,32 @@ def test_directory_targets_expand_as_dvcs(repo: Path, dvc: Runner, dvcdoit: Runn
     got = dvcdoit("metrics", "show", *args, check=False)
     assert (got.returncode, got.stdout, got.stderr) == (want.returncode, want.stdout, want.stderr)
     assert "m/sub/y.yaml" in got.stdout
+
+
+def test_csv_holds_dvcs_table(history: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    """``--csv`` (dvcdoit's; DVC 3 has none): the cells of DVC's ``--md`` table, a missing
+    value empty."""
+    import csv
+    import io
+
+    md = dvc("metrics", "show", "-a", "--md").stdout.splitlines()
+    want = [[c.strip() for c in line.strip("|").split("|")] for line in md
+            if line and "---" not in line]
+    want = [["" if c == "-" else c for c in row] for row in want]
+    got = list(csv.reader(io.StringIO(dvcdoit("metrics", "show", "-a", "--csv").stdout)))
+    assert got == want
+    assert got[0][:2] == ["Revision", "Path"]
+
+
+def test_revisions_that_failed_are_one_quoted_list(history: Path, dvc: Runner,
+                                                   dvcdoit: Runner) -> None:
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    (history / "extra.yaml").write_text("{bad")
+    later = {**os.environ, "GIT_COMMITTER_DATE": f"@{int(time.time()) + 120} +0000"}
+    subprocess.run([*git, "commit", "-qam", "three"], check=True, env=later)
+    (history / "extra.yaml").write_text("{worse")
+    want = dvc("metrics", "show", "-A", check=False)
+    got = dvcdoit("metrics", "show", "-A", check=False)
+    assert got.stderr == want.stderr
+    assert got.stderr.startswith("DVC failed to load some metrics for following revisions: "
+                                 "'workspace, ")

@@ -20,6 +20,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     s.add_argument("targets", nargs="*", help="limit command scope to these metrics files")
     s.add_argument("--json", action="store_true", help="show output in JSON format")
     s.add_argument("--md", action="store_true", help="show tabulated output in Markdown")
+    s.add_argument("--csv", action="store_true", help="show the table as CSV")
     s.add_argument("--precision", type=int, default=5, metavar="<n>",
                    help="round metrics to n digits after the decimal point (default 5)")
     s.add_argument("-a", "--all-branches", action="store_true",
@@ -38,7 +39,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     d.set_defaults(func=cmd_diff)
 
 
-def rows_of(result: dict[str, Any], precision: int) -> tuple[list[str], list[list[str]]]:
+def rows_of(result: dict[str, Any], precision: int,
+            missing: str = "-") -> tuple[list[str], list[list[str]]]:
     """DVC's table: ``Revision`` (with several revisions), ``Path``, the sorted flat keys."""
     from dvcdoit.formats.metrics import flatten, format_value
 
@@ -48,7 +50,7 @@ def rows_of(result: dict[str, Any], precision: int) -> tuple[list[str], list[lis
     keys = sorted({k for _, _, values in flat for k in values})
     first = [] if "" in result else ["Revision"]
     rows = [[*([rev] if first else []), path,
-             *(format_value(values[k], precision) if k in values else "-" for k in keys)]
+             *(format_value(values[k], precision) if k in values else missing for k in keys)]
             for rev, path, values in flat]
     return [*first, "Path", *keys], rows
 
@@ -66,15 +68,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     result = show(project, args.targets, revs)
     failed = failed_revs(result)
     if failed:  # NOTE: DVC warns before it prints the table
-        names = ", ".join(f"'{r}'" for r in failed)
-        sys.stderr.write(f"DVC failed to load some metrics for following revisions: {names}.\n")
+        names = ", ".join(failed)  # NOTE: DVC quotes the joined list once: 'a, b'
+        sys.stderr.write(f"DVC failed to load some metrics for following revisions: '{names}'.\n")
         sys.stderr.flush()
     if args.json:
         print(json.dumps(result))
+        return 0
+    headers, rows = rows_of(result, args.precision, "" if args.csv else "-")
+    if args.csv:
+        _write_csv(headers, rows)
     else:
-        headers, rows = rows_of(result, args.precision)
         print((table.markdown if args.md else table.plain)(headers, rows))
     return 0
+
+
+def _write_csv(headers: list[str], rows: list[list[str]]) -> None:
+    """``--csv`` (a dvcdoit addition; DVC 3 has none): the table's cells, a missing value
+    empty, quoted as the csv module quotes."""
+    import csv
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
 
 
 def _diff_rows(changes: dict[str, dict[str, Any]], precision: int) -> list[list[str]]:
