@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -50,10 +51,11 @@ def repo(git_repo: Path, dvc: Runner) -> Path:
 
 
 def _same(repo: Path, dvc: Runner, dvcdoit: Runner, *args: str) -> dict[str, object]:
+    shutil.rmtree(repo / "dvc_plots", ignore_errors=True)
     want = dvc("plots", *args, check=False)
     pictures = sorted(p.name for p in (repo / "dvc_plots").iterdir()) \
         if (repo / "dvc_plots").exists() else []
-    subprocess.run(["rm", "-rf", str(repo / "dvc_plots")], check=True)
+    shutil.rmtree(repo / "dvc_plots", ignore_errors=True)
     got = dvcdoit("plots", *args, check=False)
     assert (got.returncode, got.stderr) == (want.returncode, want.stderr)
     assert json.loads(got.stdout) == json.loads(want.stdout)
@@ -116,3 +118,40 @@ def test_an_unknown_rev_is_dvcs_line(repo: Path, dvc: Runner, dvcdoit: Runner,
     got = dvcdoit(*verb, "nosuch", check=False)
     assert got.stderr == want.stderr == "ERROR: unknown Git revision 'nosuch'\n"
     assert got.returncode == 3 and want.returncode != 0
+
+
+DVCLIVE = """\
+metrics:
+- dvclive/metrics.json
+plots:
+- dvclive/plots/metrics:
+    x: step
+- dvclive/plots/images
+stages:
+  train:
+    cmd: python -c "import json;json.dump([{'e':0,'v':1},{'e':1,'v':2}],open('hist.json','w'))"
+    plots:
+    - hist.json:
+        x: e
+        cache: false
+"""
+
+
+def test_dvclive_layout_and_stage_plots_are_dvcs(git_repo: Path, dvc: Runner,
+                                                 dvcdoit: Runner) -> None:
+    """dvclive's directories (one plot per file, images too) and a stage's plot output, in
+    the workspace and against HEAD."""
+    dvc("init", "-q")
+    write_tree(git_repo, {"dvc.yaml": DVCLIVE,
+                          "dvclive/plots/metrics/acc.tsv": "step\tacc\n0\t0.1\n1\t0.3\n",
+                          "dvclive/plots/metrics/loss.tsv": "step\tloss\n0\t1\n1\t0.5\n",
+                          "dvclive/plots/images/cm.png": b"\x89PNG cm"})
+    dvc("repro", "-q")
+    got = _same(git_repo, dvc, dvcdoit, "show", "--json")
+    assert set(got["data"]) == {"dvclive/plots/metrics/acc.tsv",  # type: ignore[arg-type]
+                                "dvclive/plots/metrics/loss.tsv",
+                                "dvclive/plots/images/cm.png", "hist.json"}
+    _commit("one", int(time.time()) - 60)
+    (git_repo / "dvclive/plots/metrics/acc.tsv").write_text("step\tacc\n0\t0.2\n1\t0.4\n")
+    for args in (("diff", "--json"), ("diff", "HEAD", "--json"), ("show", "--json", "dvclive")):
+        _same(git_repo, dvc, dvcdoit, *args)
