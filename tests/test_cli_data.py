@@ -48,7 +48,10 @@ def test_status_checkout_commit_cycle(repo: Path, dvcdoit: Runner) -> None:
     shutil.rmtree(repo / "d")
     assert "deleted:            d" in dvcdoit("status", "d.dvc").stdout
     out = dvcdoit("checkout").stdout
-    assert out == "A       d/\n1 file added\n"
+    assert out == "A       d/\n"  # NOTE: as DVC: the changes, no summary
+    shutil.rmtree(repo / "d")
+    assert dvcdoit("checkout", "--summary").stdout == "2 files added\n"  # NOTE: files, as DVC
+    assert dvcdoit("checkout", "--summary").stdout == "No changes.\n"
     assert (repo / "d/a.txt").read_text() == "changed\n"
 
 

@@ -10,6 +10,7 @@ directory), with ``-n 1`` and ``-n 2``.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -79,9 +80,20 @@ def doit(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return proc
 
 
+RAN = re.compile(r"^(?:\.  (?P<task>\S+)$|Running stage '(?P<stage>[^']+)':$|Stage '(?P<cached>[^']+)' "
+                 r"is cached - skipping run|Verifying (?:data sources|outputs in frozen) "
+                 r"(?:in )?stage: '(?P<source>[^']+)'$)")
+
+
 def ran(proc: subprocess.CompletedProcess[str]) -> list[str]:
-    """The tasks doit ran, in its order (its ``.  name`` lines)."""
-    return [line[3:] for line in proc.stdout.splitlines() if line.startswith(".  ")]
+    """The tasks that ran: doit's ``.  task`` lines, and DVC's lines (dvcdoit's reporter)
+    for stages that ran, were restored from the run-cache or were verified."""
+    names = []
+    for line in proc.stdout.splitlines():
+        m = RAN.match(line)
+        if m:
+            names.append(m["task"] or f"repro:{m['stage'] or m['cached'] or m['source']}")
+    return names
 
 
 def make_repo(root: Path, style: str) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Runner, write_tree
+from tests.test_mixing import ran
 
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = """\
@@ -58,10 +59,6 @@ def repo(git_repo: Path) -> Path:
     write_tree(git_repo, {"pyproject.toml": PYPROJECT, "dvc.yaml": PIPELINE,
                           "params.yaml": "lr: 0.1\n", "data/in.txt": "hello\n"})
     return git_repo
-
-
-def ran(proc: subprocess.CompletedProcess[str]) -> list[str]:
-    return [line[3:] for line in proc.stdout.splitlines() if line.startswith(".  ")]
 
 
 def test_order_noop_and_fresh_clone(repo: Path) -> None:
@@ -117,7 +114,8 @@ def test_failing_command_leaves_lock(repo: Path) -> None:
 def test_missing_output_is_an_error(repo: Path) -> None:
     (repo / "dvc.yaml").write_text("stages:\n  s:\n    cmd: 'true'\n    outs: [never.txt]\n")
     proc = doit(check=False)
-    assert "output 'never.txt' does not exist (stage 's' did not create it)" in proc.stdout
+    assert proc.stderr == ("ERROR: failed to reproduce 's': output 'never.txt' does not exist "
+                           "(stage 's' did not create it)\n")
     assert not (repo / "dvc.lock").exists()
 
 
@@ -194,8 +192,12 @@ def test_dvcdoit_repro_noop_fast_path_prints_what_doit_prints(repo: Path, dvcdoi
     assert set(ran(dvcdoit("repro"))) == {"repro:prepare", "repro:other", "repro:train"}
     fast = dvcdoit("repro").stdout
     (repo / "doit.cfg").write_text("")  # NOTE: doit config present: doit reports the no-op
-    assert dvcdoit("repro").stdout == fast == "-- repro:prepare\n-- repro:other\n-- repro:train\n"
-    assert dvcdoit("repro", "train").stdout == "-- repro:prepare\n-- repro:train\n"
+    assert dvcdoit("repro").stdout == fast == (
+        "Stage 'prepare' didn't change, skipping\nStage 'other' didn't change, skipping\n"
+        "Stage 'train' didn't change, skipping\nData and pipelines are up to date.\n")
+    assert dvcdoit("repro", "train").stdout == (
+        "Stage 'prepare' didn't change, skipping\nStage 'train' didn't change, skipping\n"
+        "Data and pipelines are up to date.\n")
     (repo / "doit.cfg").unlink()
     (repo / "params.yaml").write_text("lr: 0.2\n")  # NOTE: a change falls through to doit
     assert ran(dvcdoit("repro", "train")) == ["repro:prepare"]  # same out.txt: train is kept
@@ -244,7 +246,8 @@ def test_an_error_in_the_uptodate_check_is_one_line_under_doit(repo: Path, param
     text = proc.stdout + proc.stderr
     assert proc.returncode == 1, text
     assert "Traceback" not in text
-    failed = [ln for ln in text.splitlines() if ln.startswith("failed to reproduce 'prepare': ")]
+    failed = [ln for ln in text.splitlines()
+              if ln.startswith("ERROR: failed to reproduce 'prepare': ")]
     assert len(failed) == 1 and "params.yaml" in failed[0], text
     info = doit("info", "repro:prepare", check=False).stdout
     assert "params.yaml" in info and "Traceback" not in info

@@ -19,6 +19,7 @@ from dvcdoit.pipeline.index import Index, load_index
 from dvcdoit.pipeline.session import Session
 from dvcdoit.repo import sources
 from dvcdoit.repo.project import Project, init
+from dvcdoit.repo.workspace import Changed
 from dvcdoit.storage.remotes import Remote
 from dvcdoit.verbs import cloud
 from dvcdoit.verbs.checkout import checkout
@@ -185,10 +186,10 @@ def test_checkout_restores_and_reports(project: Project) -> None:
     (project.root / "data.txt").unlink()
     (project.root / "d/a.txt").write_text("changed\n")
     index = _index(project)
-    changes, failures = checkout(index, index.select(["data.txt"]))
-    assert (changes, failures) == ([("A", "data.txt")], [])
-    changes, failures = checkout(index, index.select([]), force=True)
-    assert (changes, failures) == ([("M", "d/")], [])
+    changes, failures, counts = checkout(index, index.select(["data.txt"]))
+    assert (changes, failures, counts) == ([("A", "data.txt")], [], Changed(added=1))
+    changes, failures, counts = checkout(index, index.select([]), force=True)
+    assert (changes, failures, counts) == ([("M", "d/")], [], Changed(modified=1))
     assert (project.root / "d/a.txt").read_text() == "a\n"
 
 

@@ -82,3 +82,13 @@ def print_diff_table(args: argparse.Namespace, headers: list[str],
         headers, rows = headers[1:], [row[1:] for row in rows]
     if rows or args.md:
         print((table.markdown if args.md else table.plain)(headers, rows))
+
+
+WHATS_NEXT = """
+What's next?
+------------
+- Check out the documentation: <https://dvc.org/doc>
+- Get help and share ideas: <https://dvc.org/chat>
+- Star us on GitHub: <https://github.com/treeverse/dvc>"""
+"""DVC's lines after ``init`` (its documentation applies to dvcdoit as it is)."""
+

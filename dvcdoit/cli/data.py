@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dvcdoit.cli._common import emit, open_session, quiet
+from dvcdoit.cli._common import WHATS_NEXT, emit, open_session, quiet
+from dvcdoit.formats.lock import LOCK_FILE
+from dvcdoit.verbs.report import track_hint
 
 if TYPE_CHECKING:
     from dvcdoit.pipeline.index import Index
@@ -31,6 +33,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("targets", nargs="*", metavar="TARGET")
     p.add_argument("-f", "--force", action="store_true",
                    help="overwrite or delete workspace files that are not saved in the cache")
+    p.add_argument("--summary", action="store_true",
+                   help="show the number of files changed instead of the changes")
     p.set_defaults(func=cmd_checkout)
 
     p = sub.add_parser("commit", help="record changed data of tracked outputs")
@@ -69,6 +73,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if not quiet(args):
         print("Initialized DVC repository.\n")
         print("You can now commit the changes to git.")
+        print(WHATS_NEXT)
     return 0
 
 
@@ -92,9 +97,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         for path in paths:
             with bar(None if path.is_dir() else 0, f"Adding {project.rel(path)}") as progress:
                 written.append(sources.add(project.workspace, path, owners, progress))
-    files = " ".join(sorted({project.rel(w) for w in written} | _gitignores(project, paths)))
-    if not quiet(args):
-        print(f"\nTo track the changes with git, run:\n\n\tgit add {files}")
+    files = sorted({project.rel(w) for w in written} | _gitignores(project, paths))
+    if project.config.autostage and not project.config.no_scm:
+        from dvcdoit.repo.autostage import stage_files
+
+        stage_files(project.root, files)
+    elif not quiet(args) and not project.config.no_scm:
+        print(track_hint(files))
     return 0
 
 
@@ -113,14 +122,15 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     session = open_session()
     with session.project.lock(), bar(None, "Checkout") as progress:
         idx = session.index
-        changed, failures = checkout(idx, idx.select(args.targets), args.force, progress)
-    for letter, path in changed:
-        print(f"{letter}       {path}")
+        changed, failures, n = checkout(idx, idx.select(args.targets), args.force, progress)
+    if args.summary:  # NOTE: DVC prints the counts instead of the changes
+        print(summary([("modified", n.modified), ("added", n.added), ("deleted", n.deleted)])
+              or "No changes.")
+    else:
+        for letter, path in changed:
+            print(f"{letter}       {path}")
     if failures:
         raise CheckoutError(failures)
-    added = sum(1 for c in changed if c[0] == "A")
-    print(summary([("added", added), ("modified", len(changed) - added)])
-          or "Everything is up to date.")
     return 0
 
 
@@ -131,7 +141,18 @@ def cmd_commit(args: argparse.Namespace) -> int:
     session = open_session()
     with session.project.lock():
         idx = session.index
-        commit.commit(idx, commit.select(idx, args.targets), args.force)
+        locks = {name: (session.project.root / s.file).with_name(LOCK_FILE)
+                 for name, s in idx.stages.items() if not s.single}
+        existed = {p for p in locks.values() if p.exists()}
+        changed = commit.commit(idx, commit.select(idx, args.targets), args.force)
+    for name in changed:  # NOTE: DVC's lines, one per stage entry it wrote
+        lock = locks.get(name)
+        if lock is None or quiet(args):
+            continue
+        if lock not in existed:
+            print(f"Generating lock file '{session.project.rel(lock)}'")
+            existed.add(lock)
+        print(f"Updating lock file '{session.project.rel(lock)}'")
     return 0
 
 

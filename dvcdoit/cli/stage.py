@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dvcdoit.cli._common import open_session
+from dvcdoit.cli._common import open_session, quiet
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError, StageError
 from dvcdoit.formats.pipeline import PIPELINE_FILE, Out, ParamsDep, StageDef, write_stage
@@ -17,6 +17,7 @@ from dvcdoit.pipeline import status as overview
 from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import record, run
+from dvcdoit.verbs.report import UP_TO_DATE
 
 
 def _params(specs: list[str]) -> tuple[ParamsDep, ...]:
@@ -105,7 +106,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
             print(f"Running stage '{name}':")
             print("\n".join(f"> {c}" for c in index.stages[name].commands))
         if not would:
-            print("Data and pipelines are up to date.")
+            print(UP_TO_DATE)
         return 0
     if not args.force and not args.verbose and not _doit_configured(Path.cwd()):
         # NOTE: the no-op fast path: the same checks doit's uptodate objects make, without
@@ -116,23 +117,34 @@ def cmd_repro(args: argparse.Namespace) -> int:
             settled = overview.up_to_date(index, order)
         if settled:
             _ignore_notes(order)
-            print("".join(f"-- repro:{n}\n" for n in order), end="")
+            if not quiet(args):
+                print("".join(_skip_line(index, n) + "\n" for n in order) + UP_TO_DATE)
             return 0
     from doit.doit_cmd import DoitMain
 
     from dvcdoit.tasks.loader import DvcDoitLoader, RunOptions
+    from dvcdoit.tasks.reporter import DvcReporter, QuietReporter
 
     _ignore_notes(index.graph.run_order(targets, args.single_item))
     options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache,
-                         reasons=args.verbose, skips=args.verbose)
+                         reasons=args.verbose, skips=False)
+    reporter = QuietReporter if quiet(args) else DvcReporter
     argv = ["run", *(["-a"] if args.force else []), *(["-s"] if args.single_item else []),
             *(["-n", str(args.jobs)] if args.jobs else [])]
     argv += [f"repro:{t}" for t in targets] or ["repro"]
     with project.lock():
         # NOTE: doit's default ``outfile`` is the sys.stdout of when doit was imported; give
         # it today's (the PipeGuard of cli.run), as a default that doit's config files override
-        main = DoitMain(DvcDoitLoader(session, options), extra_config={"run": {"outfile": sys.stdout}})
+        main = DoitMain(DvcDoitLoader(session, options),
+                        extra_config={"run": {"outfile": sys.stdout, "reporter": reporter}})
         return int(main.run(argv))
+
+
+def _skip_line(index: Index, name: str) -> str:
+    """DVC's line for an unchanged stage (a ``.dvc`` data source is named by its file)."""
+    from dvcdoit.tasks.stagelog import skip_line
+
+    return f"'{name}' didn't change, skipping" if name in index.sources else skip_line(name)
 
 
 def _ignore_notes(names: list[str]) -> None:

@@ -55,6 +55,10 @@ class Config:
     cache_shared: str | None = None
     remotes: Mapping[str, RemoteConfig] = field(default_factory=lambda: MappingProxyType({}))
     checksum_jobs: int | None = None
+    autostage: bool = False
+    """``core.autostage``: ``git add`` what a verb changed instead of printing the hint."""
+    no_scm: bool = False
+    """``core.no_scm``: no git here; no git hint either."""
 
     def remote(self, name: str | None = None) -> RemoteConfig:
         """Return remote ``name``, or the default remote (``core.remote``) when ``name`` is None."""
@@ -228,6 +232,8 @@ def load_config(dvc_dir: Path, level: str | None = None) -> Config:
         cache_shared=shared.lower() if shared else None,
         remotes=MappingProxyType(remotes),
         checksum_jobs=parse_int(jobs, _where(core, "core", "checksum_jobs")) if jobs else None,
+        autostage=core.get("autostage", "false").strip().lower() == "true",
+        no_scm=core.get("no_scm", "false").strip().lower() == "true",
     )
 
 

@@ -230,7 +230,7 @@ def _chunk(name: Any, raw: Any) -> str:
 
 
 def write_entries(path: Path, updates: Mapping[str, LockEntry],
-                  memo: LockWrites | None = None) -> None:
+                  memo: LockWrites | None = None) -> str:
     """Set the given stages' entries in the lock file at ``path``, atomically.
 
     Existing stages keep their position (their whole entry is replaced), new ones are
@@ -240,6 +240,10 @@ def write_entries(path: Path, updates: Mapping[str, LockEntry],
     each time made a 50-stage repro spend seconds in YAML (O(N²)). So each stage's text is
     remembered in ``memo`` (the session's) while the file still holds exactly what this
     process last wrote, and only the updated stages are dumped again.
+
+    Returns what happened, for DVC's lines: ``created`` (no lock file before; DVC says
+    ``Generating lock file`` then ``Updating lock file``), ``updated``, or ``unchanged``
+    (every entry already as given: the file is left alone, as DVC leaves it).
     """
     memo = memo if memo is not None else LockWrites()
     key = str(path)
@@ -258,12 +262,18 @@ def write_entries(path: Path, updates: Mapping[str, LockEntry],
         stages = data.get("stages") if isinstance(data, dict) else None
         raw = dict(stages) if isinstance(stages, Mapping) else {}
         chunks = {name: _chunk(name, value) for name, value in raw.items()}
+    same = current is not None
     for name, entry in updates.items():
-        chunks[name] = _chunk(name, entry_to_dict(entry))
+        chunk = _chunk(name, entry_to_dict(entry))
+        same = same and chunks.get(name) == chunk
+        chunks[name] = chunk
+    if same:
+        return "unchanged"
     text = _HEADER + "".join(chunks.values()) if chunks else _yaml.dumps(
         {"schema": SCHEMA, "stages": {}})
     fsutil.atomic_write_text(path, text)
     memo.by_path[key] = _Written(text.encode("utf-8"), chunks)
+    return "created" if current is None else "updated"
 
 
 def parse_entry(data: Any, source: str) -> LockEntry:

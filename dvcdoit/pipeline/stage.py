@@ -305,16 +305,17 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
     return entry
 
 
-def record(root: Path, stage: StageDef, entry: LockEntry, memo: LockWrites | None = None) -> None:
+def record(root: Path, stage: StageDef, entry: LockEntry, memo: LockWrites | None = None) -> str:
     """Write ``entry`` where DVC keeps it: ``dvc.lock`` next to the ``dvc.yaml``, or the
     single-stage ``.dvc`` file itself (rewritten with its new stage md5).
 
-    ``memo`` is the session's record of its own lock writes (see :func:`write_entries`)."""
+    ``memo`` is the session's record of its own lock writes (see :func:`write_entries`).
+    Returns :func:`write_entries`'s ``created``/``updated``/``unchanged``, or ``stagefile``."""
     if stage.single:
         dump_stagefile(root, stage, entry)
-        return
+        return "stagefile"
     lock_path = (root / stage.file).with_name(LOCK_FILE)
-    write_entries(lock_path, {stage.name: entry}, memo)
+    return write_entries(lock_path, {stage.name: entry}, memo)
 
 
 def commit(ws: Workspace, stage: StageDef, lock: LockEntry | None) -> LockEntry:

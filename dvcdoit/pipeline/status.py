@@ -57,7 +57,21 @@ def status_blocks(index: Index, selection: Selection,
         if found.changed_checksum:
             items.append("changed checksum")
         blocks[found.name] = items
-    return blocks, bool(index.stages or index.sources)
+    return _by_file(index, blocks), bool(index.stages or index.sources)
+
+
+def _by_file(index: Index, blocks: Blocks) -> Blocks:
+    """The blocks in DVC's order: by the file that defines them (``data.dvc`` before
+    ``dvc.yaml``), a ``dvc.yaml``'s stages in the order it lists them."""
+    position = {name: i for i, name in enumerate(index.stages)}
+
+    def key(name: str) -> tuple[str, int]:
+        stage = index.stages.get(name)
+        if stage is not None:
+            return stage.file, position[name]
+        return index.sources[name].relpath, 0
+
+    return {name: blocks[name] for name in sorted(blocks, key=key)}
 
 
 def would_run(index: Index, targets: Sequence[str], force: bool = False) -> list[str]:

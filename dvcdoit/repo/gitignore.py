@@ -110,6 +110,8 @@ class Gitignores:
         self.root = Path(root)
         self._known: dict[str, bool] | None = None
         """``git check-ignore`` answers for files; None until :meth:`prime` is called."""
+        self.changed: list[str] = []
+        """Every ``.gitignore`` this session changed, in order (for the git hint)."""
 
     def prime(self, out_relpaths: Sequence[str]) -> None:
         """Ask git once about all of ``out_relpaths`` (whose line is missing) and remember it."""
@@ -164,6 +166,8 @@ class Gitignores:
                 text += "\n"
             fsutil.atomic_write(root / gi, (text + "".join(f"{x}\n" for x in new)).encode("utf-8"))
             changed.append(gi)
+            if gi not in self.changed:
+                self.changed.append(gi)
             if self._known is not None:
                 self._known.update({out: True for out, _line in items})
         return changed

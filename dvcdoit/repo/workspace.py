@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+from dataclasses import dataclass
 from pathlib import Path
 
 from dvcdoit.core import fanout, fsutil, tempname
@@ -42,6 +43,25 @@ from dvcdoit.repo.links import Links
 from dvcdoit.storage.cache import ObjectCache
 
 StateRow = tuple[str, str, Signature, str]
+
+
+@dataclass
+class Changed:
+    """What a checkout changed, in files (a directory's members counted one by one), as
+    DVC's ``pull`` summary counts them; true when anything changed."""
+
+    modified: int = 0
+    added: int = 0
+    deleted: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.modified or self.added or self.deleted)
+
+    def add(self, other: Changed) -> None:
+        """Count ``other``'s changes too."""
+        self.modified += other.modified
+        self.added += other.added
+        self.deleted += other.deleted
 
 
 class Workspace:
@@ -170,8 +190,8 @@ class Workspace:
             cur.mkdir(exist_ok=True)
 
     def checkout(self, path: Path, hi: HashInfo, isexec: bool = False, force: bool = False,
-                 progress: Progress | None = None) -> bool:
-        """Restore ``path`` from the cache; return True if anything changed.
+                 progress: Progress | None = None) -> Changed:
+        """Restore ``path`` from the cache; return what changed (false: nothing).
 
         Files already matching are left alone. Workspace files that would be overwritten or
         removed and are not saved in the cache are refused without ``force``. Missing
@@ -180,7 +200,7 @@ class Workspace:
         """
         self._refuse_escape(path)
         if not hi.isdir:
-            return self._checkout_file(path, hi, isexec, force)
+            return self._checkout_counted(path, hi, isexec, force)
         entries = self.cache.read_manifest(hi)
         expect(progress, len(entries))
         if path.is_symlink() or (path.exists() and not path.is_dir()):
@@ -190,13 +210,13 @@ class Workspace:
         path.mkdir(parents=True, exist_ok=True)
         current = dict(self.ignore.walk_files(path)) if existed else {}
         wanted = {e.relpath: e for e in entries}
-        changed = False
+        changed = Changed()
         extra = [rel for rel in current if rel not in wanted]
         if extra and not force:
             self._guard_unsaved_many([path / r for r in extra])
         for rel in extra:
             os.unlink(path / rel)
-            changed = True
+            changed.deleted += 1
         failures: list[str] = []
         fast: list[ManifestEntry] = []
         copying = self.links.copies(path)
@@ -208,14 +228,16 @@ class Workspace:
             dest = path / e.relpath
             try:
                 self._safe_parent(path, dest)
-                changed |= self._checkout_file(dest, HashInfo(hi.name, e.md5), False, force)
+                changed.add(self._checkout_counted(dest, HashInfo(hi.name, e.md5), False, force,
+                                                   e.relpath in current))
             except ObjectMissingError as exc:
                 failures.append(str(exc))
             if progress:
                 progress(1)
         if fast:
-            failures += self._checkout_new(path, hi.name, fast, progress)
-            changed = True
+            missed = self._checkout_new(path, hi.name, fast, progress)
+            failures += missed
+            changed.added += len(fast) - len(missed)
         if failures:
             self.state.forget_complete(self._complete_key(hi))
             raise CheckoutError(failures)
@@ -267,6 +289,14 @@ class Workspace:
         if kind == "hardlink" and not fsutil.is_same_file(str(path), obj):
             return False
         return self.hash(path, hi.name).hi == hi
+
+    def _checkout_counted(self, path: Path, hi: HashInfo, isexec: bool, force: bool,
+                          existed: bool | None = None) -> Changed:
+        """:meth:`_checkout_file`, counted (``existed``: known already, no extra stat)."""
+        existed = os.path.lexists(path) if existed is None else existed
+        if not self._checkout_file(path, hi, isexec, force):
+            return Changed()
+        return Changed(modified=1) if existed else Changed(added=1)
 
     def _checkout_file(self, path: Path, hi: HashInfo, isexec: bool, force: bool) -> bool:
         if self._matches(path, hi):

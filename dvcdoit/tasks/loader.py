@@ -43,6 +43,7 @@ from dvcdoit.tasks.clean import clean_action
 from dvcdoit.tasks.doitdb import our_db, user_settings
 from dvcdoit.tasks.linking import StageLinks, link
 from dvcdoit.tasks.remote import TASK_NAMES
+from dvcdoit.tasks.reporter import DvcReporter
 from dvcdoit.tasks.stagelog import StageLog, buffered, reason_line, run_reasons
 from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate, user_error
 from dvcdoit.tasks.verbnotes import loading_command, tell_notes
@@ -53,7 +54,8 @@ BASENAME = "repro"
 def doit_config(**overrides: Any) -> dict[str, Any]:
     """dvcdoit's DOIT_CONFIG with ``overrides`` applied.
 
-    ``default_tasks = ["repro"]`` (a bare ``doit`` never pushes), and doit's own dep DB goes
+    ``default_tasks = ["repro"]`` (a bare ``doit`` never pushes), DVC's lines for stages
+    (:class:`~dvcdoit.tasks.reporter.DvcReporter`), and doit's own dep DB goes
     to ``.dvc/tmp/doit.sqlite3`` (git-ignored, like the rest of ``.dvc/tmp``) with the sqlite3
     backend, which concurrent doit runs share safely; nothing of doit's lands in the repo root.
     dvcdoit never needs that DB: stages are checked against ``dvc.lock``.
@@ -69,6 +71,8 @@ def doit_config(**overrides: Any) -> dict[str, Any]:
         cfg.update(dep_file=db[0], backend=db[1])
     if "check_file_uptodate" not in chosen:
         cfg["check_file_uptodate"] = MD5Checker  # NOTE: directories in file_dep work
+    if "reporter" not in chosen:
+        cfg["reporter"] = DvcReporter  # NOTE: DVC's sentences; `doit --reporter X` still wins
     return {**cfg, **overrides}
 
 
@@ -128,8 +132,10 @@ def stage_action(session: Session, name: str, force: bool = False, use_run_cache
                                  for o in s.outs if o.cache])
         if reasons:
             log(reason_line(name, run_reasons(index, name, force)))
+        before = len(ws.gitignores.changed)
         entry = run(ws, index.stages[name], index.locks.get(name), force=force,
                     use_run_cache=use_run_cache, log=log, capture=log.block)
+        gitignores = ws.gitignores.changed[before:]
     except Exception as exc:
         error = user_error(exc)
         if error is None:
@@ -137,7 +143,7 @@ def stage_action(session: Session, name: str, force: bool = False, use_run_cache
         return TaskFailed(f"failed to reproduce '{name}': {error}")
     finally:
         log.flush()
-    return {"lock": entry_to_dict(entry)}
+    return {"lock": entry_to_dict(entry), "gitignores": gitignores}
 
 
 def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
@@ -151,9 +157,13 @@ def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
             missing = [p for p, w in st.outs.items() if w == "deleted"]
             if missing:
                 return TaskFailed(f"missing data 'source': {', '.join(missing)} (from '{name}')")
-            what = "outputs in frozen stage" if source.file.is_import else "data sources in stage"
-            _print(f"Verifying {what}: '{name}'")
+        # NOTE: run because it changed, or forced (repro -f): DVC verifies and saves it then
+        what = "outputs in frozen stage" if source.file.is_import else "data sources in stage"
+        _print(f"Verifying {what}: '{name}'")
+        before = len(ws.gitignores.changed)
+        if st is not None:
             source_commit(ws, source)
+        return {"track": [*ws.gitignores.changed[before:], source.relpath]}
     except Exception as exc:
         error = user_error(exc)
         if error is None:

@@ -14,16 +14,18 @@ action, which reads the same files, fails with that line (:func:`_checked`).
 
 from __future__ import annotations
 
+import posixpath
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from dvcdoit.core import fsutil, state
 from dvcdoit.core.errors import DvcDoitError
-from dvcdoit.formats.lock import parse_entry
+from dvcdoit.formats.lock import LOCK_FILE, parse_entry
 from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import record, status
+from dvcdoit.repo.autostage import stage_files
 from dvcdoit.repo.sources import status as source_status
 
 
@@ -68,13 +70,21 @@ class StageUpToDate:
     def _saver(self, task: Any) -> Callable[[], dict[str, Any]]:
         def save_lock() -> dict[str, Any]:
             raw = task.values.get("lock")
-            if raw is not None:
-                index = self.session.index
-                entry = parse_entry(raw, f"{self.name} (run result)")
-                record(index.project.root, index.stages[self.name], entry,
-                       index.project.lock_writes)
-                index.locks[self.name] = entry
-            return {}
+            if raw is None:
+                return {}
+            index = self.session.index
+            stage = index.stages[self.name]
+            entry = parse_entry(raw, f"{self.name} (run result)")
+            written = record(index.project.root, stage, entry, index.project.lock_writes)
+            index.locks[self.name] = entry
+            lock = stage.file if stage.single else posixpath.join(
+                posixpath.dirname(stage.file), LOCK_FILE)
+            track = list(task.values.get("gitignores") or [])
+            if written != "unchanged":
+                track.append(lock)
+            # NOTE: read by dvcdoit's reporter: DVC's lock lines and its git hint
+            return {"lock_written": written, "lock_file": lock, "track": track,
+                    **autostaged(self.session, track)}
 
         return save_lock
 
@@ -104,6 +114,16 @@ class StageUpToDate:
         return "; ".join(self.reasons) or f"stage '{self.name}' changed"
 
 
+def autostaged(session: Session, track: list[str]) -> dict[str, Any]:
+    """With ``core.autostage``, ``git add`` the files a task changed (in doit's main process)
+    and say so in the task's values; else nothing."""
+    project = session.project
+    if not track or not project.config.autostage or project.config.no_scm:
+        return {}
+    stage_files(project.root, track)
+    return {"autostaged": True}
+
+
 class SourceUpToDate:
     """``uptodate`` item of a ``repro:<file>.dvc`` data-source verification task."""
 
@@ -111,6 +131,11 @@ class SourceUpToDate:
         self.session = session
         self.name = name
         self.reasons: list[str] = []
+
+    def configure_task(self, task: Any) -> None:
+        """Stage the rewritten ``.dvc`` file under ``core.autostage`` after a success."""
+        task.value_savers.append(lambda: autostaged(self.session,
+                                                    list(task.values.get("track") or [])))
 
     def __call__(self, task: Any, values: Any) -> bool:
         """True when the data source's outputs match its ``.dvc`` file."""

@@ -21,6 +21,7 @@ from dvcdoit.pipeline.selection import Selection
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import run_cache_entry
 from dvcdoit.repo.project import Project
+from dvcdoit.repo.workspace import Changed
 from dvcdoit.storage import runcache, transfer
 from dvcdoit.storage.remotes import Remote, open_remote
 from dvcdoit.storage.transfer import Item, TransferResult
@@ -40,6 +41,8 @@ class SyncResult:
     runs: TransferResult | None = None
     checkout: tuple[tuple[str, str], ...] = ()
     checkout_failures: tuple[str, ...] = ()
+    counts: Changed = field(default_factory=Changed)
+    """The files pull's checkout changed (DVC's ``modified``/``added``/``deleted``)."""
 
     @property
     def ok(self) -> bool:
@@ -172,8 +175,8 @@ def pull(index: Index, selection: Selection, remote: str | None = None,
          progress: Progress | None = None, opener: Opener = open_remote) -> SyncResult:
     """``fetch`` then check the outputs out; outputs whose objects did not arrive are reported."""
     fetched = fetch(index, selection, remote, jobs, run_cache, progress, opener)
-    changes, failures = checkout(index, selection, force)
-    return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures))
+    changes, failures, counts = checkout(index, selection, force)
+    return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures), counts)
 
 
 def cloud_status(index: Index, selection: Selection, remote: str | None = None,

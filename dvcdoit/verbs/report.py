@@ -117,9 +117,9 @@ def bar_title(verb: str) -> str:
 def sync_lines(verb: str, res: SyncResult) -> tuple[list[str], int]:
     """Lines and exit code for a push/fetch/pull :class:`SyncResult`, worded as DVC does."""
     extra: list[tuple[str, int]] = []
-    if verb == "pull":
-        added = sum(1 for c in res.checkout if c[0] == "A")
-        extra = [("added", added), ("modified", len(res.checkout) - added)]
+    if verb == "pull":  # NOTE: DVC counts files (a directory's members), in this order
+        n = res.counts
+        extra = [("modified", n.modified), ("added", n.added), ("deleted", n.deleted)]
     lines = [f"{letter}       {path}" for letter, path in res.checkout]
     lines += render_transfer(res.result, verb, extra, res.runs)
     if res.checkout_failures:
@@ -128,6 +128,12 @@ def sync_lines(verb: str, res: SyncResult) -> tuple[list[str], int]:
 
 
 UP_TO_DATE = "Data and pipelines are up to date."
+
+
+def track_hint(files: list[str]) -> str:
+    """DVC's git hint for ``files`` (sorted; DVC lists them in set order, which varies)."""
+    return (f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(sorted(files))}\n"
+            "\nTo enable auto staging, run:\n\n\tdvcdoit config core.autostage true")
 NOTHING_TRACKED = "There are no data or pipelines tracked in this project yet."
 
 

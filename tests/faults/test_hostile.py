@@ -579,10 +579,10 @@ CASES += [  # params files
     Case("params-invalid-yaml", write("params.yaml", "lr: [1\n"), "status", "params.yaml:2: invalid YAML: did not find expected ',' or ']'"),
     Case("params-list", write("params.yaml", "- 1\n"), "status", None, rc=0,
          stdout="s:\n\tchanged deps:\n\t\tparams.yaml:\n\t\t\tdeleted:            lr\n"),
-    Case("params-missing-key", write("params.yaml", "other: 1\n"), "repro", None, rc=1, stdout=(
-        "-- repro:d.dvc\n-- repro:data.txt.dvc\n.  repro:s\nTaskFailed - taskid:repro:s\n"
-        "failed to reproduce 's': dvc.yaml:stages.s.params: parameters 'lr' are missing from "
-        "'params.yaml'\n\n")),
+    Case("params-missing-key", write("params.yaml", "other: 1\n"), "repro",
+         "failed to reproduce 's': dvc.yaml:stages.s.params: parameters 'lr' are missing from "
+         "'params.yaml'", rc=1, stdout=(
+             "'d.dvc' didn't change, skipping\n'data.txt.dvc' didn't change, skipping\n")),
     Case("params-duplicate-key", write("params.yaml", "lr: 1\nlr: 2\n"), "status",
          "params.yaml:2: invalid YAML: found duplicate key 'lr'"),
     Case("params-json-invalid", both(stage("params", [{"p.json": ["lr"]}]),
