@@ -122,7 +122,7 @@ def cmd_destroy(args: argparse.Namespace) -> int:
         answer = sys.stdin.readline()
         while answer and answer.strip().lower() not in ("yes", "no", "y", "n"):
             print("Your response must be one of: ['yes', 'no', 'y', 'n']. Please try again.")
-            print(PROMPT.rpartition("\n")[2], end="", flush=True)
+            print(PROMPT, end="", flush=True)
             answer = sys.stdin.readline()
         if not answer.strip().lower().startswith("y"):
             return _refuse("failed to destroy DVC - cannot destroy without a confirmation "
