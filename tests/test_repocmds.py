@@ -79,6 +79,13 @@ def test_install_refuses_existing_hooks_in_dvcs_words(git_repo: Path, dvc: Runne
     assert b"exec dvcdoit git-hook" in (git_repo / ".git/hooks/pre-commit").read_bytes()
 
 
+def test_install_does_nothing_without_git(git_repo: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    dvc("init", "-q")
+    dvc("config", "core.no_scm", "true")
+    assert (dvcdoit("install").stdout, dvc("install").stdout) == ("", "")
+    assert not any(p.name in HOOKS for p in (git_repo / ".git/hooks").iterdir())
+
+
 def test_install_with_pre_commit_tool_adds_a_local_entry(git_repo: Path, dvcdoit: Runner) -> None:
     dvcdoit("init")
     (git_repo / ".pre-commit-config.yaml").write_text(
@@ -229,7 +236,8 @@ def _build(root: Path, dvc: Runner, link: str) -> None:
     subprocess.run(["git", "init", "-q", str(root)], check=True)
     dvc("init", "-q", cwd=root)
     dvc("config", "cache.type", link, cwd=root)
-    write_tree(root, {"d/f": "a\n", "g": "b\n", "keep": "c\n", "sub/.dvcignore": "x\n"})
+    write_tree(root, {"d/f": "a\n", "g": "b\n", "keep": "c\n", "sub/.dvcignore": "x\n",
+                      "p/dvc.yaml": "plots:\n- x.csv\n"})  # NOTE: no stages: DVC keeps it
     dvc("add", "-q", "d", "g", cwd=root)
     dvc("stage", "add", "-q", "-n", "s", "-d", "g", "-o", "out", "cp g out", cwd=root)
     dvc("repro", "-q", cwd=root)

@@ -27,7 +27,7 @@ def cmd_install(args: argparse.Namespace) -> int:
 
     root = find_root(Path.cwd())
     if args.use_pre_commit_tool:
-        top = hooks.git_root(root)
+        top = hooks.uses_git(root)
         if top is not None:
             hooks.install_pre_commit(top)
         return 0

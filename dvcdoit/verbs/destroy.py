@@ -2,7 +2,7 @@
 
 Measured (docs/housekeeping.md): every output of every stage and data source is left in the
 workspace as a plain writable copy (a symlink, hardlink or read-only file is replaced by a
-copy of its content); then every ``.dvc`` file, every ``dvc.yaml`` with its ``dvc.lock``,
+copy of its content); then every ``.dvc`` file, every ``dvc.yaml`` with stages and its ``dvc.lock``,
 the root ``.dvcignore`` and the whole ``.dvc/`` directory (config, ``config.local``, the cache
 inside it, tmp) are deleted. ``.gitignore`` entries stay, and a cache configured outside
 ``.dvc/`` (``cache.dir``) is left alone, as DVC leaves them.
@@ -60,11 +60,14 @@ def destroy(project: Project) -> list[str]:
         for out in outs:
             for f in _files(root / out):
                 unprotect_copy(f)
-        dvcfiles, pipelines = project.scan()
-        for path in [*dvcfiles, *(q for p in pipelines for q in (p, p.with_name(LOCK_FILE)))]:
-            if path.exists():
-                path.unlink()
-                removed.append(project.rel(path))
+        # NOTE: as DVC, the files of stages: a dvc.yaml without stages (plots only) stays
+        files = {st.file for st in index.stages.values()} | set(index.sources)
+        for rel in sorted(files):
+            path = root / rel
+            for each in (path,) if rel.endswith(".dvc") else (path, path.with_name(LOCK_FILE)):
+                if each.exists():
+                    each.unlink()
+                    removed.append(project.rel(each))
     with contextlib.suppress(FileNotFoundError):
         (root / IGNORE_FILE).unlink()
         removed.append(IGNORE_FILE)

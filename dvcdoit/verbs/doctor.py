@@ -23,6 +23,7 @@ from dvcdoit import __version__
 from dvcdoit.core import fsutil, tempname
 from dvcdoit.core.errors import DvcDoitError, NotARepoError
 from dvcdoit.formats import config as cfg
+from dvcdoit.formats import settings
 from dvcdoit.repo.project import Project
 
 LIBRARIES = ("doit", "PyYAML", "tqdm", "boto3", "urllib3")
@@ -103,6 +104,9 @@ def fs_type(path: Path) -> str:
 
 
 def _repo_kind(project: Project) -> str:
+    no_scm = settings.get(project.root / ".dvc", settings.OptionName(None, "core", "no_scm"))
+    if no_scm is not None and no_scm.value.strip().lower() in ("true", "1", "yes", "on"):
+        return "dvc (no_scm)"
     try:
         top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=project.root,
                              capture_output=True, text=True, check=True).stdout.strip()

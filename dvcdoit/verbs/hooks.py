@@ -21,7 +21,7 @@ from pathlib import Path
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError
-from dvcdoit.formats import _yaml
+from dvcdoit.formats import _yaml, settings
 
 HOOKS = ("post-checkout", "pre-commit", "pre-push")
 VERB = {"post-checkout": "checkout", "pre-commit": "status", "pre-push": "push"}
@@ -72,11 +72,21 @@ def git_root(root: Path) -> Path | None:
     return Path(out)
 
 
+def uses_git(root: Path) -> Path | None:
+    """The git work tree of the repo at ``root``, or None: no git, or ``core.no_scm`` set
+    (DVC then installs nothing and says nothing)."""
+    name = settings.OptionName(None, "core", "no_scm")
+    found = settings.get(root / ".dvc", name)
+    if found is not None and found.value.strip().lower() in ("true", "1", "yes", "on"):
+        return None
+    return git_root(root)
+
+
 def install(root: Path) -> list[Path]:
     """Write the three hooks; refuse (DVC's words) when any exists. Returns the files written."""
-    top = git_root(root)
+    top = uses_git(root)
     if top is None:
-        return []  # NOTE: DVC installs nothing and says nothing in a --no-scm repo
+        return []
     where = hooks_dir(top)
     for name in HOOKS:
         path = where / name
