@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from dvcdoit import __version__
+from dvcdoit.verbs.hooks import owner
 from tests.conftest import DVC_ENV, Runner, write_tree
 
 pytestmark = pytest.mark.interop
@@ -71,12 +72,13 @@ def test_install_refuses_existing_hooks_in_dvcs_words(git_repo: Path, dvc: Runne
             "Please refer to <https://man.dvc.org/install> for more info.\n")
     assert (again.returncode, again.stderr) == (ours.returncode, ours.stderr) == (1, line)
     assert {n: (git_repo / ".git/hooks" / n).read_bytes() for n in HOOKS} == before
+    assert owner(git_repo / ".git/hooks/pre-push") == "dvc"
     for name in HOOKS:  # and the other way round: DVC refuses dvcdoit's hooks
         (git_repo / ".git/hooks" / name).unlink()
     dvcdoit("install")
     refused = dvc("install", check=False)
     assert (refused.returncode, refused.stderr) == (1, line)
-    assert b"exec dvcdoit git-hook" in (git_repo / ".git/hooks/pre-commit").read_bytes()
+    assert owner(git_repo / ".git/hooks/pre-commit") == "dvcdoit"
 
 
 def test_install_does_nothing_without_git(git_repo: Path, dvc: Runner, dvcdoit: Runner) -> None:

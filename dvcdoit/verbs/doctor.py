@@ -119,7 +119,11 @@ def _repo_lines(project: Project) -> list[str]:
     cache_dir = Path(project.config.cache_dir or project.root / ".dvc" / "cache")
     lines = []
     if cache_dir.exists():
-        lines.append(f"Cache types: {', '.join(link_types(cache_dir, project.root))}")
+        try:
+            links = ", ".join(link_types(cache_dir, project.root))
+        except OSError as exc:  # NOTE: a read-only cache: say why instead of failing doctor
+            links = f"unknown ({exc.strerror or exc})"
+        lines.append(f"Cache types: {links}")
         lines.append(f"Cache directory: {fs_type(cache_dir)}")
     else:
         lines.append("Cache types: <https://error.dvc.org/no-dvc-cache>")
