@@ -9,6 +9,7 @@ config error where dvcdoit exits 3 (its code for every user error); that is pinn
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -338,3 +339,35 @@ def test_remote_rename_writes_and_prints_as_dvc(git_repo: Path, tmp_path: Path, 
         ours = dvcdoit("remote", *step, check=False)
         real = dvc("remote", *step, check=False, cwd=theirs)
         _same_step(ours, real, git_repo, theirs, step)
+
+
+# --- du ----------------------------------------------------------------------------------
+
+def _rows(text: str) -> list[str]:
+    """DVC's row order is its merged listing's, not sorted: compare the rows as a set."""
+    return sorted(text.splitlines())
+
+
+def test_du_rows_and_sizes_as_dvc(git_repo: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    dvc("init", "-q")
+    write_tree(git_repo, {"zd/f": "aaaa", "zd/e/g": b"\0" * 1_500_000, "aa": b"\0" * 2048,
+                          "top": "c", "params.yaml": "p: 1\n", "sub/deep/x": "q\n"})
+    dvc("add", "-q", "zd", "aa")
+    dvc("stage", "add", "-q", "-n", "s", "-d", "aa", "-o", "out", "cp aa out")
+    dvc("repro", "-q")
+    write_tree(git_repo, {"untracked": "u\n", "dig": "x\n"})
+    with (git_repo / ".dvcignore").open("a") as f:
+        f.write("dig\n")
+    (git_repo / "emptyd").mkdir()
+    cases = [(".",), (".", "zd"), (".", "zd/e"), ("-s", "."), ("-s", ".", "zd"), (".", "zd/f"),
+             (".", "emptyd"), (".", "sub/deep/")]
+    for args in cases:
+        assert _rows(dvcdoit("du", *args).stdout) == _rows(dvc("du", *args).stdout), args
+    (git_repo / "out").unlink()
+    shutil.rmtree(git_repo / "zd")  # NOTE: missing outputs count what their files record
+    for args in [(".",), (".", "zd"), ("-s", ".", "zd")]:
+        assert _rows(dvcdoit("du", *args).stdout) == _rows(dvc("du", *args).stdout), args
+    assert dvcdoit("du", ".").stdout.splitlines()[-1] == "1.43M"
+    missing = dvcdoit("du", ".", "nothere", check=False)
+    assert (missing.returncode, missing.stderr) == (
+        3, f"ERROR: 'nothere' is neither in the workspace nor tracked in '{git_repo}'\n")

@@ -1,4 +1,4 @@
-"""``dvcdoit install | git-hook | check-ignore | version | doctor | destroy``: DVC 3.67.1's repo verbs.
+"""``dvcdoit install | git-hook | check-ignore | version | doctor | du | destroy``: DVC 3.67.1's repo verbs.
 
 Output, exit codes and refusals match DVC's (docs/housekeeping.md has what was measured).
 DVC exits 1 where these verbs refuse (hooks that exist, destroy without a confirmation), so
@@ -134,8 +134,27 @@ def cmd_destroy(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_du(args: argparse.Namespace) -> int:
+    """``du [-s] URL [PATH]`` for a local repo's workspace: DVC's rows and sizes."""
+    from dvcdoit.core.errors import ConfigError
+    from dvcdoit.repo.project import Project
+    from dvcdoit.verbs.du import du, table
+
+    if args.rev is not None:
+        msg = "du --rev is not implemented in dvcdoit; check the revision out and run du on it"
+        raise ConfigError(msg)
+    if "://" in args.url or args.url.startswith("git@"):
+        msg = (f"du of a remote repository ('{args.url}') is not implemented in dvcdoit; "
+               "clone it and run 'dvcdoit du CLONE'")
+        raise ConfigError(msg)
+    project = Project.find(Path(args.url))
+    for line in table(du(project, args.path or "", args.summarize)):
+        print(line)
+    return 0
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register ``install``, ``git-hook``, ``check-ignore``, ``version``, ``doctor``, ``destroy``."""
+    """Register ``install``, ``git-hook``, ``check-ignore``, ``version``/``doctor``, ``du``, ``destroy``."""
     p = sub.add_parser("install", help="install dvcdoit's git hooks into the repository",
                        description="Install git hooks running dvcdoit: post-checkout → "
                                    "checkout, pre-commit → status, pre-push → push.")
@@ -163,6 +182,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     for name in ("version", "doctor"):
         p = sub.add_parser(name, help="display the version and system/environment information")
         p.set_defaults(func=cmd_doctor)
+
+    p = sub.add_parser("du", help="show disk usage of a repo's workspace and tracked data")
+    p.add_argument("url", help="location of the DVC repository (a local path)")
+    p.add_argument("path", nargs="?", help="path to a directory within the repository")
+    p.add_argument("-s", "--summarize", action="store_true", help="show the total only")
+    p.add_argument("--rev", nargs="?", const="HEAD", help="git revision (not implemented)")
+    p.set_defaults(func=cmd_du)
 
     p = sub.add_parser("destroy", help="remove DVC files, the local DVC config and data cache")
     p.add_argument("-f", "--force", action="store_true", help="force destruction")
