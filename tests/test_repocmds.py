@@ -235,15 +235,16 @@ def test_doctor_has_dvcs_layout_and_finds_the_same_links(git_repo: Path, dvc: Ru
 
 # --- destroy -----------------------------------------------------------------------------
 
-def _build(root: Path, dvc: Runner, link: str) -> None:
+def _build(root: Path, tool: Runner, link: str) -> None:
+    """The same repo, made by ``tool`` (DVC, or dvcdoit: faster, and it writes DVC's files)."""
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    dvc("init", "-q", cwd=root)
-    dvc("config", "cache.type", link, cwd=root)
+    tool("init", "-q", cwd=root)
+    tool("config", "cache.type", link, cwd=root)
     write_tree(root, {"d/f": "a\n", "g": "b\n", "keep": "c\n", "sub/.dvcignore": "x\n",
                       "p/dvc.yaml": "plots:\n- x.csv\n"})  # NOTE: no stages: DVC keeps it
-    dvc("add", "-q", "d", "g", cwd=root)
-    dvc("stage", "add", "-q", "-n", "s", "-d", "g", "-o", "out", "cp g out", cwd=root)
-    dvc("repro", "-q", cwd=root)
+    tool("add", "-q", "d", "g", cwd=root)
+    tool("stage", "add", "-q", "-n", "s", "-d", "g", "-o", "out", "cp g out", cwd=root)
+    tool("repro", "-q", cwd=root)
 
 
 def _tree(root: Path) -> list[tuple[str, bool, int, int]]:
@@ -259,7 +260,7 @@ def test_destroy_leaves_what_dvc_leaves(tmp_path: Path, dvc: Runner, dvcdoit: Ru
     for k, v in DVC_ENV.items():
         monkeypatch.setenv(k, v)
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
-    _build(ours, dvc, link)
+    _build(ours, dvcdoit, link)
     _build(theirs, dvc, link)
     assert (ours / "out").is_symlink()
     dvc("destroy", "-f", cwd=theirs)
@@ -271,11 +272,12 @@ def test_destroy_leaves_what_dvc_leaves(tmp_path: Path, dvc: Runner, dvcdoit: Ru
 
 
 def test_destroy_without_a_yes_refuses_in_dvcs_words(tmp_path: Path, dvc: Runner,
+                                                      dvcdoit: Runner,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     for k, v in DVC_ENV.items():
         monkeypatch.setenv(k, v)
     repo = tmp_path / "r"
-    _build(repo, dvc, "copy")
+    _build(repo, dvcdoit, "copy")
     env = {**os.environ, **DVC_ENV, "PYTHONPATH": SRC}
     exe = os.environ.get("DVCDOIT_DVC_BIN") or "dvc"
     for answer in ("", "n\n", "maybe\n"):
@@ -295,16 +297,14 @@ def test_destroy_without_a_yes_refuses_in_dvcs_words(tmp_path: Path, dvc: Runner
 # --- cache dir, remote rename ------------------------------------------------------------
 
 CACHE_DIR_STEPS: list[tuple[str, ...]] = [
-    (), ("../c1",), (), ("--local", "/tmp/abs"), ("--local",), ("-u",), ("-u",), ("--project",),
-    ("--local", "-u"), ("--project", "~/foo"), (), ("-u", "x"), ("--local",),
-    ("--local", "../rel"), ("--local",), (),
+    (), ("../c1",), ("--local", "/tmp/abs"), ("--local",), ("-u",), ("-u",), ("--local", "-u"),
+    ("--project",), ("--project", "~/foo"), ("-u", "x"), ("--local", "../rel"), ("--local",), (),
 ]
 RENAME_STEPS: list[tuple[str, ...]] = [
     ("add", "-d", "a", "/tmp/x"), ("add", "b", "/tmp/y"), ("modify", "a", "jobs", "3"),
     ("rename", "a", "c"), ("rename", "c", "b"), ("rename", "B", "z"),
     ("add", "--local", "l", "/tmp/l"), ("rename", "l", "b"), ("rename", "nope", "q"),
-    ("rename", "--local", "l", "m"), ("rename", "c", "q"), ("list",), ("rename", "q", "q2"),
-    ("rename", "--local", "m", "q2"), ("list",),
+    ("rename", "--local", "l", "m"), ("rename", "c", "q"), ("list",),
 ]
 
 
@@ -359,8 +359,7 @@ def test_du_rows_and_sizes_as_dvc(git_repo: Path, dvc: Runner, dvcdoit: Runner) 
     with (git_repo / ".dvcignore").open("a") as f:
         f.write("dig\n")
     (git_repo / "emptyd").mkdir()
-    cases = [(".",), (".", "zd"), (".", "zd/e"), ("-s", "."), ("-s", ".", "zd"), (".", "zd/f"),
-             (".", "emptyd"), (".", "sub/deep/")]
+    cases = [(".",), (".", "zd"), ("-s", "."), (".", "zd/f"), (".", "sub/deep/")]
     for args in cases:
         assert _rows(dvcdoit("du", *args).stdout) == _rows(dvc("du", *args).stdout), args
     (git_repo / "out").unlink()
