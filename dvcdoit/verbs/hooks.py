@@ -5,8 +5,9 @@ each ``#!<which sh>\\nexec dvc git-hook NAME $@\\n`` with mode 0777, after refus
 the three exists. dvcdoit writes the same bytes with ``dvcdoit`` in place of ``dvc``, so the
 two never collide: each refuses while the other's hooks (or any hook of that name) are there,
 with DVC's words (and exit 1), and neither has a ``-f``: remove the other's hooks first.
-:func:`owner` tells whose a hook file is. DVC also registers a git merge driver (``merge.dvc.*`` in ``.git/config``); dvcdoit has
-no merge driver and writes none, so ``.git/config`` is left as it is.
+:func:`owner` tells whose a hook file is. DVC also registers a git merge driver
+(``merge.dvc.*`` in ``.git/config``); dvcdoit has no merge driver and writes none, so
+``.git/config`` is left as it is.
 
 ``--use-pre-commit-tool`` adds a ``repo: local`` entry running ``dvcdoit git-hook`` to
 ``.pre-commit-config.yaml`` (DVC adds its own ``https://github.com/treeverse/dvc`` entry).
@@ -17,14 +18,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from dvcdoit.core import fsutil
-from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.errors import ConfigError, DvcDoitError
 from dvcdoit.formats import _yaml, settings
 
 HOOKS = ("post-checkout", "pre-commit", "pre-push")
-VERB = {"post-checkout": "checkout", "pre-commit": "status", "pre-push": "push"}
+VERB: Mapping[str, str] = MappingProxyType(
+    {"post-checkout": "checkout", "pre-commit": "status", "pre-push": "push"})
 DOC_LINK = "<https://man.dvc.org/install>"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 
@@ -128,11 +132,11 @@ def install_pre_commit(top: Path) -> Path:
     data = _yaml.loads(text, str(path)) if text.strip() else {}
     if not isinstance(data, dict):
         msg = f"{path}: expected a mapping at the top; fix or remove the file"
-        raise DvcDoitError(msg)
+        raise ConfigError(msg)
     repos = data.get("repos") or []
     if not isinstance(repos, list):
         msg = f"{path}: repos: expected a list; fix the file"
-        raise DvcDoitError(msg)
+        raise ConfigError(msg)
     entry = pre_commit_entry()
     if entry not in repos:
         repos.append(entry)
