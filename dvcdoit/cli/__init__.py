@@ -32,6 +32,7 @@ _FAMILIES = {
     "stage": ("run", "stage", "repro", "dag", "migrate"),
     "cache": ("cache",),
     "gc": ("gc",),
+    "repo": ("install", "git-hook", "check-ignore", "version", "doctor", "du", "destroy"),
     "imports": ("import", "get"),
     "metrics": ("metrics",),
     "params": ("params",),

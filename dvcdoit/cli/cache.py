@@ -1,4 +1,5 @@
-"""``dvcdoit cache verify``: re-hash cache objects and report (or move aside) bad ones."""
+"""``dvcdoit cache verify`` (re-hash cache objects and report or move aside bad ones) and
+``dvcdoit cache dir`` (DVC's: get, set or unset ``cache.dir``, the same bytes as ``dvc cache dir``)."""
 
 from __future__ import annotations
 
@@ -38,6 +39,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("-j", "--jobs", type=_jobs, help="parallel hashing workers (default: 4)")
     p.set_defaults(func=cmd_verify)
 
+    p = verbs.add_parser(
+        "dir", help="show, set or unset the cache directory",
+        description="Without PATH print the cache directory; with PATH set cache.dir (a "
+                    "relative PATH is taken from the cwd and saved relative to the config file).")
+    g = p.add_mutually_exclusive_group()
+    for flag, level, text in (("--global", "global", "use the global config"),
+                              ("--system", "system", "use the system config"),
+                              ("--project", "repo", "use the project config (.dvc/config)"),
+                              ("--local", "local", "use the local config (.dvc/config.local)")):
+        g.add_argument(flag, dest="level", action="store_const", const=level, help=text)
+    p.add_argument("-u", "--unset", action="store_true", help="unset the option")
+    p.add_argument("value", nargs="?", metavar="PATH", help="path to the cache directory")
+    p.set_defaults(func=cmd_dir)
+
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Handler of ``cache verify``."""
@@ -48,3 +63,28 @@ def cmd_verify(args: argparse.Namespace) -> int:
     lines, code = verify_lines(res, args.repair)
     emit(lines)
     return code
+
+
+def cmd_dir(args: argparse.Namespace) -> int:
+    """Handler of ``cache dir``: as DVC, ``-u`` wins over a PATH given with it."""
+    from pathlib import Path
+
+    from dvcdoit.cli._common import config_dir
+    from dvcdoit.formats import config as cfg
+    from dvcdoit.formats import settings
+
+    dvc_dir = config_dir(args.level)
+    name = settings.OptionName(None, "cache", "dir")
+    if args.unset:
+        settings.unset(dvc_dir, name, args.level or "repo")
+    elif args.value is not None:
+        path = cfg.config_file(dvc_dir, args.level or "repo")
+        value = cfg.to_config_path(path.parent, args.value, Path.cwd())
+        settings.set_value(dvc_dir, name, value, args.level or "repo", Path.cwd())
+    elif args.level:
+        found = settings.get(dvc_dir, name, args.level)
+        if found is not None:
+            print(cfg.resolve_path(found.path.parent.absolute(), found.value))
+    else:
+        print(cfg.load_config(dvc_dir).cache_dir or dvc_dir.absolute() / "cache")
+    return 0

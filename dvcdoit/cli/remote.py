@@ -1,4 +1,4 @@
-"""``dvcdoit remote add|modify|default|list|remove``; re-exports the push/fetch/status -c renderers.
+"""``dvcdoit remote add|modify|default|list|remove|rename``; re-exports the push/fetch/status -c renderers.
 
 Output matches DVC 3.67.1 line for line. The renderers turn transfer data into lines; lines
 that start with ``ERROR:`` or ``WARNING:`` belong on stderr (:func:`dvcdoit.cli._common.emit`
@@ -71,6 +71,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rename(args: argparse.Namespace) -> int:
+    """``remote rename OLD NEW`` (also renames ``core.remote`` where it names OLD)."""
+    cfg.rename_remote(_dvc_dir(args), args.name, args.new, level=_level(args) or "repo")
+    return 0
+
+
 def _levels(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--global", dest="level", action="store_const", const="global",
@@ -119,4 +125,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     _levels(p)
     p.add_argument("name")
     p.set_defaults(func=cmd_remove)
+
+    p = verbs.add_parser("rename", help="rename a remote")
+    _levels(p)
+    p.add_argument("name", help="remote to be renamed")
+    p.add_argument("new", help="new name of the remote")
+    p.set_defaults(func=cmd_rename)
 

@@ -347,3 +347,30 @@ def remove_remote(dvc_dir: Path, name: str, *, level: str = "repo") -> None:
         if scalar(conf.get("core", {}).get("remote", "")).lower() == name:
             del conf["core"]["remote"]
             write_file(other, conf)
+
+
+def rename_remote(dvc_dir: Path, old: str, new: str, *, level: str = "repo") -> None:
+    """``remote rename OLD NEW`` at ``level``, DVC's way: NEW (kept as typed) must not name a
+    remote at any level, the section moves to the end of its file, and ``core.remote`` is
+    renamed in that file and every file above it (each of which DVC rewrites, even unchanged:
+    so a missing ``config.local`` is written as one empty line)."""
+    check_level(level)
+    known = {k.split(":", 1)[1].lower() for k in merged_up_to(dvc_dir, "local")
+             if k.startswith("remote:")}
+    if new in known:
+        msg = f"{schema.PREFIX}Rename failed. Remote name {new!r} already exists."
+        raise ConfigError(msg)
+    path = config_file(dvc_dir, level)
+    sections = read_file(path)
+    key = next((k for k in sections if (n := section_name(k)) is not None
+                and n[0] == "remote" and n[1].lower() == old.lower()), None)
+    if key is None:
+        msg = f"{schema.PREFIX}remote '{old}' doesn't exist."
+        raise ConfigError(msg)
+    sections[_remote_key(new)] = sections.pop(key)
+    for lv in reversed(LEVELS[LEVELS.index(level):]):  # NOTE: local first, down to ``level``
+        target = path if lv == level else config_file(dvc_dir, lv)
+        conf = sections if lv == level else read_file(target)
+        if scalar(conf.get("core", {}).get("remote", "")).lower() == old:
+            conf["core"]["remote"] = new
+        write_file(target, conf)

@@ -142,6 +142,7 @@ class _Patterns:
     dirname: str  # repo-relative posix dir of the .dvcignore ("" for the root)
     file_re: re.Pattern[str] | None
     dir_re: re.Pattern[str] | None
+    lines: tuple[tuple[int, str], ...] = ()  # (line number, pattern): for ``check-ignore -d``
 
     def decide(self, rel: str, is_dir: bool) -> bool | None:
         """True (ignored) / False (re-included) by the last matching pattern, None if none match."""
@@ -167,12 +168,14 @@ def compile_patterns(text: str, dirname: str, source: str) -> _Patterns:
     Invalid lines are reported together in one :class:`FormatError` (``source:LINE``).
     """
     rules: list[tuple[str, bool, bool]] = []
+    kept: list[tuple[int, str]] = []
     problems = Problems(source, sep=": ")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     for lineno, raw in enumerate(lines, 1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
+        kept.append((lineno, line))
         try:
             rule = translate(line)
         except ValueError as exc:
@@ -183,7 +186,7 @@ def compile_patterns(text: str, dirname: str, source: str) -> _Patterns:
     problems.raise_if_any()
     return _Patterns(dirname,
                      _combine([(rx, ign) for rx, ign, d in rules if not d]),
-                     _combine([(rx, ign) for rx, ign, _ in rules]))
+                     _combine([(rx, ign) for rx, ign, _ in rules]), tuple(kept))
 
 
 def _rel_to(path: str, dirname: str) -> str:
@@ -224,6 +227,12 @@ class DvcIgnore:
                 pats = compile_patterns(data.decode("utf-8", "replace"), dirname, rel)
         self._by_dir[dirname] = pats
         return pats
+
+    def lines_at(self, dirname: str) -> tuple[tuple[int, str], ...] | None:
+        """The ``(line number, pattern)`` lines of dir ``dirname``'s ``.dvcignore`` that DVC
+        reads, or None when it has none (or it is itself ignored)."""
+        pats = self._patterns_at(dirname)
+        return None if pats is None else pats.lines
 
     def _chain(self, dirname: str) -> list[_Patterns]:
         """The ``.dvcignore`` files that apply inside ``dirname``, deepest first."""
