@@ -13,12 +13,15 @@ import pytest
 
 from tests.conftest import Runner, write_tree
 
-PIPELINE = """\
+ACC_AND_LOSS = """\
 plots:
 - acc.json:
     x: step
     y: acc
 - loss.csv
+"""
+"""The first plots of every plots test: a file with x/y, a file with DVC's defaults."""
+PIPELINE = ACC_AND_LOSS + """\
 - confusion:
     template: confusion
     x: actual

@@ -13,15 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Runner, write_tree
+from tests.test_plots import ACC_AND_LOSS
 
-PIPELINE = """\
-plots:
-- acc.json:
-    x: step
-    y: acc
-- loss.csv
-- logo.png
-"""
+PIPELINE = ACC_AND_LOSS + "- logo.png\n"
 ONE = {"dvc.yaml": PIPELINE,
        "acc.json": '[{"step": 0, "acc": 0.1}, {"step": 1, "acc": 0.5}]\n',
        "loss.csv": "step,loss\n0,1.0\n1,0.4\n",

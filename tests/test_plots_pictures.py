@@ -10,16 +10,10 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.conftest import Runner, write_tree
+from tests.test_plots import ACC_AND_LOSS
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-PIPELINE = """\
-plots:
-- acc.json:
-    x: step
-    y: acc
-- loss.csv
-- logo.png
-"""
+PIPELINE = ACC_AND_LOSS + "- logo.png\n"
 
 
 @pytest.fixture

@@ -92,3 +92,14 @@ What's next?
 - Star us on GitHub: <https://github.com/treeverse/dvc>"""
 """DVC's lines after ``init`` (its documentation applies to dvcdoit as it is)."""
 
+
+def add_level_arguments(p: argparse.ArgumentParser) -> None:
+    """DVC's config-level flags (``--global|--system|--project|--local``, into ``level``) and
+    ``-u/--unset``, as ``config`` and ``cache dir`` take them."""
+    g = p.add_mutually_exclusive_group()
+    for flag, level, text in (("--global", "global", "use the global config"),
+                              ("--system", "system", "use the system config"),
+                              ("--project", "repo", "use the project config (.dvc/config)"),
+                              ("--local", "local", "use the local config (.dvc/config.local)")):
+        g.add_argument(flag, dest="level", action="store_const", const=level, help=text)
+    p.add_argument("-u", "--unset", action="store_true", help="unset the option")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvcdoit.cli._common import emit, open_session
+from dvcdoit.cli._common import add_level_arguments, emit, open_session
 from dvcdoit.core.progress import bar
 from dvcdoit.verbs.report import verify_lines
 
@@ -43,13 +43,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "dir", help="show, set or unset the cache directory",
         description="Without PATH print the cache directory; with PATH set cache.dir (a "
                     "relative PATH is taken from the cwd and saved relative to the config file).")
-    g = p.add_mutually_exclusive_group()
-    for flag, level, text in (("--global", "global", "use the global config"),
-                              ("--system", "system", "use the system config"),
-                              ("--project", "repo", "use the project config (.dvc/config)"),
-                              ("--local", "local", "use the local config (.dvc/config.local)")):
-        g.add_argument(flag, dest="level", action="store_const", const=level, help=text)
-    p.add_argument("-u", "--unset", action="store_true", help="unset the option")
+    add_level_arguments(p)
     p.add_argument("value", nargs="?", metavar="PATH", help="path to the cache directory")
     p.set_defaults(func=cmd_dir)
 

@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from dvcdoit.cli._common import config_dir
+from dvcdoit.cli._common import add_level_arguments, config_dir
 
 
 def _origin(show: bool, found_path: Path, level: str, dvc_dir: Path) -> str:
@@ -60,13 +60,7 @@ def _usage(message: str) -> int:
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register ``config``."""
     p = sub.add_parser("config", help="get or set config options")
-    g = p.add_mutually_exclusive_group()
-    for flag, level, text in (("--global", "global", "use the global config"),
-                              ("--system", "system", "use the system config"),
-                              ("--project", "repo", "use the project config (.dvc/config)"),
-                              ("--local", "local", "use the local config (.dvc/config.local)")):
-        g.add_argument(flag, dest="level", action="store_const", const=level, help=text)
-    p.add_argument("-u", "--unset", action="store_true", help="unset the option")
+    add_level_arguments(p)
     p.add_argument("-l", "--list", action="store_true", help="list all defined config values")
     p.add_argument("--show-origin", action="store_true",
                    help="show the file each config value comes from")
