@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import posixpath
 import sys
 from pathlib import Path
@@ -98,8 +99,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
     session = open_session()
     project = session.project
     index = session.index  # NOTE: the doit tasks reuse this one, not a 2nd load
-    targets = index.select_stages(
-        [t if t in index.stages else t.removeprefix("repro:") for t in args.targets])
+    targets = _repro_targets(index, args)
     if args.dry:
         would = overview.would_run(index, targets, args.force)
         for name in would:
@@ -127,17 +127,61 @@ def cmd_repro(args: argparse.Namespace) -> int:
 
     _ignore_notes(index.graph.run_order(targets, args.single_item))
     options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache,
-                         reasons=args.verbose, skips=False)
+                         reasons=args.verbose,
+                         only=frozenset(targets) if args.single_item else None)
     reporter = QuietReporter if quiet(args) else DvcReporter
-    argv = ["run", *(["-a"] if args.force else []), *(["-s"] if args.single_item else []),
-            *(["-n", str(args.jobs)] if args.jobs else [])]
+    argv = ["run", *(["-a"] if args.force else []),
+            *(["-n", str(args.jobs)] if args.jobs else []),
+            *(["--continue"] if args.keep_going else [])]
     argv += [f"repro:{t}" for t in targets] or ["repro"]
     with project.lock():
         # NOTE: doit's default ``outfile`` is the sys.stdout of when doit was imported; give
         # it today's (the PipeGuard of cli.run), as a default that doit's config files override
         main = DoitMain(DvcDoitLoader(session, options),
                         extra_config={"run": {"outfile": sys.stdout, "reporter": reporter}})
-        return int(main.run(argv))
+        code = int(main.run(argv))
+    # NOTE: with -k doit reports the `repro` group as an unmet dependency (2): a stage failed
+    return 1 if code == 2 and args.keep_going else code
+
+
+def _repro_targets(index: Index, args: argparse.Namespace) -> list[str]:
+    """The stages ``repro`` is given, with DVC's selectors applied: ``--glob`` wildcards,
+    ``-R`` directories, ``-p`` whole pipelines, ``-P`` everything, ``--downstream`` (then
+    the run is single-item over the targets and what depends on them, in order)."""
+    from dvcdoit.verbs import stagelist
+
+    if args.all_pipelines:
+        return []
+    typed = [t.removeprefix("repro:") if t not in index.stages else t for t in args.targets]
+    if not typed and (Path.cwd() / PIPELINE_FILE).exists():
+        typed = [PIPELINE_FILE]  # NOTE: DVC's default target: the dvc.yaml here, not every one
+    if args.glob:
+        typed = [n for t in typed for n in (fnmatch.filter(index.stages, t) or [t])]
+    if args.recursive:
+        typed = [n for t in typed for n in (
+            [s for s in stagelist.recursive(index, t.rstrip("/")) if s in index.stages] or [t])]
+    targets = index.select_stages(typed)
+    if args.pipeline:
+        wanted = set()
+        for name in targets:
+            wanted |= _component(index, name)
+        targets = [n for n in index.graph.order if n in wanted]
+    if args.downstream and targets:
+        hit = set(targets).union(*(index.graph.downstream(t) for t in targets))
+        targets = [n for n in index.graph.order if n in hit]
+        args.single_item = True
+    return targets
+
+
+def _component(index: Index, name: str) -> set[str]:
+    """The stages connected to ``name`` either way (its pipeline)."""
+    seen, todo = {name}, [name]
+    while todo:
+        here = todo.pop()
+        near = set(index.graph.edges[here]) | set(index.graph.downstream(here))
+        todo += [n for n in near if n not in seen]
+        seen |= near
+    return seen
 
 
 def _skip_line(index: Index, name: str) -> str:
@@ -275,6 +319,17 @@ def add_parsers(sub: Any) -> None:
                    help="run stages even when the run-cache holds their outputs")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="say why each stage runs or is skipped")
+    p.add_argument("--downstream", action="store_true",
+                   help="start from the named stages: they and every stage that depends on them")
+    p.add_argument("-p", "--pipeline", action="store_true",
+                   help="the whole pipeline each named stage belongs to")
+    p.add_argument("-P", "--all-pipelines", action="store_true", help="every stage of the repo")
+    p.add_argument("-R", "--recursive", action="store_true",
+                   help="a directory target names every stage in the stage files under it")
+    p.add_argument("--glob", action="store_true",
+                   help="targets are shell-style wildcards over stage names")
+    p.add_argument("-k", "--keep-going", action="store_true",
+                   help="after a failure, go on with the stages that do not depend on it")
     p.set_defaults(func=cmd_repro)
     p = sub.add_parser("dag", help="show the stage graph")
     p.add_argument("--mermaid", action="store_true")

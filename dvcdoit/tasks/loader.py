@@ -76,14 +76,13 @@ def doit_config(**overrides: Any) -> dict[str, Any]:
     return {**cfg, **overrides}
 
 
-DOIT_CONFIG = doit_config()
-
-
-def _print(msg: str) -> None:
-    """One write per line: under ``doit -n`` a line and its newline must not be split by the
-    main process's ``.  task`` line (``print`` writes the two apart to doit's stream)."""
-    sys.stdout.write(msg + "\n")
-    sys.stdout.flush()
+def __getattr__(name: str) -> Any:
+    """``DOIT_CONFIG``: :func:`doit_config` made when it is asked for (a dodo's star import),
+    so its paths are the repo of that moment, not of whoever imported this module first."""
+    if name == "DOIT_CONFIG":
+        return doit_config()
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 @dataclass(frozen=True)
@@ -91,14 +90,15 @@ class RunOptions:
     """How ``repro`` runs its stages: ``--force``, ``--no-run-cache``, and what it tells.
 
     ``reasons``: a stage that runs first prints why (doit's routes do; ``dvcdoit repro``
-    only with ``-v``, its default output is DVC's); ``skips``: an unchanged stage prints
-    DVC's ``didn't change, skipping`` (``dvcdoit repro -v``).
+    only with ``-v``, its default output is DVC's, through :mod:`dvcdoit.tasks.reporter`).
     """
 
     force: bool = False
     use_run_cache: bool = True
     reasons: bool = True
-    skips: bool = False
+    only: frozenset[str] | None = None
+    """``repro -s``/``--downstream``: just these stages, ``task_dep`` among them only (doit's
+    ``run -s`` runs the first task named and no more)."""
 
 
 @dataclass
@@ -159,7 +159,7 @@ def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
                 return TaskFailed(f"missing data 'source': {', '.join(missing)} (from '{name}')")
         # NOTE: run because it changed, or forced (repro -f): DVC verifies and saves it then
         what = "outputs in frozen stage" if source.file.is_import else "data sources in stage"
-        _print(f"Verifying {what}: '{name}'")
+        StageLog(block=False)(f"Verifying {what}: '{name}'")  # NOTE: one write per line
         before = len(ws.gitignores.changed)
         if st is not None:
             source_commit(ws, source)
@@ -172,8 +172,8 @@ def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
     return {}
 
 
-def _task_dep(index: Index, name: str) -> list[str]:
-    return [f"{BASENAME}:{up}" for up in index.graph.edges[name]]
+def _task_dep(index: Index, name: str, only: frozenset[str] | None = None) -> list[str]:
+    return [f"{BASENAME}:{up}" for up in index.graph.edges[name] if only is None or up in only]
 
 
 def stage_task_dicts(session: Session, options: RunOptions | None = None,
@@ -193,8 +193,8 @@ def stage_task_dicts(session: Session, options: RunOptions | None = None,
             "name": name,
             "actions": [(stage_action, [session, name, opts.force, opts.use_run_cache,
                                         opts.reasons])],
-            "uptodate": [StageUpToDate(session, name, opts.skips)],
-            "task_dep": _task_dep(index, name),
+            "uptodate": [StageUpToDate(session, name)],
+            "task_dep": _task_dep(index, name, opts.only),
             "targets": [stage.repo_path(o.path) for o in stage.outs],
             "clean": [(clean_action, [session, name])],
             "doc": stage.desc or f"stage {name}: {' && '.join(stage.commands)}",
@@ -392,5 +392,5 @@ def _link_user_targets(index: Index, user: list[Any], ours: list[Any]) -> None:
                        for t in ours if t.name.startswith(BASENAME + ":")})
 
 
-__all__ = ["DOIT_CONFIG", "DvcDoitLoader", "doit_config", "task_fetch", "task_pull", "task_push",
-           "task_repro", "task_status"]
+__all__ = ["DvcDoitLoader", "doit_config", "task_fetch", "task_pull", "task_push", "task_repro",
+           "task_status"]  # NOTE: and DOIT_CONFIG, made on demand (module __getattr__)

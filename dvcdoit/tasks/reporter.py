@@ -27,7 +27,8 @@ from doit.reporter import ConsoleReporter
 
 from dvcdoit.verbs.report import UP_TO_DATE, track_hint
 
-PREFIX = "repro:"
+GROUP = "repro"
+PREFIX = f"{GROUP}:"
 PUSH_HINT = "Use `dvcdoit push` to send your updates to remote storage."
 
 
@@ -79,6 +80,9 @@ class DvcReporter(ConsoleReporter):  # type: ignore[misc]
     def add_failure(self, task: Any, fail: Any) -> None:
         """DVC's ``ERROR: failed to reproduce 'x': …`` on stderr for our stage; doit's
         report for other tasks."""
+        if task.name == GROUP:  # NOTE: `repro` itself, after a stage failed (doit -c)
+            self.failures.append({"task": task, "exception": fail})
+            return
         if not task.name.startswith(PREFIX):
             super().add_failure(task, fail)
             return

@@ -15,7 +15,6 @@ action, which reads the same files, fails with that line (:func:`_checked`).
 from __future__ import annotations
 
 import posixpath
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -57,10 +56,9 @@ def _checked(check: Callable[[], bool], reasons: list[str]) -> bool:
 class StageUpToDate:
     """``uptodate`` item of the ``repro:<stage>`` task (True = unchanged)."""
 
-    def __init__(self, session: Session, name: str, skips: bool = False) -> None:
+    def __init__(self, session: Session, name: str) -> None:
         self.session = session
         self.name = name
-        self.skips = skips  # NOTE: say DVC's "didn't change, skipping" (dvcdoit repro -v)
         self.reasons: list[str] = []
 
     def configure_task(self, task: Any) -> None:
@@ -105,10 +103,7 @@ class StageUpToDate:
         """
         index = self.session.index
         index.project.hold_lock()
-        unchanged = _checked(lambda: self.check(index), self.reasons)
-        if unchanged and self.skips:
-            sys.stdout.write(f"Stage '{self.name}' didn't change, skipping\n")
-        return unchanged
+        return _checked(lambda: self.check(index), self.reasons)
 
     def __repr__(self) -> str:
         return "; ".join(self.reasons) or f"stage '{self.name}' changed"
