@@ -33,6 +33,7 @@ _FAMILIES = {
     "cache": ("cache",),
     "gc": ("gc",),
     "imports": ("import", "get"),
+    "importurl": ("import-url", "get-url", "update"),
     "metrics": ("metrics",),
     "params": ("params",),
     "plots": ("plots",),

@@ -1,0 +1,116 @@
+"""``update``: bring import stages (``import-url`` and ``import``) up to their source.
+
+:func:`plan` asks the source what it holds now and compares it with the ``.dvc`` file (the
+dependency's recorded keys, or the repo's resolved commit, and the output in the workspace);
+:func:`apply` re-imports what changed. DVC 3.67.1's words: ``Importing '…' -> '…'`` for a
+changed import, ``'x.dvc' didn't change, skipping`` otherwise. With ``--no-download`` a
+changed import gets its new dependency, its output entry cleared and its workspace copy
+removed, as DVC does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from dvcdoit.core.errors import PathError
+from dvcdoit.formats import dvcfile as fmt
+from dvcdoit.repo.project import Project
+from dvcdoit.storage.remotes.urls import UrlInfo, UrlSource, open_url
+from dvcdoit.verbs.imports import ImportRequest, import_repo, open_source
+from dvcdoit.verbs.importurl import dep_entry, fetch_out, shown, stage_file
+
+
+@dataclass(frozen=True)
+class Step:
+    """One import stage, what its source holds now, and whether it changed."""
+
+    dvc_path: Path
+    stage: fmt.DvcFile
+    changed: bool
+    message: str
+    src: UrlSource | None = None
+    info: UrlInfo | None = None
+    rev: str | None = None
+
+
+def targets(project: Project, given: list[str], recursive: bool, cwd: Path) -> list[Path]:
+    """The ``.dvc`` files named (an output path names its ``.dvc``; ``-R``: every ``.dvc``
+    below a directory), in order."""
+    found: list[Path] = []
+    for target in given:
+        path = Path(os.path.abspath(cwd / target))
+        if recursive and path.is_dir():
+            found.extend(sorted(p for p in project.dvcfiles() if path in p.parents))
+            continue
+        if path.suffix != ".dvc" and path.with_name(path.name + ".dvc").exists():
+            path = path.with_name(path.name + ".dvc")
+        if not path.exists():
+            msg = f"'{path}' does not exist"
+            raise PathError(msg)
+        found.append(path)
+    return found
+
+
+def _rel(path: Path, cwd: Path) -> str:
+    return os.path.relpath(path, cwd)
+
+
+def _out_changed(project: Project, dvc_path: Path, out: fmt.Out) -> bool:
+    return project.workspace.status(dvc_path.parent / out.path, out.hash) is not None
+
+
+def plan(project: Project, dvc_path: Path, rev: str | None, cwd: Path) -> Step:
+    """What updating ``dvc_path`` would do."""
+    stage = fmt.load(dvc_path, project.rel(dvc_path))
+    out = stage.outs[0]
+    out_rel = _rel(dvc_path.parent / out.path, cwd)
+    if not stage.deps:
+        return Step(dvc_path, stage, False,
+                    f"WARNING: Could not update '{out_rel}', it was never pushed to a remote")
+    dep = stage.deps[0]
+    skip = f"'{_rel(dvc_path, cwd)}' didn't change, skipping"
+    if "repo" in dep.extra:
+        repo = dict(dep.extra["repo"])
+        src = open_source(str(repo["url"]), rev or repo.get("rev"), dvc_path.parent)
+        changed = (src.revision.sha != repo.get("rev_lock") or (rev or repo.get("rev"))
+                   != repo.get("rev") or _out_changed(project, dvc_path, out))
+        text = f"Importing '{dep.path} ({repo['url']})' -> '{out_rel}'"
+        return Step(dvc_path, stage, changed, text if changed else skip,
+                    rev=rev or repo.get("rev"))
+    url_src = open_url(dep.path, dvc_path.parent)
+    info = url_src.info()
+    new_dep = dep_entry(dep.path, info)
+    changed = (fmt.to_dict(replace(stage, deps=(new_dep,)))["deps"] != fmt.to_dict(stage)["deps"]
+               or _out_changed(project, dvc_path, out))
+    text = f"Importing '{shown(dep.path, dvc_path.parent)}' -> '{out_rel}'"
+    return Step(dvc_path, stage, changed, text if changed else skip, url_src, info)
+
+
+def apply(project: Project, step: Step, no_download: bool, jobs: int | None = None) -> None:
+    """Re-import ``step``'s stage and rewrite its ``.dvc`` file as DVC does."""
+    stage = step.stage
+    out = stage.outs[0]
+    dest = step.dvc_path.parent / out.path
+    if step.src is None or step.info is None:
+        dep = stage.deps[0]
+        repo = dict(dep.extra["repo"])
+        req = ImportRequest(str(repo["url"]), dep.path, dest, step.rev, force=True,
+                            no_download=no_download)
+        import_repo(project, req, step.dvc_path.parent, jobs)
+        return
+    new_dep = dep_entry(stage.deps[0].path, step.info)
+    if no_download:
+        if os.path.lexists(dest):
+            (shutil.rmtree if dest.is_dir() and not dest.is_symlink() else os.unlink)(dest)
+        new_out = replace(out, hash=None, size=None, nfiles=None)
+    else:
+        got = fetch_out(project, step.src, step.info, dest)
+        new_out = replace(out, hash=got.hash, size=got.size, nfiles=got.nfiles)
+    fresh = stage_file(new_dep, new_out, True)
+    fmt.dump(step.dvc_path, replace(stage, deps=fresh.deps, outs=fresh.outs, md5=fresh.md5))
+
+
+__all__ = ["Step", "apply", "plan", "targets"]
