@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from dvcdoit.core.errors import RemoteError
 from dvcdoit.storage.remotes import RemoteObjectMissing
 from dvcdoit.storage.remotes.http import HTTPRemote
 from dvcdoit.storage.remotes.urls import UrlFile, UrlInfo, missing, safe
@@ -50,12 +51,18 @@ class HttpUrl:
         parent, _, self._name = parts.path.rpartition("/")
         self._remote = HTTPRemote(urlunsplit((parts.scheme, parts.netloc, parent + "/", "", "")))
 
+    def _failed(self, exc: RemoteError) -> RemoteError:
+        """The remote's one line, naming this URL (never its credentials) instead."""
+        return RemoteError(f"cannot read '{self.shown}': {str(exc).rpartition(': ')[2]}")
+
     def info(self) -> UrlInfo:
         """``HEAD`` the URL: its checksum and size."""
         try:
             headers = self._remote.head(self._name)
         except RemoteObjectMissing:
             raise missing(self.shown) from None
+        except RemoteError as exc:
+            raise self._failed(exc) from None
         value, size = checksum(self.shown, headers)
         dep: dict[str, Any] = {"checksum": value}
         if size is not None:
@@ -68,6 +75,8 @@ class HttpUrl:
             md5 = self._remote.download(self._name, dest)
         except RemoteObjectMissing:
             raise missing(self.shown) from None
+        except RemoteError as exc:
+            raise self._failed(exc) from None
         assert md5 is not None
         return md5
 

@@ -139,8 +139,8 @@ def open_url(url: str, cwd: Path) -> UrlSource:
 
         return S3Url(url)
     if scheme:
-        msg = (f"failed to import {safe(url)}: dvcdoit reads local paths, s3:// and "
-               "http(s):// URLs only")
+        msg = (f"unsupported URL type {scheme}:// (dvcdoit reads local paths, s3:// and "
+               "http(s):// URLs)")
         raise RemoteError(msg)
     path = Path(url) if os.path.isabs(url) else cwd / url
     return LocalUrl(Path(os.path.abspath(path)))
