@@ -34,6 +34,7 @@ _FAMILIES = {
     "gc": ("gc",),
     "imports": ("import", "get"),
     "importurl": ("import-url", "get-url", "update"),
+    "listing": ("ls", "list"),
     "metrics": ("metrics",),
     "params": ("params",),
     "plots": ("plots",),
