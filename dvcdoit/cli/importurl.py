@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from dvcdoit.cli._common import open_session
+from dvcdoit.cli._common import emit, open_session
 from dvcdoit.core.errors import DvcDoitError, PathError, RemoteError
 
 _URLS = ("local path, s3://bucket/key or http(s)://host/path of a file or directory")
@@ -117,7 +117,7 @@ def cmd_update(args: argparse.Namespace) -> int:
             stages = targets(project, args.targets, args.recursive, Path.cwd())
             for stage in stages:
                 step = plan(project, stage, args.rev, Path.cwd())
-                print(step.message)
+                emit([step.message])
                 if step.changed:
                     apply(project, step, args.no_download, args.jobs)
         except DvcDoitError as exc:

@@ -138,7 +138,8 @@ def shown(url: str, cwd: Path) -> str:
 def get_url(url: str, out: Path, cwd: Path, force: bool = False) -> None:
     """``get-url URL [OUT]``: download, tracking nothing."""
     if os.path.lexists(out) and not force:
-        msg = f"'{out}' already exists; use --force to overwrite it"
+        msg = (f"The file '{os.path.relpath(out, cwd)}' already exists locally. To override "
+               "it, re-run with '--force'.")
         raise PathError(msg)
     src = open_url(url, cwd)
     download(src, src.info(), out)

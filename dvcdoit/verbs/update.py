@@ -5,7 +5,8 @@ dependency's recorded keys, or the repo's resolved commit, and the output in the
 :func:`apply` re-imports what changed. DVC 3.67.1's words: ``Importing '…' -> '…'`` for a
 changed import, ``'x.dvc' didn't change, skipping`` otherwise. With ``--no-download`` a
 changed import gets its new dependency, its output entry cleared and its workspace copy
-removed, as DVC does.
+removed, as DVC does (its stage ``md5:`` is then, as DVC's, that of the new dependency with
+the old output).
 """
 
 from __future__ import annotations
@@ -110,7 +111,12 @@ def apply(project: Project, step: Step, no_download: bool, jobs: int | None = No
         got = fetch_out(project, step.src, step.info, dest)
         new_out = replace(out, hash=got.hash, size=got.size, nfiles=got.nfiles)
     fresh = stage_file(new_dep, new_out, True)
-    fmt.dump(step.dvc_path, replace(stage, deps=fresh.deps, outs=fresh.outs, md5=fresh.md5))
+    md5 = fresh.md5
+    if no_download:
+        # NOTE: DVC 3.67.1 computes the stage md5 before it clears the output, so the md5
+        # it writes is that of the new dep with the *old* output; so do we
+        md5 = stage_file(new_dep, out, True).md5
+    fmt.dump(step.dvc_path, replace(stage, deps=fresh.deps, outs=fresh.outs, md5=md5))
 
 
 __all__ = ["Step", "apply", "plan", "targets"]
