@@ -279,3 +279,20 @@ def test_get_url_copies_as_dvc(env: dict[str, Path | str], dvc: Runner, dvcdoit:
     assert gone.stderr == ("ERROR: failed to get '../src/nope' - The path '../src/nope' does "
                            "not exist\n")
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["dir", "f.txt", "p", "x.txt"]
+
+
+def test_import_url_into_a_subdirectory_as_dvc(env: dict[str, Path | str], dvc: Runner,
+                                               dvcdoit: Runner) -> None:
+    """DVC resolves a relative URL from the ``.dvc`` file's directory, and rewrites a path
+    inside the repo relative to it; its messages name an in-repo path from the cwd."""
+    ours, theirs = Path(env["ours"]), Path(env["theirs"])
+    for root in (ours, theirs):
+        write_tree(root, {"data/.keep": "", "src/in.txt": "in\n"})
+    for args in (["../src/f.txt", "data/f.txt"], ["src/in.txt", "data/in.txt"],
+                 ["../../src/f.txt", "data/rel.txt"]):
+        mine = dvcdoit("import-url", *args, cwd=ours, check=False)
+        real = dvc("import-url", *args, cwd=theirs, check=False)
+        assert _norm(mine.stdout) == _norm(real.stdout)
+        assert mine.stderr.replace("dvcdoit add", "dvc add") == real.stderr
+    assert _tree(ours) == _tree(theirs)
+    assert "path: ../src/in.txt" in (ours / "data/in.txt.dvc").read_text()

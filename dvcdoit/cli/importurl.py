@@ -67,7 +67,7 @@ def _wrapped(exc: DvcDoitError, text: str) -> DvcDoitError:
 def cmd_import_url(args: argparse.Namespace) -> int:
     """``import-url URL [OUT] [--no-exec] [--no-download] [-f]``."""
     from dvcdoit.storage.remotes.urls import safe
-    from dvcdoit.verbs.importurl import UrlRequest, import_url, shown
+    from dvcdoit.verbs.importurl import UrlRequest, dep_path, import_url, shown
 
     session = open_session()
     project = session.project
@@ -75,7 +75,8 @@ def cmd_import_url(args: argparse.Namespace) -> int:
     try:
         project.resolve(str(dest))  # NOTE: one line for a destination outside the repo
         if not args.no_exec:
-            print(f"Importing '{shown(args.url, Path.cwd())}' -> "
+            path = dep_path(project, args.url, dest, Path.cwd())
+            print(f"Importing '{shown(project, path, dest.parent, Path.cwd())}' -> "
                   f"'{os.path.relpath(dest, Path.cwd())}'")
         req = UrlRequest(args.url, dest, args.force, args.no_exec, args.no_download)
         with project.lock():

@@ -22,7 +22,7 @@ from dvcdoit.core.errors import PathError, RemoteError
 from dvcdoit.core.hashing import MD5, HashInfo
 from dvcdoit.formats import dvcfile as fmt
 from dvcdoit.repo.project import Project
-from dvcdoit.storage.remotes.urls import LocalUrl, UrlInfo, UrlSource, open_url, safe
+from dvcdoit.storage.remotes.urls import UrlInfo, UrlSource, open_url, safe
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,8 @@ def import_url(project: Project, req: UrlRequest, cwd: Path) -> list[Path]:
     out = fmt.Out(path=dest.name)
     info = None
     if not req.no_exec:
-        src = open_url(req.url, cwd)
+        # NOTE: DVC resolves a relative local URL from the .dvc file's directory, not the cwd
+        src = source(project, path, dest.parent, cwd)
         info = src.info()
         if not req.no_download:
             out = fetch_out(project, src, info, dest)
@@ -129,10 +130,20 @@ def import_url(project: Project, req: UrlRequest, cwd: Path) -> list[Path]:
     return [dvc_path, *(project.root / gi for gi in changed)]
 
 
-def shown(url: str, cwd: Path) -> str:
-    """The URL as DVC's ``Importing '…'`` line shows it (a local path made absolute)."""
-    src = open_url(url, cwd)
-    return src.shown if isinstance(src, LocalUrl) else safe(url)
+def source(project: Project, url: str, base: Path, cwd: Path) -> UrlSource:
+    """The source of a dep ``url`` (a local path relative to ``base``, the ``.dvc`` file's
+    directory), named in messages as DVC names it: a local path inside the repo relative to
+    the cwd, one outside absolute."""
+    if "://" in url:
+        return open_url(url, base)
+    full = Path(os.path.abspath(base / url))
+    inside = full == project.root or project.root in full.parents
+    return open_url(url, base, os.path.relpath(full, cwd) if inside else None)
+
+
+def shown(project: Project, url: str, base: Path, cwd: Path) -> str:
+    """The URL as DVC's ``Importing '…'`` line shows it."""
+    return safe(source(project, url, base, cwd).shown)
 
 
 def get_url(url: str, out: Path, cwd: Path, force: bool = False) -> None:
@@ -146,4 +157,4 @@ def get_url(url: str, out: Path, cwd: Path, force: bool = False) -> None:
 
 
 __all__ = ["UrlRequest", "default_out", "dep_entry", "download", "fetch_out", "get_url",
-           "import_url", "shown", "stage_file"]
+           "import_url", "shown", "source", "stage_file"]

@@ -19,9 +19,9 @@ from pathlib import Path
 from dvcdoit.core.errors import PathError
 from dvcdoit.formats import dvcfile as fmt
 from dvcdoit.repo.project import Project
-from dvcdoit.storage.remotes.urls import UrlInfo, UrlSource, open_url
+from dvcdoit.storage.remotes.urls import UrlInfo, UrlSource, safe
 from dvcdoit.verbs.imports import ImportRequest, import_repo, open_source
-from dvcdoit.verbs.importurl import dep_entry, fetch_out, shown, stage_file
+from dvcdoit.verbs.importurl import dep_entry, fetch_out, source, stage_file
 
 
 @dataclass(frozen=True)
@@ -81,12 +81,12 @@ def plan(project: Project, dvc_path: Path, rev: str | None, cwd: Path) -> Step:
         text = f"Importing '{dep.path} ({repo['url']})' -> '{out_rel}'"
         return Step(dvc_path, stage, changed, text if changed else skip,
                     rev=rev or repo.get("rev"))
-    url_src = open_url(dep.path, dvc_path.parent)
+    url_src = source(project, dep.path, dvc_path.parent, cwd)
     info = url_src.info()
     new_dep = dep_entry(dep.path, info)
     changed = (fmt.to_dict(replace(stage, deps=(new_dep,)))["deps"] != fmt.to_dict(stage)["deps"]
                or _out_changed(project, dvc_path, out))
-    text = f"Importing '{shown(dep.path, dvc_path.parent)}' -> '{out_rel}'"
+    text = f"Importing '{safe(url_src.shown)}' -> '{out_rel}'"
     return Step(dvc_path, stage, changed, text if changed else skip, url_src, info)
 
 

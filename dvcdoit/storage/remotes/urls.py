@@ -89,9 +89,9 @@ def etag_dir_md5(files: list[tuple[str, str]]) -> str:
 class LocalUrl:
     """A local file or directory (``..`` or absolute), hashed as DVC hashes it."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, shown: str | None = None) -> None:
         self.path = path
-        self.shown = os.fspath(path)
+        self.shown = shown or os.fspath(path)
 
     def info(self) -> UrlInfo:
         """A file's md5, or a directory's members hashed and its ``.dir`` id."""
@@ -127,8 +127,9 @@ class LocalUrl:
         return hash_file(dest, MD5)
 
 
-def open_url(url: str, cwd: Path) -> UrlSource:
-    """The source for ``url``: ``s3://``, ``http(s)://``, else a local path (from ``cwd``)."""
+def open_url(url: str, cwd: Path, shown: str | None = None) -> UrlSource:
+    """The source for ``url``: ``s3://``, ``http(s)://``, else a local path (from ``cwd``;
+    ``shown`` is how messages name it, default its absolute path)."""
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme in ("http", "https"):
         from dvcdoit.storage.remotes.httpurl import HttpUrl
@@ -143,7 +144,7 @@ def open_url(url: str, cwd: Path) -> UrlSource:
                "http(s):// URLs)")
         raise RemoteError(msg)
     path = Path(url) if os.path.isabs(url) else cwd / url
-    return LocalUrl(Path(os.path.abspath(path)))
+    return LocalUrl(Path(os.path.abspath(path)), shown)
 
 
 __all__ = ["LocalUrl", "UrlFile", "UrlInfo", "UrlMissing", "UrlSource", "etag_dir_md5",
