@@ -235,10 +235,17 @@ def test_bad_urls_are_one_line_and_leave_nothing(env: dict[str, Path | str], dvc
             shown = url.replace("u:secret@", "")
             assert (proc.returncode, proc.stderr) == (
                 3, f"ERROR: failed to import {shown}. {tail}{why}\n"), url
+        assert sorted(p.name for p in ours.iterdir()) == [".dvc", ".dvcignore", ".git"]
+        assert _cache(ours) == set()
+        write_tree(locked.root, {"w.txt": "locked\n"})
+        url = locked.url.replace("://", "://u:pw@") + "/w.txt"
+        dvcdoit("import-url", "-q", url, "lw.txt", cwd=ours)  # NOTE: URL credentials are basic auth
+        assert (ours / "lw.txt").read_text() == "locked\n"
+        (ours / "lw.txt").unlink()
+        (ours / "lw.txt.dvc").unlink()
+        (ours / ".gitignore").unlink()
     finally:
         locked.close()
-    assert sorted(p.name for p in ours.iterdir()) == [".dvc", ".dvcignore", ".git"]
-    assert _cache(ours) == set()
     dvcdoit("import-url", "-q", "../src/f.txt", cwd=ours)
     proc = dvcdoit("import-url", "../src/f.txt", cwd=ours, check=False)
     assert proc.stderr == (f"ERROR: failed to import ../src/f.txt. {tail}The file 'f.txt' "

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 from dvcdoit.core.errors import RemoteError
 from dvcdoit.storage.remotes import RemoteObjectMissing
 from dvcdoit.storage.remotes.http import HTTPRemote
+from dvcdoit.storage.remotes.httpauth import HTTPAuth
 from dvcdoit.storage.remotes.urls import UrlFile, UrlInfo, missing, safe
 
 
@@ -49,7 +50,9 @@ class HttpUrl:
         self.shown = safe(url)
         parts = urlsplit(url)
         parent, _, self._name = parts.path.rpartition("/")
-        self._remote = HTTPRemote(urlunsplit((parts.scheme, parts.netloc, parent + "/", "", "")))
+        auth = HTTPAuth.from_options(self.shown, {}, self.shown, parts.username, parts.password)
+        self._remote = HTTPRemote(urlunsplit((parts.scheme, parts.netloc, parent + "/", "", "")),
+                                  auth=auth)  # NOTE: user:password@ in the URL is basic auth
 
     def _failed(self, exc: RemoteError) -> RemoteError:
         """The remote's one line, naming this URL (never its credentials) instead."""
