@@ -208,6 +208,23 @@ def test_update_of_a_repo_import_and_of_plain_data(env: dict[str, Path | str], t
     mine = dvcdoit("update", "plain.txt.dvc", cwd=ours)
     real = dvc("update", "plain.txt.dvc", cwd=theirs)
     assert (mine.stdout, mine.stderr) == (real.stdout, real.stderr)
+    mine = dvcdoit("update", "--rev", "nope", "data.xml.dvc", cwd=ours, check=False)
+    real = dvc("update", "--rev", "nope", "data.xml.dvc", cwd=theirs, check=False)
+    assert mine.stderr == real.stderr == "ERROR: failed update data - unknown Git revision 'nope'\n"
+    gone = Path(env["src"]) / "gone.txt"
+    gone.write_text("soon gone\n")
+    for root in (ours, theirs):
+        dvc("import-url", "-q", str(gone), cwd=root)
+    gone.unlink()
+    mine = dvcdoit("update", "gone.txt.dvc", cwd=ours, check=False)
+    real = dvc("update", "gone.txt.dvc", cwd=theirs, check=False)
+    assert (mine.returncode, real.returncode) == (3, 1)
+    assert (mine.stdout, mine.stderr) == (real.stdout, real.stderr)
+    assert mine.stderr == f"ERROR: failed update data - dependency '{gone}' does not exist\n"
+    # NOTE: DVC has removed its copy of the output by then; dvcdoit leaves it in place
+    assert not (theirs / "gone.txt").exists()
+    assert (ours / "gone.txt").read_text() == "soon gone\n"
+    assert _tree(ours) == {**_tree(theirs), "gone.txt": b"soon gone\n"}
 
 
 def test_bad_urls_are_one_line_and_leave_nothing(env: dict[str, Path | str], dvcdoit: Runner,

@@ -19,7 +19,7 @@ from pathlib import Path
 from dvcdoit.core.errors import PathError
 from dvcdoit.formats import dvcfile as fmt
 from dvcdoit.repo.project import Project
-from dvcdoit.storage.remotes.urls import UrlInfo, UrlSource, safe
+from dvcdoit.storage.remotes.urls import UrlInfo, UrlMissing, UrlSource, safe
 from dvcdoit.verbs.imports import ImportRequest, import_repo, open_source
 from dvcdoit.verbs.importurl import dep_entry, fetch_out, source, stage_file
 
@@ -35,6 +35,8 @@ class Step:
     src: UrlSource | None = None
     info: UrlInfo | None = None
     rev: str | None = None
+    missing: str | None = None
+    """Set when the source is gone: DVC says ``Importing …``, then fails with this line."""
 
 
 def targets(project: Project, given: list[str], recursive: bool, cwd: Path) -> list[Path]:
@@ -75,18 +77,27 @@ def plan(project: Project, dvc_path: Path, rev: str | None, cwd: Path) -> Step:
     skip = f"'{_rel(dvc_path, cwd)}' didn't change, skipping"
     if "repo" in dep.extra:
         repo = dict(dep.extra["repo"])
-        src = open_source(str(repo["url"]), rev or repo.get("rev"), dvc_path.parent)
+        try:
+            src = open_source(str(repo["url"]), rev or repo.get("rev"), dvc_path.parent)
+        except PathError as exc:
+            if "unknown Git revision" not in str(exc):
+                raise
+            msg = f"unknown Git revision '{rev or repo.get('rev') or 'HEAD'}'"
+            raise PathError(msg) from None
         changed = (src.revision.sha != repo.get("rev_lock") or (rev or repo.get("rev"))
                    != repo.get("rev") or _out_changed(project, dvc_path, out))
         text = f"Importing '{dep.path} ({repo['url']})' -> '{out_rel}'"
         return Step(dvc_path, stage, changed, text if changed else skip,
                     rev=rev or repo.get("rev"))
     url_src = source(project, dep.path, dvc_path.parent, cwd)
-    info = url_src.info()
+    text = f"Importing '{safe(url_src.shown)}' -> '{out_rel}'"
+    try:
+        info = url_src.info()
+    except UrlMissing as exc:
+        return Step(dvc_path, stage, True, text, url_src, missing=str(exc))
     new_dep = dep_entry(dep.path, info)
     changed = (fmt.to_dict(replace(stage, deps=(new_dep,)))["deps"] != fmt.to_dict(stage)["deps"]
                or _out_changed(project, dvc_path, out))
-    text = f"Importing '{safe(url_src.shown)}' -> '{out_rel}'"
     return Step(dvc_path, stage, changed, text if changed else skip, url_src, info)
 
 
@@ -95,6 +106,8 @@ def apply(project: Project, step: Step, no_download: bool, jobs: int | None = No
     stage = step.stage
     out = stage.outs[0]
     dest = step.dvc_path.parent / out.path
+    if step.missing is not None:
+        raise UrlMissing(step.missing)
     if step.src is None or step.info is None:
         dep = stage.deps[0]
         repo = dict(dep.extra["repo"])
