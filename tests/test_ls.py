@@ -94,6 +94,14 @@ def test_ls_of_a_git_url_clones_it(reg: Path, dvc: Runner, dvcdoit: Runner,
             f"manifest {oid} is neither in that repo's cache nor on its default remote\n")
 
 
+def test_ls_of_a_git_url_at_a_branch_and_a_tag(reg: Path, dvc: Runner, dvcdoit: Runner) -> None:
+    root = reg / "reg"
+    subprocess.run(["git", "-C", str(root), "branch", "-f", "old", "v1"], check=True)
+    for rev in ("old", "v1"):
+        args = ("ls", root.as_uri(), "--rev", rev, "--json")
+        assert dvcdoit(*args, cwd=reg).stdout == dvc(*args, cwd=reg).stdout
+
+
 def test_ls_of_a_git_url_reads_manifests_from_the_default_remote(
         reg: Path, tmp_path: Path, dvc: Runner, dvcdoit: Runner) -> None:
     src = tmp_path / "withremote"

@@ -214,6 +214,17 @@ class _OnDisk(Revision):
         return (self.root / path).read_bytes()
 
 
+def _revision(root: Path, rev: str, cloned: bool) -> Revision:
+    """``rev`` of the repo; in a clone a branch of the source is ``origin/<rev>`` too."""
+    for name in (rev, f"origin/{rev}") if cloned else (rev,):
+        try:
+            return Revision(root, name)
+        except PathError:
+            continue
+    msg = f"unknown Git revision '{rev}'"
+    raise PathError(msg)
+
+
 def entries(url: str, rev: str | None, cwd: Path, dvc_only: bool = False,
             want: tuple[str, bool] = ("", True)) -> tuple[dict[str, Entry], Path | None]:
     """Every path of the repo at ``url`` (workspace, or git at ``rev``), merged with DVC's
@@ -226,11 +237,7 @@ def entries(url: str, rev: str | None, cwd: Path, dvc_only: bool = False,
             fs = _workspace_fs(project)
             outs = list(revision_outs(_OnDisk(root, [p for p, m in fs.items() if not m[0]])))
         else:
-            try:
-                revision = Revision(root, rev or "HEAD")
-            except PathError:
-                msg = f"unknown Git revision '{rev}'"
-                raise PathError(msg) from None
+            revision = _revision(root, rev or "HEAD", cloned)
             fs = _git_fs(root, revision.sha)
             outs = list(revision_outs(revision))
         if dvc_only:
