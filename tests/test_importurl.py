@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -320,3 +321,29 @@ def test_import_url_into_a_subdirectory_as_dvc(env: dict[str, Path | str], dvc: 
         assert mine.stderr.replace("dvcdoit add", "dvc add") == real.stderr
     assert _tree(ours) == _tree(theirs)
     assert "path: ../src/in.txt" in (ours / "data/in.txt.dvc").read_text()
+
+
+def test_import_and_get_from_a_git_url_as_dvc(env: dict[str, Path | str], tmp_path: Path,
+                                              dvc: Runner, dvcdoit: Runner) -> None:
+    """A git URL is cloned; the data comes from the source's default remote."""
+    ours, theirs = Path(env["ours"]), Path(env["theirs"])
+    reg = tmp_path / "registry"
+    reg.mkdir()
+    subprocess.run(["git", "init", "-q", str(reg)], check=True)
+    dvc("init", "-q", cwd=reg)
+    write_tree(reg, {"data.xml": "<v1/>\n", "imgs/a.png": "a", "imgs/sub/b.png": "b"})
+    dvc("add", "-q", "data.xml", "imgs", cwd=reg)
+    dvc("remote", "add", "-q", "-d", "store", str(tmp_path / "regstore"), cwd=reg)
+    dvc("push", "-q", cwd=reg)
+    subprocess.run(["git", "-C", str(reg), "add", "-A"], check=True)
+    subprocess.run([*GIT, "-C", str(reg), "commit", "-qm", "v1"], check=True)
+    url = reg.as_uri()
+    for args in (["data.xml"], ["imgs"], ["imgs/sub/b.png", "-o", "b.png"]):
+        mine = dvcdoit("import", url, *args, cwd=ours)
+        real = dvc("import", url, *args, cwd=theirs)
+        assert _norm(mine.stdout) == _norm(real.stdout)
+    assert _tree(ours) == _tree(theirs)
+    assert dvc("status", cwd=ours).stdout == UP_TO_DATE
+    dvcdoit("get", url, "imgs", "-o", str(tmp_path / "got"), cwd=ours)
+    assert (tmp_path / "got/sub/b.png").read_text() == "b"
+    assert not list(Path(tempfile.gettempdir()).glob("dvcdoit-clone-*"))

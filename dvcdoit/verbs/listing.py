@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from dvcdoit.core.errors import DvcDoitError, PathError
+from dvcdoit.repo.clone import clone, is_git_url, remove
+from dvcdoit.repo.clone import revision as git_revision
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import Revision, run_git
 from dvcdoit.verbs.locate import Located, revision_outs
@@ -49,11 +50,6 @@ class Entry:
                 "size": self.size, "md5": self.md5, "path": self.path}
 
 
-def is_git_url(url: str) -> bool:
-    """A URL git must clone (``https://``, ``ssh://``, ``file://``, ``git@host:path``)."""
-    return "://" in url or (url.startswith("git@") and ":" in url)
-
-
 @contextmanager
 def opened(url: str, cwd: Path) -> Iterator[tuple[Path, bool]]:
     """``(root, cloned)`` of the repo at ``url``: a local path, or a temp clone of a git URL."""
@@ -64,16 +60,11 @@ def opened(url: str, cwd: Path) -> Iterator[tuple[Path, bool]]:
             raise PathError(msg)
         yield Path(os.path.abspath(root)), False
         return
-    tmp = Path(tempfile.mkdtemp(prefix="dvcdoit-clone-"))
+    root = clone(url)
     try:
-        proc = run_git(tmp, "clone", "-q", "--", url, "repo")
-        if proc.returncode != 0:
-            why = proc.stderr.decode(errors="replace").strip().splitlines()
-            msg = f"cannot clone it with git: {why[-1] if why else 'git clone failed'}"
-            raise PathError(msg)
-        yield tmp / "repo", True
+        yield root, True
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove(root)
 
 
 def _skipped(rel: str) -> bool:
@@ -214,17 +205,6 @@ class _OnDisk(Revision):
         return (self.root / path).read_bytes()
 
 
-def _revision(root: Path, rev: str, cloned: bool) -> Revision:
-    """``rev`` of the repo; in a clone a branch of the source is ``origin/<rev>`` too."""
-    for name in (rev, f"origin/{rev}") if cloned else (rev,):
-        try:
-            return Revision(root, name)
-        except PathError:
-            continue
-    msg = f"unknown Git revision '{rev}'"
-    raise PathError(msg)
-
-
 def entries(url: str, rev: str | None, cwd: Path, dvc_only: bool = False,
             want: tuple[str, bool] = ("", True)) -> tuple[dict[str, Entry], Path | None]:
     """Every path of the repo at ``url`` (workspace, or git at ``rev``), merged with DVC's
@@ -237,7 +217,7 @@ def entries(url: str, rev: str | None, cwd: Path, dvc_only: bool = False,
             fs = _workspace_fs(project)
             outs = list(revision_outs(_OnDisk(root, [p for p, m in fs.items() if not m[0]])))
         else:
-            revision = _revision(root, rev or "HEAD", cloned)
+            revision = git_revision(root, rev or "HEAD", cloned)
             fs = _git_fs(root, revision.sha)
             outs = list(revision_outs(revision))
         if dvc_only:
@@ -285,4 +265,4 @@ def _holds_outs(found: dict[str, Entry], path: str) -> bool:
     return any(e.isout for p, e in found.items() if p.startswith(path + "/"))
 
 
-__all__ = ["Entry", "clean", "entries", "is_git_url", "listing", "needs_members", "opened"]
+__all__ = ["Entry", "clean", "entries", "listing", "needs_members", "opened"]
