@@ -104,9 +104,12 @@ def test_bad_imports_are_one_line(src: Path, twins: tuple[Path, Path],
           "by DVC at revision 'HEAD' (only DVC-tracked data can be imported)")),
         (["../plain", "x"], ("ERROR: failed to import from '../plain': no git repository "
                              "was found at ../plain")),
-        (["https://github.com/iterative/dataset-registry", "x"],
-         ("ERROR: failed to import from 'https://github.com/iterative/dataset-registry': "
-          "dvcdoit imports from local DVC repositories only (a path to one); clone it first")),
+        ([(tmp_path / "nowhere").as_uri(), "x"],
+         (f"ERROR: failed to import from '{(tmp_path / 'nowhere').as_uri()}': cannot clone it "
+          f"with git: fatal: '{tmp_path / 'nowhere'}' does not appear to be a git repository")),
+        ([(tmp_path / "plain").as_uri(), "x"],
+         (f"ERROR: failed to import from '{(tmp_path / 'plain').as_uri()}': cannot clone it "
+          f"with git: fatal: '{tmp_path / 'plain'}' does not appear to be a git repository")),
     ]
     for args, message in cases:
         proc = dvcdoit("import", *args, cwd=ours, check=False)

@@ -34,6 +34,8 @@ _FAMILIES = {
     "gc": ("gc",),
     "repo": ("install", "git-hook", "check-ignore", "version", "doctor", "du", "destroy"),
     "imports": ("import", "get"),
+    "importurl": ("import-url", "get-url", "update"),
+    "listing": ("ls", "list"),
     "metrics": ("metrics",),
     "params": ("params",),
     "plots": ("plots",),

@@ -221,9 +221,12 @@ def _parse_entry(raw: object, where: str, problems: Problems, *, is_out: bool) -
     if len(problems) > start:
         return None
     allowed_extra = _OUT_EXTRA if is_out else _DEP_EXTRA
+    extra = {k: v for k, v in raw.items() if k in allowed_extra}
+    if not is_out and md5 is None and "hash" in raw:
+        extra["hash"] = MD5  # NOTE: an import-url dep not hashed yet keeps its `hash: md5`
     return Out(path=str(raw["path"]), hash=HashInfo(str(name), md5) if md5 else None,
                size=ints["size"], nfiles=ints["nfiles"], meta=raw.get("meta"),
-               extra={k: v for k, v in raw.items() if k in allowed_extra}, **flags)
+               extra=extra, **flags)
 
 
 def _parse_list(data: Mapping[str, Any], key: str, problems: Problems,

@@ -1,7 +1,8 @@
 """``import`` and ``get``: data of another DVC repo, tracked here (import) or copied (get).
 
-The source is a local DVC repo (a path, as ``dvc import ../registry data.xml`` takes it;
-git URLs are refused in one line: clone first). Its ``.dvc``/``dvc.lock`` files are read at
+The source is a local DVC repo (a path, as ``dvc import ../registry data.xml`` takes it) or
+a git URL, cloned into a temp directory as DVC does (its data then comes from its default
+remote, the clone's config read from its checked-out ``HEAD``). Its ``.dvc``/``dvc.lock`` files are read at
 the revision asked for (``--rev``, else its ``HEAD``), never from its workspace, and the
 objects come from its cache, else from its default remote, into ours, verified. ``import``
 writes the frozen import stage as DVC 3.67.1 does, byte for byte: ``repo: {url, rev,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import os
 import posixpath
 import shutil
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +23,15 @@ from dvcdoit.core import tempname
 from dvcdoit.core.errors import PathError, RemoteError
 from dvcdoit.core.hashing import HashInfo
 from dvcdoit.formats import dvcfile as fmt
+from dvcdoit.repo import clone
+from dvcdoit.repo.clone import is_git_url
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import Revision
 from dvcdoit.storage import transfer
 from dvcdoit.storage.cache import ObjectCache
 from dvcdoit.storage.remotes import Remote, open_remote
 from dvcdoit.storage.remotes.local import LocalRemote
+from dvcdoit.storage.remotes.urls import safe
 from dvcdoit.verbs.locate import Located, locate, member_hash
 
 
@@ -40,12 +45,11 @@ class Source:
 
 
 def open_source(url: str, rev: str | None, cwd: Path) -> Source:
-    """The local DVC repo at ``url`` (relative to ``cwd``) at ``rev`` (default ``HEAD``)."""
+    """The DVC repo at ``url`` (a path relative to ``cwd``, or a git URL, cloned into a temp
+    directory removed with the returned value) at ``rev`` (default ``HEAD``)."""
+    if is_git_url(url):
+        return _cloned(url, rev)
     root = Path(url) if os.path.isabs(url) else cwd / url
-    if "://" in url or url.startswith("git@"):
-        msg = (f"failed to import from '{url}': dvcdoit imports from local DVC repositories "
-               "only (a path to one); clone it first")
-        raise PathError(msg)
     if not (root / ".git").exists():
         msg = f"failed to import from '{url}': no git repository was found at {url}"
         raise PathError(msg)
@@ -58,6 +62,30 @@ def open_source(url: str, rev: str | None, cwd: Path) -> Source:
         msg = f"failed to import from '{url}': unknown Git revision '{rev or 'HEAD'}'"
         raise PathError(msg) from None
     return Source(url, Project(root.resolve()), revision)
+
+
+def _cloned(url: str, rev: str | None) -> Source:
+    """A clone of ``url`` (its data from its default remote: a clone has no cache)."""
+    try:
+        root = clone.clone(url)
+    except PathError as exc:
+        msg = f"failed to import from '{safe(url)}': {exc}"
+        raise PathError(msg) from None
+    try:
+        if not (root / ".dvc").is_dir():
+            msg = f"failed to import from '{safe(url)}': it is a git repository but not a DVC one"
+            raise PathError(msg)
+        try:
+            revision = clone.revision(root, rev or "HEAD", cloned=True)
+        except PathError:
+            msg = f"failed to import from '{safe(url)}': unknown Git revision '{rev or 'HEAD'}'"
+            raise PathError(msg) from None
+    except PathError:
+        clone.remove(root)
+        raise
+    src = Source(url, Project(root), revision)
+    weakref.finalize(src, clone.remove, root)  # NOTE: the clone lives as long as the source
+    return src
 
 
 def _stores(src: Source) -> list[Remote]:

@@ -22,7 +22,7 @@ import hashlib
 import os
 import random
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -202,6 +202,18 @@ class HTTPRemote:
                 return False
             self._status(resp, "check", relpath)
             return True
+
+        return self._retry(head, "check", relpath)
+
+    def head(self, relpath: str) -> Mapping[str, str]:
+        """The headers of a ``HEAD`` answer for ``relpath`` (case-insensitive keys);
+        :class:`RemoteObjectMissing` on 404 (``import-url`` reads a URL's size and etag)."""
+
+        def head() -> Mapping[str, str]:
+            resp = self._request("HEAD", relpath)
+            resp.drain_conn()
+            self._status(resp, "check", relpath)
+            return resp.headers  # type: ignore[no-any-return]
 
         return self._retry(head, "check", relpath)
 
