@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DVC_ENV, _find_dvc
+from tests.test_mixing import ran
 
 pytestmark = pytest.mark.e2e
 
@@ -85,13 +86,17 @@ def tool_env(tmp: Path) -> dict[str, str]:
 
 
 def executed_tasks(output: str) -> list[str]:
-    """Names of the doit tasks that ran (doit prints ``.  name`` for those)."""
-    return [m.group(1) for m in re.finditer(r"^\.  (\S+)", output, re.MULTILINE)]
+    """Names of the doit tasks that ran: doit's ``.  name`` for a task of the dodo, DVC's
+    lines (dvcdoit's reporter) for a stage that ran, was restored or verified."""
+    return ran(subprocess.CompletedProcess([], 0, output, ""))
 
 
 def uptodate_tasks(output: str) -> list[str]:
-    """Names of the doit tasks that were up to date (``-- name``)."""
-    return [m.group(1) for m in re.finditer(r"^-- (\S+)", output, re.MULTILINE)]
+    """Names of the doit tasks that were up to date: doit's ``-- name``, or DVC's
+    ``Stage 'x' didn't change, skipping`` (``'x.dvc' didn't…`` for a data source)."""
+    found = re.finditer(r"^(?:-- (\S+)|(?:Stage )?'([^']+)' didn't change, skipping)$", output,
+                        re.MULTILINE)
+    return [m[1] or f"repro:{m[2]}" for m in found]
 
 
 def obj(repo_or_remote: Path, name: str) -> Path:

@@ -92,7 +92,9 @@ def ran(proc: subprocess.CompletedProcess[str]) -> list[str]:
     for line in proc.stdout.splitlines():
         m = RAN.match(line)
         if m:
-            names.append(m["task"] or f"repro:{m['stage'] or m['cached'] or m['source']}")
+            name = m["task"] or f"repro:{m['stage'] or m['cached'] or m['source']}"
+            if not names or names[-1] != name:  # NOTE: doit's console line, then the stage's
+                names.append(name)
     return names
 
 

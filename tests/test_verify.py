@@ -235,7 +235,7 @@ def test_cache_verify_reports_then_repairs(git_repo: Path, dvcdoit: Runner, jobs
     assert checkout.stderr == (f"ERROR: checkout failed for: 'data/b.txt': object {b} is missing "
                                "from the cache; run pull\n")
     assert not (git_repo / "data/b.txt").exists()
-    assert dvcdoit("pull").stdout == "M       data/\n1 file fetched and 1 file modified\n"
+    assert dvcdoit("pull").stdout == "M       data/\n1 file fetched and 1 file added\n"  # NOTE: b
     assert (git_repo / "data/b.txt").read_text() == FILES["data/b.txt"]
     assert dvcdoit("cache", "verify").stdout == "5 objects verified, 0 corrupted\n"
 
