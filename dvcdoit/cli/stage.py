@@ -133,7 +133,9 @@ def cmd_repro(args: argparse.Namespace) -> int:
     argv = ["run", *(["-a"] if args.force else []),
             *(["-n", str(args.jobs)] if args.jobs else []),
             *(["--continue"] if args.keep_going else [])]
-    argv += [f"repro:{t}" for t in targets] or ["repro"]
+    # NOTE: every stage to run, in DVC's order: doit runs the tasks it is given in that order
+    argv += [f"repro:{t}" for t in index.graph.run_order(targets, args.single_item)
+             ] if targets else ["repro"]
     with project.lock():
         # NOTE: doit's default ``outfile`` is the sys.stdout of when doit was imported; give
         # it today's (the PipeGuard of cli.run), as a default that doit's config files override
@@ -214,10 +216,7 @@ def cmd_dag(args: argparse.Namespace) -> int:
     index = open_session().index
     edges = [(up, n) for n in index.graph.order for up in index.graph.edges[n]]
     if args.mermaid:
-        ids = {n: f"node{i + 1}" for i, n in enumerate(index.graph.order)}
-        print("flowchart TD")
-        print("\n".join(f'\t{ids[n]}["{n}"]' for n in index.graph.order))
-        print("\n".join(f"\t{ids[a]}-->{ids[b]}" for a, b in edges))
+        print(_mermaid(index, edges))
     elif args.dot:
         print("strict digraph  {")
         print("\n".join(f'"{n}";' for n in index.graph.order))
@@ -228,6 +227,28 @@ def cmd_dag(args: argparse.Namespace) -> int:
             ups = index.graph.edges[n]
             print(f"{n}" + (f"  <- {', '.join(ups)}" if ups else ""))
     return 0
+
+
+def _mermaid(index: Index, edges: list[tuple[str, str]]) -> str:
+    """DVC's ``dag --mermaid``: per pipeline (connected part, first node first) its nodes
+    sorted by name, numbered on, then its edges sorted (``dep-->stage``)."""
+    lines: list[str] = ["flowchart TD"]
+    ids: dict[str, str] = {}
+    for part in _pipelines(index):
+        for name in sorted(part):
+            ids[name] = f"node{len(ids) + 1}"
+            lines.append(f'\t{ids[name]}["{name}"]')
+        lines += [f"\t{ids[a]}-->{ids[b]}" for a, b in sorted(e for e in edges if e[1] in part)]
+    return "\n".join(lines)
+
+
+def _pipelines(index: Index) -> list[set[str]]:
+    """The graph's connected parts, in the order of their first node."""
+    parts: list[set[str]] = []
+    for name in index.graph.nodes:
+        if not any(name in p for p in parts):
+            parts.append(_component(index, name))
+    return parts
 
 
 def _stage_list_names(index: Index, args: argparse.Namespace) -> list[str]:

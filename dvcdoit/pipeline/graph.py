@@ -146,21 +146,27 @@ class StageGraph:
         return [n for n in self.order if n in hit]
 
     def run_order(self, targets: Sequence[str], single: bool = False) -> list[str]:
-        """The nodes a run of ``targets`` (every node when empty) visits, in doit's order.
+        """The nodes a run of ``targets`` (every node when empty) visits, in DVC's order.
 
-        doit walks each target's ``task_dep`` depth-first and runs a task after its
-        dependencies, once; with ``single`` (``repro -s``) only the targets themselves.
+        As DVC's ``plan_repro``: the targets and everything upstream of them, each after its
+        dependencies (depth-first, deps in their order), the walk starting from the nodes in
+        definition order; with ``single`` (``repro -s``) only the targets, as given.
         """
+        if single:
+            return list(dict.fromkeys(targets))
+        wanted: set[str] = set()
+        for name in targets:
+            wanted.update(self.upstream(name))
         order: list[str] = []
         seen: set[str] = set()
-        for root in targets or self.order:
+        for root in [n for n in self.nodes if n in wanted] if targets else self.order:
             if root in seen:
                 continue
             seen.add(root)
             stack: list[tuple[str, int]] = [(root, 0)]
             while stack:
                 name, i = stack[-1]
-                ups = () if single else self.edges[name]
+                ups = self.edges[name]
                 if i < len(ups):
                     stack[-1] = (name, i + 1)
                     if ups[i] not in seen:

@@ -55,6 +55,11 @@ def active_branch(root: Path) -> str | None:
     return lines[0] if lines else None
 
 
+def has_commits(root: Path) -> bool:
+    """Whether the repo has a commit at all (DVC's results verbs show nothing before one)."""
+    return run_git(root, "rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
+
+
 def is_dirty(root: Path) -> bool:
     """Whether a tracked file differs from HEAD (staged or not); untracked files do not count."""
     return bool(_lines(root, "status", "--porcelain", "--untracked-files=no"))
@@ -78,4 +83,4 @@ def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False
     return selected
 
 
-__all__ = ["WORKSPACE", "RevName", "active_branch", "is_dirty", "select_revs"]
+__all__ = ["WORKSPACE", "RevName", "active_branch", "has_commits", "is_dirty", "select_revs"]

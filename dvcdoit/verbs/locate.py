@@ -16,6 +16,7 @@ from dvcdoit.core.errors import DvcDoitError, PathError
 from dvcdoit.core.hashing import HashInfo
 from dvcdoit.formats import _yaml, dvcfile
 from dvcdoit.formats.lock import LOCK_FILE, parse_lock
+from dvcdoit.formats.pipeline import PIPELINE_FILE
 from dvcdoit.pipeline.index import load_index
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import Revision
@@ -71,11 +72,34 @@ def revision_outs(rev: Revision) -> Iterator[Located]:
         elif name == LOCK_FILE:
             base = posixpath.dirname(path)
             source = f"{path}@{rev.rev}"
+            skip = _uncached(rev, base)
             for entry in parse_lock(_yaml.loads(rev.read(path), source), source).values():
                 for item in entry.outs:
-                    if item.hash is not None:
-                        joined = posixpath.normpath(posixpath.join(base, item.path))
+                    joined = posixpath.normpath(posixpath.join(base, item.path))
+                    if item.hash is not None and joined not in skip:
                         yield Located(joined, item.hash, size=item.size, nfiles=item.nfiles)
+
+
+def _uncached(rev: Revision, base: str) -> set[str]:
+    """Repo-relative outputs that the ``dvc.yaml`` in ``base`` at ``rev`` marks ``cache:
+    false`` (metrics and plots, mostly): not DVC data, as ``dvc diff`` sees it."""
+    try:
+        doc = _yaml.loads(rev.read(posixpath.join(base, PIPELINE_FILE)), PIPELINE_FILE)
+    except DvcDoitError:
+        return set()
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    found: set[str] = set()
+    for stage in (stages or {}).values() if isinstance(stages, dict) else ():
+        if not isinstance(stage, dict):
+            continue
+        wdir = str(stage.get("wdir") or ".")
+        for kind in ("outs", "metrics", "plots"):
+            for item in stage.get(kind) or ():
+                if isinstance(item, dict) and len(item) == 1:
+                    (out, flags), = item.items()
+                    if isinstance(flags, dict) and flags.get("cache") is False:
+                        found.add(posixpath.normpath(posixpath.join(base, wdir, str(out))))
+    return found
 
 
 def locate(project: Project, path: str, rev: str | None = None) -> Located:

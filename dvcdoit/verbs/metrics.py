@@ -19,7 +19,7 @@ from dvcdoit.formats.params import parse_params
 from dvcdoit.formats.pipeline import StageDef, parse_pipeline
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import GitObjects
-from dvcdoit.repo.revisions import WORKSPACE, RevName, active_branch
+from dvcdoit.repo.revisions import WORKSPACE, RevName, active_branch, has_commits
 from dvcdoit.verbs.snapshot import Snapshot
 
 
@@ -147,7 +147,9 @@ def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
          ) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """DVC's ``metrics diff``: the revisions with files that failed to load, and per file
     (sorted) the metrics that differ between ``a_rev`` and ``b_rev`` (all with
-    ``with_unchanged``) as ``{"old", "new", "diff"}``."""
+    ``with_unchanged``) as ``{"old", "new", "diff"}``; nothing before the first commit."""
+    if not has_commits(project.root):
+        return [], {}
     objects = GitObjects(project.root)
     try:
         old = _one_rev(snapshot_at(project, a_rev, objects), targets)["data"]

@@ -18,7 +18,7 @@ from dvcdoit.formats.metrics import flatten
 from dvcdoit.formats.params import MISSING, lookup, parse_params
 from dvcdoit.repo.project import Project
 from dvcdoit.repo.revision import GitObjects
-from dvcdoit.repo.revisions import WORKSPACE
+from dvcdoit.repo.revisions import WORKSPACE, has_commits
 from dvcdoit.verbs.metrics import diff_values, snapshot_at, stages_of
 from dvcdoit.verbs.snapshot import Snapshot
 
@@ -120,7 +120,9 @@ def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
          targets: Sequence[str] = (), with_unchanged: bool = False,
          deps: bool = False) -> dict[str, dict[str, Any]]:
     """Per params file, the keys that differ between ``a_rev`` and ``b_rev`` (all with
-    ``with_unchanged``) as ``{"old", "new"[, "diff"]}``."""
+    ``with_unchanged``) as ``{"old", "new"[, "diff"]}``; nothing before the first commit."""
+    if not has_commits(project.root):
+        return {}
     objects = GitObjects(project.root)
     try:
         old = _read(snapshot_at(project, a_rev, objects), deps, targets)

@@ -134,7 +134,8 @@ def track_hint(files: list[str]) -> str:
     """DVC's git hint for ``files`` (sorted; DVC lists them in set order, which varies)."""
     return (f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(sorted(files))}\n"
             "\nTo enable auto staging, run:\n\n\tdvcdoit config core.autostage true")
-NOTHING_TRACKED = "There are no data or pipelines tracked in this project yet."
+NOTHING_TRACKED = ("There are no data or pipelines tracked in this project yet.\n"
+                   "See <https://dvc.org/doc/start> to get started!")
 
 
 def render_status(blocks: Mapping[str, list[Any]], tracked: bool = True) -> list[str]:
