@@ -37,6 +37,7 @@ _FAMILIES = {
     "params": ("params",),
     "plots": ("plots",),
     "diff": ("diff",),
+    "manage": ("remove", "rm", "freeze", "unfreeze", "unprotect"),
 }
 
 
