@@ -37,7 +37,7 @@ _FAMILIES = {
     "params": ("params",),
     "plots": ("plots",),
     "diff": ("diff",),
-    "manage": ("remove", "rm", "freeze", "unfreeze", "unprotect"),
+    "manage": ("remove", "rm", "move", "mv", "freeze", "unfreeze", "unprotect"),
 }
 
 

@@ -1,4 +1,5 @@
-"""Housekeeping verbs in DVC's words: ``remove``/``rm``, ``freeze``, ``unfreeze``, ``unprotect``.
+"""Housekeeping verbs in DVC's words: ``remove``/``rm``, ``move``/``mv``, ``freeze``,
+``unfreeze``, ``unprotect``.
 
 See docs/manage.md for what DVC 3.67.1 was measured to print and write.
 """
@@ -28,6 +29,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("targets", nargs="+", metavar="TARGET",
                    help="data files/directories to unprotect")
     p.set_defaults(func=cmd_unprotect)
+    p = sub.add_parser("move", aliases=["mv"],
+                       help="rename or move a DVC controlled data file or a directory")
+    p.add_argument("src", help="source path to a data file or directory")
+    p.add_argument("dst", help="destination path")
+    p.set_defaults(func=cmd_move)
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
@@ -60,4 +66,17 @@ def cmd_unprotect(args: argparse.Namespace) -> int:
     session = open_session()
     with session.project.lock():
         unprotect_targets(args.targets, Path.cwd())
+    return 0
+
+
+def cmd_move(args: argparse.Namespace) -> int:
+    """``dvcdoit move SRC DST``: then DVC's git hint."""
+    from dvcdoit.verbs.move import move
+
+    session = open_session()
+    with session.project.lock():
+        files = move(session.index, args.src, args.dst, Path.cwd())
+    if not quiet(args):
+        print(f"\nTo track the changes with git, run:\n\n\tgit add {' '.join(files)}")
+        print("\nTo enable auto staging, run:\n\n\tdvcdoit config core.autostage true")
     return 0
