@@ -152,3 +152,57 @@ def test_unprotect_symlink_keeps_the_cache_object(template: Path, tmp_path: Path
     assert (b / "a.txt").read_text() == "hello\n"
     assert obj.read_text() == "hello\n"
     assert (obj.stat().st_mode & 0o777) == 0o444
+
+
+def _hint_files(text: str) -> tuple[str, set[str]]:
+    """DVC's ``git add`` hint with its file list as a set (DVC lists a Python set: any order)."""
+    lines = text.splitlines()
+    files = set()
+    for i, line in enumerate(lines):
+        if line.startswith("\tgit add "):
+            files = set(line.split()[2:])
+            lines[i] = "\tgit add FILES"
+    return "\n".join(lines).replace("\tdvc config", "\tdvcdoit config"), files
+
+
+@pytest.mark.parametrize(("setup", "args"), [
+    ("sub", ("move", "a.txt", "sub")),
+    ("", ("mv", "d", "e")),
+    ("w/v", ("move", "a.txt", "w/v/k.txt")),
+])
+def test_move_leaves_what_dvc_leaves(template: Path, tmp_path: Path, dvc: Runner,
+                                     dvcdoit: Runner, setup: str,
+                                     args: tuple[str, ...]) -> None:
+    a, b = _twins(template, tmp_path)
+    if setup:
+        (a / setup).mkdir(parents=True)
+        (b / setup).mkdir(parents=True)
+    ref = dvc(*args, cwd=a)
+    got = dvcdoit(*args, cwd=b)
+    assert _hint_files(got.stdout) == _hint_files(ref.stdout)
+    assert _tree(b) == _tree(a)
+    assert dvc("status", cwd=b).stdout == dvc("status", cwd=a).stdout
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("move", "b.txt", "z.txt"), (
+        "failed to move 'b.txt' -> 'z.txt' - move is not permitted for stages that are not "
+        "data sources. You need to either move 'prep' to a new location and edit it by hand, "
+        "or remove 'prep' and create a new one at the desired location.")),
+    (("move", "d", "c.txt"), (
+        "failed to move 'd' -> 'c.txt' - output 'c.txt' is already specified in stage: "
+        "'train'.\nUse `dvcdoit remove train` to stop tracking the overlapping output.")),
+    (("move", "d.dvc", "q.dvc"), ("failed to move 'd.dvc' -> 'q.dvc' - DVC file 'd.dvc' "
+                                 "cannot be an output.")),
+    (("move", "nosuch", "q"), ("failed to move 'nosuch' -> 'q' - Unable to find DVC file "
+                              "with output 'nosuch'")),
+])
+def test_move_refusals_are_dvcs(template: Path, tmp_path: Path, dvc: Runner, dvcdoit: Runner,
+                                args: tuple[str, ...], message: str) -> None:
+    a, b = _twins(template, tmp_path)
+    ref = dvc(*args, check=False, cwd=a)
+    got = dvcdoit(*args, check=False, cwd=b)
+    assert ref.stderr.replace("`dvc ", "`dvcdoit ") == f"ERROR: {message}\n"
+    assert got.stderr == f"ERROR: {message}\n"
+    assert got.returncode == 3
+    assert _tree(b) == _tree(a) == _tree(template)
