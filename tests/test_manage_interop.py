@@ -206,3 +206,18 @@ def test_move_refusals_are_dvcs(template: Path, tmp_path: Path, dvc: Runner, dvc
     assert got.stderr == f"ERROR: {message}\n"
     assert got.returncode == 3
     assert _tree(b) == _tree(a) == _tree(template)
+
+
+def test_checkout_relink_as_dvc(template: Path, tmp_path: Path, dvc: Runner,
+                                dvcdoit: Runner) -> None:
+    """``checkout --relink`` after ``cache.type symlink``: links everywhere, DVC's line."""
+    a, b = _twins(template, tmp_path)
+    for root in (a, b):
+        dvc("config", "cache.type", "symlink", cwd=root)
+    ref = dvc("checkout", "--relink", cwd=a)
+    got = dvcdoit("checkout", "--relink", cwd=b)
+    assert got.stdout == ref.stdout == "Relinked successfully\n"
+    for rel in ("a.txt", "d/x", "b.txt", "c.txt"):
+        assert (b / rel).is_symlink() == (a / rel).is_symlink(), rel
+    assert _tree(b) == _tree(a)
+    assert dvc("status", cwd=b).stdout == "Data and pipelines are up to date.\n"

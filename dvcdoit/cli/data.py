@@ -31,6 +31,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("targets", nargs="*", metavar="TARGET")
     p.add_argument("-f", "--force", action="store_true",
                    help="overwrite or delete workspace files that are not saved in the cache")
+    p.add_argument("--relink", action="store_true",
+                   help="recreate links or copies from cache to workspace")
     p.set_defaults(func=cmd_checkout)
 
     p = sub.add_parser("commit", help="record changed data of tracked outputs")
@@ -113,11 +115,19 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     session = open_session()
     with session.project.lock(), bar(None, "Checkout") as progress:
         idx = session.index
-        changed, failures = checkout(idx, idx.select(args.targets), args.force, progress)
+        selection = idx.select(args.targets)
+        changed, failures = checkout(idx, selection, args.force, progress)
+        if args.relink and not failures:
+            from dvcdoit.verbs.relink import relink
+
+            relink(idx, selection)
     for letter, path in changed:
         print(f"{letter}       {path}")
     if failures:
         raise CheckoutError(failures)
+    if args.relink:
+        print("Relinked successfully")  # NOTE: DVC's last line with --relink, no summary
+        return 0
     added = sum(1 for c in changed if c[0] == "A")
     print(summary([("added", added), ("modified", len(changed) - added)])
           or "Everything is up to date.")
