@@ -35,11 +35,12 @@ def unprotect_targets(targets: Sequence[str], cwd: Path) -> int:
     """``dvc unprotect``: each target path (as typed, from ``cwd``), tracked or not, as DVC.
 
     Every target is checked first: one that does not exist is DVC's line
-    ``failed to unprotect 'x' - can't unprotect non-existing data 'x'`` and nothing changes.
+    ``can't unprotect non-existing data 'x'`` (DVC 3.67.1 crashes with it as an "unexpected
+    error", exit 255) and nothing changes.
     """
     for text in targets:
         if not os.path.exists(cwd / text):
-            msg = f"failed to unprotect '{text}' - can't unprotect non-existing data '{text}'"
+            msg = f"can't unprotect non-existing data '{text}'"
             raise PathError(msg)
     return sum(unprotect_path(cwd / text) for text in targets)
 
