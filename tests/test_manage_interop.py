@@ -221,3 +221,18 @@ def test_checkout_relink_as_dvc(template: Path, tmp_path: Path, dvc: Runner,
         assert (b / rel).is_symlink() == (a / rel).is_symlink(), rel
     assert _tree(b) == _tree(a)
     assert dvc("status", cwd=b).stdout == "Data and pipelines are up to date.\n"
+
+
+def test_status_of_frozen_stages_as_dvc(template: Path, tmp_path: Path, dvc: Runner,
+                                        dvcdoit: Runner) -> None:
+    """DVC's frozen warnings (stderr, its walk order) and a frozen stage's deps not shown."""
+    a, b = _twins(template, tmp_path)
+    dvc("freeze", "train", "prep", "d.dvc", "a.txt.dvc", cwd=a)
+    dvcdoit("freeze", "train", "prep", "d.dvc", "a.txt.dvc", cwd=b)
+    assert _tree(b) == _tree(a)
+    for root in (a, b):
+        (root / "a.txt").write_text("changed\n")
+    for args in (("status",), ("status", "train"), ("status", "-q")):
+        ref = dvc(*args, check=False, cwd=a)
+        got = dvcdoit(*args, check=False, cwd=b)
+        assert (got.stdout, got.stderr) == (ref.stdout, ref.stderr), args

@@ -160,6 +160,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     from dvcdoit.verbs.report import render_status
 
     blocks, tracked = status_blocks(idx, selection, args.with_deps)
+    if not args.quiet and not quiet(args):
+        import sys
+
+        from dvcdoit.verbs.freeze import FROZEN_STATUS, frozen_names
+
+        for name in frozen_names(idx, selection.stages, selection.sources):
+            print(FROZEN_STATUS.format(name=name), file=sys.stderr)
     print(json.dumps(blocks) if args.json else "\n".join(render_status(blocks, tracked)))
     if not args.json and not args.quiet:
         from dvcdoit.tasks.doitdb import ignore_note, ignored_stages

@@ -8,6 +8,7 @@ is not touched. Every target is resolved before anything is written.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -51,3 +52,38 @@ def set_frozen(index: Index, targets: Sequence[str], frozen: bool,
         stageedit.set_frozen(path, target.file, name, frozen)
         lines.append(f"Modifying stage '{name}' in '{target.file}'")
     return lines
+
+
+FROZEN_STATUS = ("WARNING: stage: '{name}' is frozen. Its dependencies are not going to be "
+                 "shown in the status output.")
+"""DVC's status line (stderr) for each frozen stage and ``.dvc`` file it looks at."""
+
+
+def _walk_key(root: Path, relfile: str, listings: dict[str, list[str]]) -> list[tuple[int, int]]:
+    """Where ``os.walk`` (DVC's index walk: scandir order, a directory's files before its
+    subdirectories) meets ``relfile``."""
+    key: list[tuple[int, int]] = []
+    parts = relfile.split("/")
+    here = root
+    for depth, part in enumerate(parts):
+        names = listings.setdefault(str(here), os.listdir(here))
+        last = depth == len(parts) - 1
+        key.append((0 if last else 1, names.index(part) if part in names else len(names)))
+        here = here / part
+    return key
+
+
+def frozen_names(index: Index, stages: Sequence[str], sources: Sequence[str]) -> list[str]:
+    """The frozen stages and data sources among the given ones, in DVC's order (walk order
+    of their files, a ``dvc.yaml``'s stages in file order)."""
+    root = index.project.root
+    listings: dict[str, list[str]] = {}
+    found: list[tuple[list[tuple[int, int]], int, str]] = []
+    for i, name in enumerate(stages):
+        stage = index.stages[name]
+        if stage.frozen:
+            found.append((_walk_key(root, stage.file, listings), i, name))
+    for name in sources:
+        if index.sources[name].file.frozen:
+            found.append((_walk_key(root, name, listings), 0, name))
+    return [name for _key, _i, name in sorted(found)]
