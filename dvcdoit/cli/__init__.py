@@ -40,6 +40,7 @@ _FAMILIES = {
     "params": ("params",),
     "plots": ("plots",),
     "diff": ("diff",),
+    "manage": ("remove", "rm", "move", "mv", "freeze", "unfreeze", "unprotect"),
 }
 
 

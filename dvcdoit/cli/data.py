@@ -35,6 +35,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="overwrite or delete workspace files that are not saved in the cache")
     p.add_argument("--summary", action="store_true",
                    help="show the number of files changed instead of the changes")
+    p.add_argument("--relink", action="store_true",
+                   help="recreate links or copies from cache to workspace")
     p.set_defaults(func=cmd_checkout)
 
     p = sub.add_parser("commit", help="record changed data of tracked outputs")
@@ -122,7 +124,12 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     session = open_session()
     with session.project.lock(), bar(None, "Checkout") as progress:
         idx = session.index
-        changed, failures, n = checkout(idx, idx.select(args.targets), args.force, progress)
+        selection = idx.select(args.targets)
+        changed, failures, n = checkout(idx, selection, args.force, progress)
+        if args.relink and not failures:
+            from dvcdoit.verbs.relink import relink
+
+            relink(idx, selection)
     if args.summary:  # NOTE: DVC prints the counts instead of the changes
         print(summary([("modified", n.modified), ("added", n.added), ("deleted", n.deleted)])
               or "No changes.")
@@ -131,6 +138,8 @@ def cmd_checkout(args: argparse.Namespace) -> int:
             print(f"{letter}       {path}")
     if failures:
         raise CheckoutError(failures)
+    if args.relink:
+        print("Relinked successfully")  # NOTE: DVC's last line with --relink
     return 0
 
 
@@ -173,6 +182,13 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not args.quiet:
         emit(frozen_warnings(idx, selection))
     blocks, tracked = status_blocks(idx, selection, args.with_deps)
+    if not args.quiet and not quiet(args):
+        import sys
+
+        from dvcdoit.verbs.freeze import FROZEN_STATUS, frozen_names
+
+        for name in frozen_names(idx, selection.stages, selection.sources):
+            print(FROZEN_STATUS.format(name=name), file=sys.stderr)
     print(json.dumps(blocks) if args.json else "\n".join(render_status(blocks, tracked)))
     if not args.json and not args.quiet:
         from dvcdoit.tasks.doitdb import ignore_note, ignored_stages
