@@ -176,11 +176,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         name, found = cloud_status(idx, selection, args.remote, args.jobs)
         emit(render_cloud_status(found, name, args.json, indent=args.remote is None))
         return 0
-    from dvcdoit.pipeline.status import frozen_warnings, status_blocks
+    from dvcdoit.pipeline.status import status_blocks
     from dvcdoit.verbs.report import render_status
 
-    if not args.quiet:
-        emit(frozen_warnings(idx, selection))
     blocks, tracked = status_blocks(idx, selection, args.with_deps)
     if not args.quiet and not quiet(args):
         import sys

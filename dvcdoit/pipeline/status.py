@@ -98,15 +98,3 @@ def up_to_date(index: Index, names: Sequence[str]) -> bool:
         elif stage_status(index, name).changed:
             return False
     return True
-
-
-def frozen_warnings(index: Index, selection: Selection) -> list[str]:
-    """DVC's warning for each selected frozen stage other than a repo import (``import-url``
-    stages and ``frozen: true`` pipeline stages): their deps are not compared."""
-    names = [n for n in (index.stage_order() if selection.everything else selection.stages)
-             if index.stages[n].frozen]
-    names += [n for n in selection.sources
-              if index.sources[n].file.frozen
-              and not any("repo" in d.extra for d in index.sources[n].file.deps)]
-    return [f"WARNING: stage: '{n}' is frozen. Its dependencies are not going to be shown "
-            "in the status output." for n in names]

@@ -84,6 +84,8 @@ def frozen_names(index: Index, stages: Sequence[str], sources: Sequence[str]) ->
         if stage.frozen:
             found.append((_walk_key(root, stage.file, listings), i, name))
     for name in sources:
-        if index.sources[name].file.frozen:
+        file = index.sources[name].file
+        # NOTE: a `dvc import` of a repo is frozen too, and DVC says nothing of it
+        if file.frozen and not any("repo" in d.extra for d in file.deps):
             found.append((_walk_key(root, name, listings), 0, name))
     return [name for _key, _i, name in sorted(found)]
