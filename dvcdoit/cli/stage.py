@@ -122,6 +122,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
             return 0
     from doit.doit_cmd import DoitMain
 
+    from dvcdoit.tasks import doitstore
     from dvcdoit.tasks.loader import DvcDoitLoader, RunOptions
     from dvcdoit.tasks.reporter import DvcReporter, QuietReporter
 
@@ -130,7 +131,9 @@ def cmd_repro(args: argparse.Namespace) -> int:
                          reasons=args.verbose,
                          only=frozenset(targets) if args.single_item else None)
     reporter = QuietReporter if quiet(args) else DvcReporter
+    ours = not _doit_configured(Path.cwd())  # NOTE: no dodo or doit settings: doit's DB is ours
     argv = ["run", *(["-a"] if args.force else []),
+            *(["--backend", doitstore.NAME] if ours else []),
             *(["-n", str(args.jobs)] if args.jobs else []),
             *(["--continue"] if args.keep_going else [])]
     # NOTE: every stage to run, in DVC's order: doit runs the tasks it is given in that order
@@ -140,7 +143,8 @@ def cmd_repro(args: argparse.Namespace) -> int:
         # NOTE: doit's default ``outfile`` is the sys.stdout of when doit was imported; give
         # it today's (the PipeGuard of cli.run), as a default that doit's config files override
         main = DoitMain(DvcDoitLoader(session, options),
-                        extra_config={"run": {"outfile": sys.stdout, "reporter": reporter}})
+                        extra_config={"run": {"outfile": sys.stdout, "reporter": reporter},
+                                      "BACKEND": {doitstore.NAME: doitstore.LOCATION}})
         code = int(main.run(argv))
     # NOTE: with -k doit reports the `repro` group as an unmet dependency (2): a stage failed
     return 1 if code == 2 and args.keep_going else code
