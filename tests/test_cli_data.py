@@ -43,7 +43,11 @@ def test_status_checkout_commit_cycle(repo: Path, dvcdoit: Runner) -> None:
     assert dvcdoit("status").stdout == "d.dvc:\n\tchanged outs:\n\t\tmodified:           d\n"
     assert json.loads(dvcdoit("status", "--json").stdout) == {
         "d.dvc": [{"changed outs": {"d": "modified"}}]}
-    dvcdoit("commit", "d.dvc")
+    refused = dvcdoit("commit", "d.dvc", check=False)  # NOTE: as DVC, off a terminal
+    assert (refused.returncode, refused.stderr) == (3, (
+        "ERROR: failed to commit d.dvc - unable to commit changed stage: 'd.dvc'. "
+        "Use `-f|--force` to force.\n"))
+    dvcdoit("commit", "-f", "d.dvc")
     assert dvcdoit("status").stdout == "Data and pipelines are up to date.\n"
     shutil.rmtree(repo / "d")
     assert "deleted:            d" in dvcdoit("status", "d.dvc").stdout

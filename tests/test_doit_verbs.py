@@ -122,7 +122,7 @@ def test_clean_removes_only_outputs_the_cache_keeps(repo: Path, dvcdoit: Runner)
     assert ("repro:slow_a - removing 'a.out' (in the cache: 'dvcdoit checkout slow_a' "
             "restores it)") in out
     assert ("repro:slow_b - keeping 'b.out': modified since dvc.lock "
-            "(run 'dvcdoit commit slow_b' to save it first)") in out
+            "(run 'dvcdoit commit -f slow_b' to save it first)") in out
     assert not (repo / "a.out").exists()
     assert (repo / "b.out").read_text() == "edited by hand\n"
     assert (repo / "dvc.lock").exists() and (repo / "dvc.yaml").exists()

@@ -24,7 +24,7 @@ def test_quiet_before_or_after_the_verb(git_repo: Path, dvcdoit: Runner, before:
     (git_repo / "f.txt").write_text("g\n")
     assert quiet("status", check=False) == (1, "", "")  # NOTE: DVC's status -q: nothing, exit 1 on changes
     assert "f.txt.dvc" in dvcdoit("status").stdout
-    assert quiet("commit", "f.txt") == (0, "", "")
+    assert quiet("commit", "-f", "f.txt") == (0, "", "")
     assert quiet("remote", "add", "-d", "r", str(git_repo.parent / "store")) == (0, "", "")
     assert quiet("push") == (0, "", "")
     assert (git_repo.parent / "store" / "files" / "md5").is_dir()

@@ -145,6 +145,7 @@ def cmd_checkout(args: argparse.Namespace) -> int:
 
 def cmd_commit(args: argparse.Namespace) -> int:
     """``dvcdoit commit [TARGET…]``: record changed data sources and stages without running."""
+    from dvcdoit.core.errors import StageError
     from dvcdoit.verbs import commit
 
     session = open_session()
@@ -153,7 +154,14 @@ def cmd_commit(args: argparse.Namespace) -> int:
         locks = {name: (session.project.root / s.file).with_name(LOCK_FILE)
                  for name, s in idx.stages.items() if not s.single}
         existed = {p for p in locks.values() if p.exists()}
-        changed = commit.commit(idx, commit.select(idx, args.targets), args.force)
+        selection = commit.select(idx, args.targets)
+        first = None if args.force else commit.first_changed(idx, selection)
+        if first is not None:
+            what = f" {', '.join(args.targets)}" if args.targets else ""
+            msg = (f"failed to commit{what} - unable to commit changed stage: '{first}'. "
+                   "Use `-f|--force` to force.")
+            raise StageError(msg)
+        changed = commit.commit(idx, selection, args.force)
     for name in changed:  # NOTE: DVC's lines, one per stage entry it wrote
         lock = locks.get(name)
         if lock is None or quiet(args):

@@ -35,7 +35,7 @@ def clean_action(session: Session, name: str, dryrun: bool = False) -> None:
         word = ws.status(path, rec.hash, True)
         if word:
             print(f"{task} - keeping '{rel}': {word} since dvc.lock "
-                  f"(run 'dvcdoit commit {name}' to save it first)")
+                  f"(run 'dvcdoit commit -f {name}' to save it first)")
             continue
         print(f"{task} - removing '{rel}' (in the cache: 'dvcdoit checkout {name}' restores it)")
         if not dryrun:

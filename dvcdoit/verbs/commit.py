@@ -26,6 +26,20 @@ def select(index: Index, targets: Sequence[str], cwd: Path | None = None) -> Sel
     return selection.check()
 
 
+def first_changed(index: Index, selection: Selection) -> str | None:
+    """The first selected stage (then data source) whose recorded hashes would change: what
+    DVC's ``commit`` without ``-f`` refuses to commit (it asks on a terminal)."""
+    ws = index.project.workspace
+    chosen = set(selection.stages)
+    for name in index.stage_order():
+        if name in chosen and stage.status(ws, index.stages[name], index.locks.get(name)).changed:
+            return name
+    for name in selection.sources:
+        if sources.status(ws, index.sources[name]) is not None:
+            return name
+    return None
+
+
 def commit(index: Index, selection: Selection, force: bool = False) -> list[str]:
     """Commit the selected data sources, then the selected stages that changed, in order.
 
