@@ -47,11 +47,13 @@ def test_dag_ascii(repo: Path, dvcdoit: Runner) -> None:
         "report  <- train, prepare\n")  # upstreams in the order of the deps
 
 
-def test_dag_mermaid(repo: Path, dvcdoit: Runner) -> None:
+def test_dag_mermaid(repo: Path, dvcdoit: Runner, dvc: Runner) -> None:
+    """DVC's numbering: nodes sorted by name, edges sorted (``dep-->stage``)."""
     out = dvcdoit("dag", "--mermaid").stdout
-    assert out.startswith("flowchart TD\n")
-    assert '\tnode1["raw.txt.dvc"]' in out
-    assert out.count("-->") == 4
+    assert out == ('flowchart TD\n\tnode1["prepare"]\n\tnode2["raw.txt.dvc"]\n\tnode3["report"]\n'
+                   '\tnode4["train"]\n\tnode1-->node3\n\tnode1-->node4\n\tnode2-->node1\n'
+                   '\tnode4-->node3\n')
+    assert out == dvc("dag", "--mermaid").stdout
 
 
 def test_dag_dot(repo: Path, dvcdoit: Runner) -> None:

@@ -70,7 +70,8 @@ RUN_GRAPH = [
     ([], False, ["data.dvc", "prepare", "train", "extra", "report", "lonely"]),
     (["report"], False, ["data.dvc", "prepare", "train", "extra", "report"]),
     (["train", "extra"], False, ["data.dvc", "prepare", "train", "extra"]),
-    (["extra", "train"], False, ["data.dvc", "extra", "prepare", "train"]),  # doit's DFS
+    (["extra", "train"], False, ["data.dvc", "prepare", "train", "extra"]),  # NOTE: DVC's
+    # plan_repro: the walk starts from the nodes in definition order, not the targets' order
     (["report", "train"], False, ["data.dvc", "prepare", "train", "extra", "report"]),
     (["report", "prepare"], True, ["report", "prepare"]),
     (["lonely", "lonely"], True, ["lonely"]),

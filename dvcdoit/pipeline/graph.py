@@ -152,7 +152,7 @@ class StageGraph:
         dependencies (depth-first, deps in their order), the walk starting from the nodes in
         definition order; with ``single`` (``repro -s``) only the targets, as given.
         """
-        if single:
+        if single and targets:
             return list(dict.fromkeys(targets))
         wanted: set[str] = set()
         for name in targets:
