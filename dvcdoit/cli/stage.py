@@ -168,26 +168,13 @@ def _repro_targets(index: Index, args: argparse.Namespace) -> list[str]:
             [s for s in stagelist.recursive(index, t.rstrip("/")) if s in index.stages] or [t])]
     targets = index.select_stages(typed)
     if args.pipeline:
-        wanted = set()
-        for name in targets:
-            wanted |= _component(index, name)
+        wanted = set().union(*(p for p in index.graph.pipelines() if p & set(targets)))
         targets = [n for n in index.graph.order if n in wanted]
     if args.downstream and targets:
         hit = set(targets).union(*(index.graph.downstream(t) for t in targets))
         targets = [n for n in index.graph.order if n in hit]
         args.single_item = True
     return targets
-
-
-def _component(index: Index, name: str) -> set[str]:
-    """The stages connected to ``name`` either way (its pipeline)."""
-    seen, todo = {name}, [name]
-    while todo:
-        here = todo.pop()
-        near = set(index.graph.edges[here]) | set(index.graph.downstream(here))
-        todo += [n for n in near if n not in seen]
-        seen |= near
-    return seen
 
 
 def _skip_line(index: Index, name: str) -> str:
@@ -238,21 +225,12 @@ def _mermaid(index: Index, edges: list[tuple[str, str]]) -> str:
     sorted by name, numbered on, then its edges sorted (``dep-->stage``)."""
     lines: list[str] = ["flowchart TD"]
     ids: dict[str, str] = {}
-    for part in _pipelines(index):
+    for part in index.graph.pipelines():
         for name in sorted(part):
             ids[name] = f"node{len(ids) + 1}"
             lines.append(f'\t{ids[name]}["{name}"]')
         lines += [f"\t{ids[a]}-->{ids[b]}" for a, b in sorted(e for e in edges if e[1] in part)]
     return "\n".join(lines)
-
-
-def _pipelines(index: Index) -> list[set[str]]:
-    """The graph's connected parts, in the order of their first node."""
-    parts: list[set[str]] = []
-    for name in index.graph.nodes:
-        if not any(name in p for p in parts):
-            parts.append(_component(index, name))
-    return parts
 
 
 def _stage_list_names(index: Index, args: argparse.Namespace) -> list[str]:

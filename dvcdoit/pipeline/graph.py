@@ -136,6 +136,27 @@ class StageGraph:
                     todo.append(up)
         return [n for n in self.order if n in needed]
 
+    def pipelines(self) -> list[set[str]]:
+        """The connected parts of the graph (DVC's pipelines), in the order of their first
+        node; one pass over an undirected view of the edges."""
+        near: dict[str, set[str]] = {n: set(ups) for n, ups in self.edges.items()}
+        for name, ups in self.edges.items():
+            for up in ups:
+                near[up].add(name)
+        parts: list[set[str]] = []
+        seen: set[str] = set()
+        for root in self.nodes:
+            if root in seen:
+                continue
+            part, todo = {root}, [root]
+            while todo:
+                for n in near[todo.pop()] - part:
+                    part.add(n)
+                    todo.append(n)
+            seen |= part
+            parts.append(part)
+        return parts
+
     def downstream(self, name: str) -> list[str]:
         """Everything that (transitively) depends on ``name``, in execution order."""
         hit = {name}
