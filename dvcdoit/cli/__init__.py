@@ -41,6 +41,7 @@ _FAMILIES = {
     "plots": ("plots",),
     "diff": ("diff",),
     "manage": ("remove", "rm", "move", "mv", "freeze", "unfreeze", "unprotect"),
+    "exp": ("exp", "experiments"),
 }
 
 
