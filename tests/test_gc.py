@@ -171,30 +171,21 @@ def test_cloud_on_s3_matches_dvc(dvcdoit: Runner, dvc: Runner, tmp_path: Path,
     assert dvc("status", "-c", cwd=repos[0]).stdout == "Cache and remote 's3r' are in sync.\n"
 
 
-def later(flag: str) -> str:
-    """The refusal of a flag that needs a reader of git revisions."""
-    return (f"ERROR: gc {flag} is not supported yet: it needs a reader of git revisions, which "
-            "dvcdoit does not have; use 'dvcdoit gc -w' (workspace only)\n")
-
-
 @pytest.mark.parametrize(("flags", "message"), [
     ((), NO_SCOPE),
     (("-c", "-f"), NO_SCOPE),
-    (("-a", "-f"), later("-a/--all-branches")),
-    (("--all-branches",), later("-a/--all-branches")),
-    (("-w", "-T"), later("-T/--all-tags")),
-    (("-A", "-f"), later("-A/--all-commits")),
-    (("--all-commits",), later("-A/--all-commits")),
-    (("-w", "--all-experiments"), later("--all-experiments")),
-    (("-p",), later("-p/--projects")),
-    (("-w", "-p", "../other"), later("-p/--projects")),
-    (("-w", "--rev", "HEAD~1"), later("--rev")),
-    (("-w", "-n", "2"), later("-n/--num")),
-    (("-w", "--date", "2024-01-01"), later("--date")),
-    (("-w", "--not-in-remote"),
-     "ERROR: gc --not-in-remote is not supported yet; use 'dvcdoit gc -w' (workspace only)\n"),
-    (("-w", "--skip-failed"),
-     "ERROR: gc --skip-failed is not supported yet; use 'dvcdoit gc -w' (workspace only)\n"),
+    (("-p",), NO_SCOPE),
+    (("-w", "-n", "2"),
+     "ERROR: `--num` can only be used alongside `--rev` or `--all-branches`\n"),
+    (("-T", "-n", "2"),
+     "ERROR: `--num` can only be used alongside `--rev` or `--all-branches`\n"),
+    (("-w", "-c", "--not-in-remote"),
+     "ERROR: `--not-in-remote` and `--cloud` are mutually exclusive\n"),
+    (("-w", "--date", "01/02/2024"),
+     "ERROR: gc --date '01/02/2024' is not a date: give it as YYYY-MM-DD\n"),
+    (("--rev", "nope", "-f"),  # NOTE: DVC warns first too
+     ("WARNING: This will remove all cache except items used in the workspace and last 1 "
+     "commits from nope of the current repo.\nERROR: unknown Git revision 'nope'\n")),
 ])
 def test_refusals_delete_nothing(dvcdoit: Runner, tmp_path: Path, flags: tuple[str, ...],
                                  message: str) -> None:

@@ -1,13 +1,13 @@
 """``dvcdoit gc``: DVC's flags, its warning, its prompt and its lines (see docs/gc.md).
 
-Only the workspace scope (``-w``) exists so far: the flags that need a reader of git history
-(``-a``, ``-T``, ``-A``, ``--all-experiments``, ``--date``, ``--rev``, ``-n``, ``-p``) and
-``--not-in-remote``/``--skip-failed`` are parsed so that each gets a one-line refusal.
+The scope (``-w``, ``-a``, ``-T``, ``-A``, ``--all-experiments``, ``--date``, ``--rev``,
+``-n``) is :class:`dvcdoit.verbs.gcscope.Scope`; ``-p`` adds other repos' scopes.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -16,22 +16,15 @@ from dvcdoit.core.errors import DvcDoitError
 
 if TYPE_CHECKING:  # NOTE: types only; the verb is imported when gc runs
     from dvcdoit.verbs.gc import GcResult
+    from dvcdoit.verbs.gcscope import Scope
 
-NO_SCOPE = ("Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags` "
-            "`--all-experiments`, `--all-commits`, `--date` or `--rev` needs to be set.")
-WARNING = ("WARNING: This will remove all cache except items used in the workspace of the "
-           "current repo.")
+WARNING = "WARNING: This will remove all cache except items used in "
 PROMPT = "Are you sure you want to proceed? [y/n]: "
 CHOICES = ("yes", "no", "y", "n")
-_LATER = {  # dest -> the flag as a user types it; each needs what dvcdoit does not have yet
-    "all_branches": "-a/--all-branches", "all_tags": "-T/--all-tags",
-    "all_commits": "-A/--all-commits", "all_experiments": "--all-experiments",
-    "commit_date": "--date", "rev": "--rev", "num": "-n/--num", "repos": "-p/--projects",
-    "not_in_remote": "--not-in-remote", "skip_failed": "--skip-failed"}
 
 
 class GcUsageError(DvcDoitError):
-    """A gc flag combination dvcdoit refuses (no scope, or a scope it cannot read yet)."""
+    """A gc flag combination DVC refuses too (``--not-in-remote`` with ``--cloud``)."""
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -49,29 +42,54 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="processes deleting objects")
     p.add_argument("--dry", action="store_true",
                    help="only print what would get removed, remove nothing")
-    later = "not supported yet (needs a reader of git revisions)"
-    for flags in (("-a", "--all-branches"), ("-T", "--all-tags"), ("-A", "--all-commits"),
-                  ("--all-experiments",), ("--not-in-remote",), ("--skip-failed",)):
-        p.add_argument(*flags, action="store_true", help=later)
-    p.add_argument("--date", dest="commit_date", metavar="YYYY-MM-DD", help=later)
-    p.add_argument("--rev", metavar="COMMIT", help=later)
-    p.add_argument("-n", "--num", type=int, metavar="N", help=later)
-    p.add_argument("-p", "--projects", dest="repos", nargs="*", metavar="PATH", help=later)
+    p.add_argument("-a", "--all-branches", action="store_true",
+                   help="keep data files for the tips of all git branches")
+    p.add_argument("-T", "--all-tags", action="store_true",
+                   help="keep data files for all git tags")
+    p.add_argument("-A", "--all-commits", action="store_true",
+                   help="keep data files for all git commits")
+    p.add_argument("--all-experiments", action="store_true",
+                   help="keep data files for all experiments")
+    p.add_argument("--date", dest="commit_date", metavar="YYYY-MM-DD",
+                   help="keep data files used in commits made on or after this date")
+    p.add_argument("--rev", metavar="COMMIT",
+                   help="keep data files used in this commit (and -n before it)")
+    p.add_argument("-n", "--num", type=int, metavar="N",
+                   help="keep data files of the last N commits of --rev or of each branch")
+    p.add_argument("-p", "--projects", dest="repos", nargs="*", metavar="PATH", default=[],
+                   help="keep data files used by these other repos sharing the cache")
+    p.add_argument("--not-in-remote", action="store_true",
+                   help="keep only used data files that are missing from the remote")
+    p.add_argument("--skip-failed", action="store_true",
+                   help="skip revisions whose DVC files cannot be read (a warning each)")
     p.set_defaults(func=cmd_gc)
 
 
-def check_flags(args: argparse.Namespace) -> None:
-    """Refuse the flags dvcdoit cannot honour yet, then a gc with no scope (DVC's words)."""
-    for dest, flag in _LATER.items():
-        value = getattr(args, dest, None)
-        if value not in (None, False):
-            msg = (f"gc {flag} is not supported yet: it needs a reader of git revisions, which "
-                   "dvcdoit does not have; use 'dvcdoit gc -w' (workspace only)")
-            if dest in ("not_in_remote", "skip_failed"):
-                msg = f"gc {flag} is not supported yet; use 'dvcdoit gc -w' (workspace only)"
-            raise GcUsageError(msg)
-    if not args.workspace:
-        raise GcUsageError(NO_SCOPE)
+def scope_of(args: argparse.Namespace) -> Scope:
+    """The scope the flags name, checked as DVC checks it (before anything is read)."""
+    from dvcdoit.verbs.gcscope import Scope
+
+    scope = Scope(workspace=args.workspace, rev=args.rev, num=args.num,
+                  all_branches=args.all_branches, all_tags=args.all_tags,
+                  all_commits=args.all_commits, all_experiments=args.all_experiments,
+                  commit_date=args.commit_date)
+    if args.not_in_remote and args.cloud:
+        msg = "`--not-in-remote` and `--cloud` are mutually exclusive"  # NOTE: DVC's words
+        raise GcUsageError(msg)
+    scope.check()
+    return scope
+
+
+def warning(args: argparse.Namespace, scope: Scope) -> str:
+    """DVC's warning line, naming what is kept."""
+    text = WARNING + scope.warning()
+    if args.not_in_remote:
+        text += " that are not present in the DVC remote"
+    if args.repos:
+        text += " of the current and the following repos:"
+        text += "".join(f"\n  - {os.path.abspath(path)}" for path in args.repos)
+        return text
+    return text + " of the current repo."
 
 
 def confirm() -> bool:
@@ -92,16 +110,23 @@ def confirm() -> bool:
 
 def cmd_gc(args: argparse.Namespace) -> int:
     """Handler of gc: check flags, warn, ask (unless ``-f`` or ``--dry``), collect, report."""
+    from pathlib import Path
+
     from dvcdoit.verbs import gc
 
-    check_flags(args)
+    scope = scope_of(args)
     session = open_session()
     if not quiet(args):
-        print(WARNING, file=sys.stderr, flush=True)
+        print(warning(args, scope), file=sys.stderr, flush=True)
     if not (args.force or args.dry) and not confirm():
         return 1
-    result = gc.collect(session, cloud=args.cloud, remote=args.remote, dry=args.dry,
-                        jobs=args.jobs)
+    options = gc.GcOptions(scope=scope, projects=tuple(Path(p) for p in args.repos),
+                           cloud=args.cloud, remote=args.remote, not_in_remote=args.not_in_remote,
+                           force=args.force or args.dry, skip_failed=args.skip_failed,
+                           dry=args.dry, jobs=args.jobs)
+    result = gc.collect(session, options)
+    for line in result.warnings:
+        print(f"WARNING: {line}", file=sys.stderr)
     if not quiet(args):
         for line in lines(result):
             print(line)

@@ -83,4 +83,45 @@ def select_revs(root: Path, revs: Sequence[str] = (), all_branches: bool = False
     return selected
 
 
-__all__ = ["WORKSPACE", "RevName", "active_branch", "has_commits", "is_dirty", "select_revs"]
+def last_commits(root: Path, rev: str, num: int) -> list[str]:
+    """``rev`` and the ``num - 1`` first-parent commits before it (fewer at the root), as
+    DVC's ``--rev R -n N`` selects them."""
+    found = [resolve(root, rev)] if num > 0 else []
+    if num > 1:
+        found += _lines(root, "rev-list", "--first-parent", f"--max-count={num - 1}",
+                        f"{found[0]}~1", "--") if _has_parent(root, found[0]) else []
+    return found
+
+
+def _has_parent(root: Path, sha: str) -> bool:
+    return run_git(root, "rev-parse", "--verify", "--quiet", f"{sha}~1").returncode == 0
+
+
+def all_commits(root: Path) -> list[str]:
+    """Every commit reachable from HEAD, branches, remotes and tags, newest first."""
+    return _lines(root, "rev-list", "--date-order", "HEAD", "--branches", "--remotes",
+                  "--tags", "--")
+
+
+def commits_since(root: Path, stamp: float) -> list[str]:
+    """The commits of :func:`all_commits` whose commit time is at ``stamp`` or after it."""
+    out = _lines(root, "log", "--date-order", "--format=%H %ct", "HEAD", "--branches",
+                 "--remotes", "--tags", "--")
+    return [sha for sha, _, when in (line.partition(" ") for line in out) if int(when) >= stamp]
+
+
+def branch_commits(root: Path, tip: str, base: str) -> list[str]:
+    """The commits reachable from ``tip`` and not from ``base`` (an experiment's own)."""
+    return _lines(root, "rev-list", tip, f"^{base}", "--")
+
+
+def branch_tips(root: Path, tags: bool = False) -> list[str]:
+    """The commits every branch (or, with ``tags``, every tag) points at, sorted by name."""
+    prefix = "refs/tags/" if tags else "refs/heads/"
+    names = sorted(_lines(root, "for-each-ref", "--format=%(refname)", prefix))
+    return [resolve(root, name) for name in names]
+
+
+__all__ = ["WORKSPACE", "RevName", "active_branch", "all_commits", "branch_commits",
+           "branch_tips", "commits_since", "has_commits", "is_dirty", "last_commits",
+           "select_revs"]

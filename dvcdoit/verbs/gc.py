@@ -12,8 +12,9 @@ cache first, then the remote.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from dvcdoit.core.errors import CacheError, DvcDoitError, FormatError, ObjectMissingError
@@ -22,12 +23,15 @@ from dvcdoit.formats.lock import LockEntry
 from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import run_cache_entry
+from dvcdoit.repo.revision import GitObjects, Revision
 from dvcdoit.storage import gc as store
 from dvcdoit.storage.cache import ObjectCache
 from dvcdoit.storage.gc import Garbage
 from dvcdoit.storage.remotes import OBJECT_DIR, Remote, open_remote
 from dvcdoit.storage.runcache import RunCache, run_key
+from dvcdoit.verbs import gcscope
 from dvcdoit.verbs.cloud import Opener, open_named
+from dvcdoit.verbs.locate import revision_outs
 from dvcdoit.verbs.tracked import tracked
 
 Progress = Callable[[int], None]
@@ -48,12 +52,18 @@ class GcResult:
     remote_dir: str = ""
     """The remote's object directory as DVC names it (``bucket/prefix/files/md5`` on S3)."""
     dry: bool = False
+    warnings: tuple[str, ...] = ()
+    """DVC's warnings (``Failed to collect '<sha>', skipping``), for the CLI to print."""
 
 
-def used_objects(index: Index) -> set[str]:
-    """The oids the workspace uses: outputs, the members of their ``.dir``s, run-cache entries.
+def used_objects(index: Index, commits: Sequence[str] = (), *, force: bool = False,
+                 skip_failed: bool = False, warnings: list[str] | None = None) -> set[str]:
+    """The oids the workspace (and the git ``commits``) use: outputs, the members of their
+    ``.dir``s, the workspace's run-cache entries.
 
-    Raises :class:`GcError` when a kept manifest is missing from the cache or corrupt.
+    Raises :class:`GcError` when a kept manifest is missing from the cache or corrupt (at a
+    commit, unless ``force``: DVC then lets its files go), or when a commit's ``.dvc`` or
+    ``dvc.lock`` files do not parse (unless ``skip_failed``: a warning, as DVC's).
     """
     used = _Used(index.project.cache)
     for t in tracked(index, index.select([])):
@@ -62,6 +72,23 @@ def used_objects(index: Index) -> set[str]:
         for item in entry.outs:
             if item.hash is not None:
                 used.keep(item.hash, item.path, strict=False)
+    objects = GitObjects(index.project.root)
+    try:
+        for sha in commits:
+            try:
+                outs = list(revision_outs(Revision(index.project.root, sha, objects, sha),
+                                          strict=True))
+            except DvcDoitError as exc:
+                if not skip_failed:
+                    msg = f"Failed to collect '{sha}': {exc}"  # NOTE: DVC's words
+                    raise GcError(msg) from None
+                (warnings if warnings is not None else []).append(
+                    f"Failed to collect '{sha}', skipping")
+                continue
+            for found in outs:
+                used.keep(found.hi, found.out, strict=not force, rev=sha)
+    finally:
+        objects.close()
     return used.oids
 
 
@@ -73,7 +100,7 @@ class _Used:
         self.oids: set[str] = set()
         self.expanded: set[str] = set()
 
-    def keep(self, hi: HashInfo, where: str, strict: bool) -> None:
+    def keep(self, hi: HashInfo, where: str, strict: bool, rev: str | None = None) -> None:
         """Add ``hi`` (and, for a ``.dir``, its members) to the used oids.
 
         ``strict``: a manifest that cannot be read refuses gc (a workspace output); otherwise
@@ -88,6 +115,11 @@ class _Used:
         except ObjectMissingError:
             if not strict:
                 return
+            if rev is not None:
+                msg = (f"gc: the manifest of directory '{where}' at revision {rev[:7]} "
+                       f"({hi.value}) is not in the cache, so the files inside it cannot be "
+                       "kept; pass -f to let them go, or leave that revision out of the scope")
+                raise GcError(msg) from None
             msg = (f"gc: the manifest of directory '{where}' ({hi.value}) is not in the cache, "
                    f"so the files inside it cannot be kept; run 'dvcdoit fetch {where}' first")
             raise GcError(msg) from None
@@ -114,24 +146,61 @@ def _run_entries(index: Index) -> Iterable[LockEntry]:
             yield newest
 
 
-def collect(session: Session, *, cloud: bool = False, remote: str | None = None,
-            dry: bool = False, jobs: int | None = None, opener: Opener = open_remote,
+@dataclass(frozen=True)
+class GcOptions:
+    """What gc keeps and where it deletes (the command line's flags)."""
+
+    scope: gcscope.Scope = field(default_factory=lambda: gcscope.Scope(workspace=True))
+    projects: tuple[Path, ...] = ()
+    """Other repos (``-p``) whose workspace and revisions are kept too."""
+    cloud: bool = False
+    remote: str | None = None
+    not_in_remote: bool = False
+    """Keep only used objects the remote lacks (``--not-in-remote``)."""
+    force: bool = False
+    skip_failed: bool = False
+    dry: bool = False
+    jobs: int | None = None
+
+
+def collect(session: Session, options: GcOptions | None = None, opener: Opener = open_remote,
             progress: Progress | None = None) -> GcResult:
-    """Run gc under the repo lock; with ``dry`` only report what would go."""
+    """Run gc under the repo lock (and each ``-p`` repo's); with ``dry`` only report."""
+    opts = options or GcOptions()
     project = session.project
-    with project.lock():
-        project.scan(strict=True)
-        used = used_objects(session.reload())
+    warnings: list[str] = []
+    with ExitStack() as locks:
+        others = [Session.find(path) for path in opts.projects]
+        for other in others:
+            locks.enter_context(other.project.lock())
+        locks.enter_context(project.lock())
+        used: set[str] = set()
+        for each in [*others, session]:
+            each.project.scan(strict=True)
+            commits = gcscope.commits(each.project.root, opts.scope)
+            used |= used_objects(each.reload(), commits, force=opts.force,
+                                 skip_failed=opts.skip_failed, warnings=warnings)
+        target: Remote | None = None
+        if opts.cloud or opts.not_in_remote:
+            _, target = open_named(project, opts.remote, opener)
+        if opts.not_in_remote and target is not None:
+            used -= _on_remote(target, used)
         cache_root = project.cache.root
         local = store.unused(store.list_cache(cache_root), used)
-        target: Remote | None = None
         remote_garbage: Garbage | None = None
-        if cloud:
-            _, target = open_named(project, remote, opener)
+        if opts.cloud and target is not None:
             remote_garbage = store.unused(store.list_remote(target), used)
-        if not dry:
-            store.delete_cache(cache_root, local, jobs, progress)
+        if not opts.dry:
+            store.delete_cache(cache_root, local, opts.jobs, progress)
             if target is not None and remote_garbage is not None:
                 store.delete_remote(target, remote_garbage)
-    where = f"{target.url.split('://', 1)[-1]}/{OBJECT_DIR}" if target else ""
-    return GcResult(cache_root / OBJECT_DIR, local, remote_garbage, where, dry)
+    shown = target if opts.cloud else None
+    where = f"{shown.url.split('://', 1)[-1]}/{OBJECT_DIR}" if shown else ""
+    return GcResult(cache_root / OBJECT_DIR, local, remote_garbage, where, opts.dry,
+                    tuple(warnings))
+
+
+def _on_remote(remote: Remote, oids: set[str]) -> set[str]:
+    """The ``oids`` the remote holds, in one batched existence check."""
+    by_rel = {f"{OBJECT_DIR}/{oid[:2]}/{oid[2:]}": oid for oid in oids}
+    return {by_rel[rel] for rel in remote.exists_many(by_rel)} if by_rel else set()

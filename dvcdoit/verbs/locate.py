@@ -56,14 +56,20 @@ def workspace_outs(project: Project) -> Iterator[Located]:
         yield Located(t.path, t.hi, remote=t.remote)
 
 
-def revision_outs(rev: Revision) -> Iterator[Located]:
-    """Every output recorded by the ``.dvc`` files and ``dvc.lock`` files of ``rev``."""
+def revision_outs(rev: Revision, strict: bool = False) -> Iterator[Located]:
+    """Every output recorded by the ``.dvc`` files and ``dvc.lock`` files of ``rev``.
+
+    A ``.dvc``-named file that does not parse is passed over, or with ``strict`` (gc, which
+    must not miss an output) raises its :class:`FormatError`.
+    """
     for path in rev.files():
         name = posixpath.basename(path)
         if name.endswith(".dvc") and not path.startswith(".dvc/"):
             try:
                 parsed = dvcfile.loads(rev.read(path), f"{path}@{rev.rev}")
             except DvcDoitError:  # NOTE: a .dvc-named file that is no .dvc file
+                if strict:
+                    raise
                 continue
             for out in parsed.outs:
                 if out.hash is not None and out.cache:
