@@ -26,6 +26,7 @@ from dvcdoit.storage import runcache, transfer
 from dvcdoit.storage.remotes import Remote, open_remote
 from dvcdoit.storage.transfer import Item, TransferResult
 from dvcdoit.verbs.checkout import checkout
+from dvcdoit.verbs.syncscope import SyncScope, revision_tracked
 from dvcdoit.verbs.tracked import Tracked, stage_outs, tracked
 
 Progress = Callable[[int], None]
@@ -43,12 +44,15 @@ class SyncResult:
     checkout_failures: tuple[str, ...] = ()
     counts: Changed = field(default_factory=Changed)
     """The files pull's checkout changed (DVC's ``modified``/``added``/``deleted``)."""
+    allow_missing: bool = False
+    """Objects missing everywhere are only warned of (pull ``--allow-missing``)."""
 
     @property
     def ok(self) -> bool:
         """True when every object moved and every output was restored."""
-        return self.result.ok and (self.runs is None or self.runs.ok) \
-            and not self.checkout_failures
+        moved = self.result.ok or (self.allow_missing and not self.result.failed
+                                   and not self.result.corrupted)
+        return moved and (self.runs is None or self.runs.ok) and not self.checkout_failures
 
 
 def open_named(project: Project, name: str | None,
@@ -87,12 +91,14 @@ def groups(project: Project, outs: list[Tracked], remote: str | None,
 
 def push(index: Index, selection: Selection, remote: str | None = None,
          jobs: int | None = None, run_cache: bool = False, progress: Progress | None = None,
-         opener: Opener = open_remote) -> SyncResult:
-    """Upload what ``selection`` uses (and, with ``run_cache``, the run-cache) to the remote(s)."""
+         opener: Opener = open_remote, more: Sequence[Tracked] = ()) -> SyncResult:
+    """Upload what ``selection`` uses, and ``more`` (other revisions' outputs), and with
+    ``run_cache`` the run-cache, to the remote(s)."""
     project = index.project
     total = TransferResult()
     runs = None
-    for name, items in groups(project, tracked(index, selection), remote, True).items():
+    outs = _joined(tracked(index, selection), more)
+    for name, items in groups(project, outs, remote, True).items():
         _, rem = open_named(project, name or None, opener)
         total = total + transfer.push(project.cache, rem, items, jobs, progress)
     if run_cache:
@@ -111,17 +117,24 @@ def _set_aside(project: Project, result: TransferResult) -> TransferResult:
     return dataclasses.replace(result, corrupted=shown)
 
 
+def _joined(outs: list[Tracked], more: Sequence[Tracked]) -> list[Tracked]:
+    """``outs`` and those of ``more`` whose object is not among them already."""
+    seen = {t.hi for t in outs}
+    return outs + [t for t in more if t.hi not in seen]
+
+
 def fetch(index: Index, selection: Selection, remote: str | None = None,
           jobs: int | None = None, run_cache: bool = False, progress: Progress | None = None,
-          opener: Opener = open_remote) -> SyncResult:
-    """Download into the cache what ``selection`` uses and the cache lacks (verified)."""
+          opener: Opener = open_remote, more: Sequence[Tracked] = ()) -> SyncResult:
+    """Download into the cache what ``selection`` (and ``more``) uses and the cache lacks
+    (verified)."""
     project = index.project
     total = TransferResult()
     runs = None
     if run_cache:
         _, rem = open_named(project, remote, opener)
         runs = transfer.fetch_runs(project.cache, rem, jobs, progress, runcache.verify_file)
-    outs = tracked(index, selection)
+    outs = _joined(tracked(index, selection), more)
     if run_cache:
         outs += _run_cache_outs(index, selection)
     outs, sourced = _from_source_repos(project, outs)
@@ -172,11 +185,18 @@ def _run_cache_outs(index: Index, selection: Selection) -> list[Tracked]:
 
 def pull(index: Index, selection: Selection, remote: str | None = None,
          jobs: int | None = None, run_cache: bool = False, force: bool = False,
-         progress: Progress | None = None, opener: Opener = open_remote) -> SyncResult:
-    """``fetch`` then check the outputs out; outputs whose objects did not arrive are reported."""
-    fetched = fetch(index, selection, remote, jobs, run_cache, progress, opener)
+         progress: Progress | None = None, opener: Opener = open_remote,
+         scope: SyncScope | None = None, more: Sequence[Tracked] = ()) -> SyncResult:
+    """``fetch`` then check the outputs out; outputs whose objects did not arrive are reported
+    (with ``scope.allow_missing`` left as they are, as DVC's ``--allow-missing``)."""
+    fetched = fetch(index, selection, remote, jobs, run_cache, progress, opener, more)
     changes, failures, counts = checkout(index, selection, force)
-    return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures), counts)
+    allow = scope is not None and scope.allow_missing
+    if allow:
+        missing = tuple(f"'{name}'" for name, _ in fetched.result.missing)
+        failures = [f for f in failures if not f.startswith(missing)]
+    return SyncResult(fetched.result, fetched.runs, tuple(changes), tuple(failures), counts,
+                      allow)
 
 
 def cloud_status(index: Index, selection: Selection, remote: str | None = None,
@@ -197,16 +217,22 @@ def cloud_status(index: Index, selection: Selection, remote: str | None = None,
 def run(session: Session, verb: str, targets: Sequence[str], remote: str | None = None,
         jobs: int | None = None, run_cache: bool = False, force: bool = False,
         progress: Progress | None = None, cwd: Path | None = None,
-        opener: Opener = open_remote) -> SyncResult:
-    """Run ``push``, ``fetch`` or ``pull`` of ``targets`` (as typed) under ``.dvc/tmp/lock``."""
+        opener: Opener = open_remote, scope: SyncScope | None = None) -> SyncResult:
+    """Run ``push``, ``fetch`` or ``pull`` of ``targets`` (as typed) under ``.dvc/tmp/lock``,
+    widened by ``scope`` (``--glob``, ``-R``, ``--with-deps``, other revisions)."""
+    wide = scope or SyncScope()
+    here = cwd or Path.cwd()
     with session.project.lock():
         index = session.index
-        sel = index.select(targets, cwd)
+        sel = wide.select(index, targets, here)
+        more = revision_tracked(index.project, wide.commits, targets, here) \
+            if wide.commits else []
         if verb == "pull":
-            return pull(index, sel, remote, jobs, run_cache, force, progress, opener)
+            return pull(index, sel, remote, jobs, run_cache, force, progress, opener, wide,
+                        more)
         if verb == "push":
-            return push(index, sel, remote, jobs, run_cache, progress, opener)
+            return push(index, sel, remote, jobs, run_cache, progress, opener, more)
         if verb == "fetch":
-            return fetch(index, sel, remote, jobs, run_cache, progress, opener)
+            return fetch(index, sel, remote, jobs, run_cache, progress, opener, more)
     msg = f"unknown transfer verb {verb!r}"
     raise ValueError(msg)

@@ -35,6 +35,10 @@ class Located:
     remote: str | None = None
     size: int | None = None
     nfiles: int | None = None
+    push: bool = True
+    """False for an output marked ``push: false``."""
+    imported: bool = False
+    """True for the output of an import from another repo (never pushed, as in DVC)."""
 
 
 def member_hash(cache: ObjectCache, found: Located) -> HashInfo:
@@ -71,10 +75,12 @@ def revision_outs(rev: Revision, strict: bool = False) -> Iterator[Located]:
                 if strict:
                     raise
                 continue
+            imported = any(isinstance(d.extra.get("repo"), dict) for d in parsed.deps)
             for out in parsed.outs:
                 if out.hash is not None and out.cache:
                     yield Located(dvcfile.resolve_path(path, parsed, out), out.hash,
-                                  remote=out.remote, size=out.size, nfiles=out.nfiles)
+                                  remote=out.remote, size=out.size, nfiles=out.nfiles,
+                                  push=out.push, imported=imported)
         elif name == LOCK_FILE:
             base = posixpath.dirname(path)
             source = f"{path}@{rev.rev}"

@@ -72,7 +72,7 @@ def verify_lines(res: VerifyResult, repair: bool) -> tuple[list[str], int]:
 
 
 def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str, int]] = (),
-                    runs: TransferResult | None = None) -> list[str]:
+                    runs: TransferResult | None = None, allow_missing: bool = False) -> list[str]:
     """Lines for a push/fetch/pull result, in DVC's wording.
 
     ``verb`` is ``push``, ``fetch`` or ``pull``; ``extra`` adds pull's checkout counts (e.g.
@@ -90,7 +90,7 @@ def render_transfer(result: TransferResult, verb: str, extra: Iterable[tuple[str
     moved = len(result.transferred) + (len(runs.transferred) if runs else 0)
     if not failed and not result.corrupted:  # NOTE: DVC's summary is skipped by its error
         lines.append(summary([(_VERB_DONE[verb], moved), *extra]) or "Everything is up to date.")
-    bad = len(failed) + len(result.missing) + len(result.corrupted)
+    bad = len(failed) + (0 if allow_missing else len(result.missing)) + len(result.corrupted)
     if bad:
         what = {"push": "push data to", "fetch": "fetch data from", "pull": "pull data from"}[verb]
         lines.append(f"ERROR: failed to {what} the cloud - {bad} files failed to "
@@ -121,7 +121,7 @@ def sync_lines(verb: str, res: SyncResult) -> tuple[list[str], int]:
         n = res.counts
         extra = [("modified", n.modified), ("added", n.added), ("deleted", n.deleted)]
     lines = [f"{letter}       {path}" for letter, path in res.checkout]
-    lines += render_transfer(res.result, verb, extra, res.runs)
+    lines += render_transfer(res.result, verb, extra, res.runs, res.allow_missing)
     if res.checkout_failures:
         lines.append(f"ERROR: {CheckoutError(list(res.checkout_failures))}")
     return lines, 0 if res.ok else 1
