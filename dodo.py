@@ -33,3 +33,9 @@ def task_test() -> dict[str, object]:
 def task_bench() -> dict[str, object]:
     """Benchmarks against real DVC (``--quick`` size); writes docs/benchmarks.md."""
     return {"actions": ["python bench/run.py --quick"], "uptodate": [False]}
+
+
+def task_bench_scale() -> dict[str, object]:
+    """Scale sweep against real DVC, 2,000 to 200,000 files (``--full``: 1,000,000 too);
+    writes its block of docs/benchmarks.md and docs/scale-*.png (needs the ``bench`` extra)."""
+    return {"actions": ["python bench/scale.py"], "uptodate": [False]}

@@ -55,3 +55,22 @@ def test_tiny_startup_run_prints_both_tools(tmp_path: Path, dvc: object) -> None
     assert cells[5].endswith("×"), row
     assert "cores (nproc): " in text and "Failed runs" not in text
     assert not (tmp_path / "work").exists(), "the work dir is removed at the end"
+
+
+
+@pytest.mark.interop
+def test_scale_sweep_at_200_files_measures_every_command_of_both_tools(tmp_path: Path,
+                                                                        dvc: object) -> None:
+    proc = subprocess.run([sys.executable, str(ROOT / "bench" / "scale.py"), "--sizes", "200",
+                           "--no-write", "--workdir", str(tmp_path / "work")],
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "<!-- bench:begin scale -->" in proc.stdout and "Failed runs" not in proc.stdout
+    rows = [ln for ln in proc.stdout.splitlines() if ln.startswith("| 200 |")]
+    ops = [r.split("|")[2].strip() for r in rows]
+    assert len(ops) == 10 and ops[0] == "add" and ops[-1] == "status -c", ops
+    for row in rows:
+        cells = [c.strip() for c in row.split("|")]
+        assert cells[3].endswith(" s") and cells[4].endswith(" s"), row  # both tools timed
+        assert cells[7].endswith(" MiB") and cells[8].endswith(" MiB"), row  # both peak RSS
+    assert not (tmp_path / "work").exists(), "the work dir is removed at the end"

@@ -22,7 +22,7 @@ from dvcdoit.core import fanout, fsutil
 from dvcdoit.core.errors import HashingError
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, dir_hash, hash_file, md5_bytes
 from dvcdoit.core.progress import expect
-from dvcdoit.core.state import Signature, StateDB
+from dvcdoit.core.state import Row, Signature, StateDB
 from dvcdoit.repo.ignore import DvcIgnore
 
 Progress = Callable[[int], None]
@@ -174,11 +174,12 @@ class Hasher:
 
         results = fanout.map_by_size(one, todo, [files[i][1].st_size for i in todo], progress,
                                      limit=self.jobs)
-        rows = []
+        rows: list[Row] = []
         for i, value in zip(todo, results, strict=False):
             values[i] = value
-            rows.append((files[i][0], name, Signature.of(files[i][1]), value))
-        self.state.set_many(rows)
+            path, st = files[i]
+            rows.append((path, name, st.st_ino, st.st_mtime_ns, st.st_size, value))
+        self.state.set_rows(rows)
         return [v for v in values if v is not None], todo
 
     def _lookup(self, files: Files, name: str,

@@ -25,7 +25,7 @@ from dvcdoit.core.errors import (
 )
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, hash_file, md5_bytes
 from dvcdoit.core.progress import expect
-from dvcdoit.core.state import Signature, StateDB
+from dvcdoit.core.state import Row, Signature, StateDB
 from dvcdoit.repo.gitignore import Gitignores
 from dvcdoit.repo.hasher import (
     SMALL,
@@ -42,7 +42,7 @@ from dvcdoit.repo.ignore import DvcIgnore
 from dvcdoit.repo.links import Links
 from dvcdoit.storage.cache import ObjectCache
 
-StateRow = tuple[str, str, Signature, str]
+StateRow = Row  # NOTE: flat, see StateDB.set_rows
 
 
 @dataclass
@@ -267,12 +267,12 @@ class Workspace:
             tmp = f"{dest.rpartition('/')[0]}/{tempname.name(f'{tag}{k:x}')}"
             _, st = fsutil.copy_new(self.cache.path_str(hi), tmp, 0o666, reflink)
             fsutil.replace_into(tmp, dest)
-            return (dest, name, Signature.of(st), hi.value)
+            return (dest, name, st.st_ino, st.st_mtime_ns, st.st_size, hi.value)
 
         # NOTE: contiguous runs of the (sorted) manifest go to each process, so they mostly
         # write to different directories instead of contending for one directory's lock
         done = fanout.fork_map(one, range(len(entries)), progress, limit=self.jobs)
-        self.state.set_many([r for r in done if not isinstance(r, str)])
+        self.state.set_rows([r for r in done if not isinstance(r, str)])
         return [r for r in done if isinstance(r, str)]
 
     def _matches(self, path: Path, hi: HashInfo) -> bool:
