@@ -61,13 +61,14 @@ class QueueRun:
                 with contextlib.suppress(OSError):
                     os.killpg(pid, signal.SIGTERM)
 
-    def _spawn(self, argv: list[str], cwd: Path, log: Any) -> int:
+    def _spawn(self, argv: list[str], cwd: Path, log: Any, entry: store.Entry) -> int:
         with self._lock:
             if self.stopped.is_set():
                 return -1
             child = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
             self._children[child.pid] = child
+        store.update(self.root, entry, child=child.pid)  # NOTE: for `queue kill` and reap
         try:
             return child.wait()
         finally:
@@ -98,14 +99,14 @@ class QueueRun:
             wt = self._prepare(entry)
             with log_file.open("wb") as log:
                 cli = [sys.executable, "-m", "dvcdoit"]
-                code = self._spawn([*cli, "-q", "checkout"], wt, log)
+                code = self._spawn([*cli, "-q", "checkout"], wt, log, entry)
                 sets = [f"{path}:{item}" for path, items in entry.overrides.items()
                         for item in items]
                 argv = [*cli, "exp", "run", "-n", entry.name, *[a for s in sets
                                                                 for a in ("-S", s)],
                         *entry.targets]
                 if code == 0:
-                    code = self._spawn(argv, wt, log)
+                    code = self._spawn(argv, wt, log, entry)
         except (OSError, subprocess.CalledProcessError) as exc:
             with log_file.open("ab") as log:
                 log.write(f"ERROR: {exc}\n".encode())

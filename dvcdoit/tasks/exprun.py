@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,9 +105,13 @@ def run_queue(root: Path, cache_dir: Path, jobs: int) -> QueueRun:
     argv = ["run", "--continue", "-n", str(max(jobs, 1)), "-P", "thread", BASENAME]
     old = signal.signal(signal.SIGINT, qrun.interrupt)
     old_term = signal.signal(signal.SIGTERM, qrun.interrupt)
+    streams = sys.stdout, sys.stderr
     try:
         DoitMain(loader).run(argv)
     finally:
+        # NOTE: doit swaps sys.stdout/err around each python-action; two threads doing it at
+        # once can leave one task's capture buffer in place: put the real ones back
+        sys.stdout, sys.stderr = streams
         signal.signal(signal.SIGINT, old)
         signal.signal(signal.SIGTERM, old_term)
     return qrun
