@@ -134,3 +134,14 @@ def test_exp_save(git_repo: Path, dvcdoit: Runner) -> None:
     out = dvcdoit("exp", "save", "-n", "kept")
     assert out.stdout == "Experiment has been saved as: kept\n"
     assert git(git_repo, "rev-parse", f"{exp_ref(baseline, 'kept')}^@") == baseline
+
+
+def test_temp_run_leaves_the_workspace_alone(git_repo: Path, dvcdoit: Runner) -> None:
+    baseline = make_pipeline(git_repo, dvcdoit)
+    out = dvcdoit("exp", "run", "--temp", "-S", "train.n_est=44", "-n", "aside").stdout
+    assert out.endswith("Ran experiment(s): aside\nTo apply the results of an experiment to "
+                        "your workspace run:\n\n\tdvcdoit exp apply <exp>\n")
+    assert git(git_repo, "status", "--porcelain") == ""
+    assert "n_est: 44" in git(git_repo, "show", f"{exp_ref(baseline, 'aside')}:params.yaml")
+    assert dvcdoit("queue", "status").stdout.startswith("No experiment tasks in the queue.")
+    assert git(git_repo, "worktree", "list").count("\n") == 0

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from dvcdoit.verbs.expparams import Overrides
 
 APPLIED = "Experiment results have been applied to your workspace."
+APPLY_HINT = ("To apply the results of an experiment to your workspace run:\n\n"
+              "\tdvcdoit exp apply <exp>")
 
 
 def _lock_files(index: Index) -> list[str]:
@@ -46,10 +48,11 @@ def _queue(project: Project, sets: list[Overrides], args: argparse.Namespace) ->
         name = (check_name(args.name if len(sets) == 1 else f"{args.name}-{i + 1}")
                 if args.name else new_name(taken))
         taken.append(name)
-        if one and not args.temp:
+        talk = not args.temp and not quiet(args)
+        if one and talk:
             print(f"Queueing with overrides '{one!r}'.")
         expqueue.add(project.root, baseline, name, one, args.targets)
-        if not args.temp:
+        if talk:
             print(f"Queued experiment '{name}' for future execution.")
         names.append(name)
     return names
@@ -67,8 +70,7 @@ def _run_queue(project: Project, jobs: int, only: list[str] | None = None) -> in
     failed = [e.name for e in done if e.status == expqueue.FAILED]
     del only
     print(f"Ran experiment(s): {', '.join(ok)}")
-    print("To apply the results of an experiment to your workspace run:\n\n"
-          "\tdvcdoit exp apply <exp>")
+    print(APPLY_HINT)
     if failed:
         sys.stdout.flush()
         sys.stderr.write(f"Failed to reproduce experiment(s) '{', '.join(failed)}'\n")
@@ -116,7 +118,8 @@ def _temp_run(project: Project, sets: list[Overrides], args: argparse.Namespace)
     qrun = QueueRun(project.root, project.cache.root.resolve())
     qrun.run_entry(entry.id)
     log = expqueue.log_path(project.root, entry)
-    sys.stdout.write(log.read_text(errors="replace") if log.exists() else "")
+    text = log.read_text(errors="replace") if log.exists() else ""
+    sys.stdout.write(text.replace(APPLIED + "\n", APPLY_HINT + "\n"))  # NOTE: not applied here
     status = qrun.done[-1].status if qrun.done else expqueue.FAILED
     expqueue.drop(project.root, entry)
     return 0 if status == expqueue.SUCCESS else 1
