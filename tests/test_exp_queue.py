@@ -11,8 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DVC_ENV, Runner
 from tests.exppipeline import exp_ref, git, make_pipeline
+from tests.test_mixing import LOADER
 
 GRID = ("-S", "train.n_est=51,52,53", "-S", "featurize.ngrams=1,2")
 
@@ -144,7 +147,6 @@ def test_sigint_stops_the_queue_cleanly(git_repo: Path, dvcdoit: Runner) -> None
 
 DODO = """\
 import subprocess
-from dvcdoit.tasks import *
 
 def report():
     refs = subprocess.run(["git", "for-each-ref", "--format=%(refname)", "refs/exps"],
@@ -156,12 +158,16 @@ def task_report():
 """
 
 
-def test_exp_queue_is_a_doit_task_in_a_dodo(git_repo: Path, dvcdoit: Runner,
-                                            doit_bin: str) -> None:
+@pytest.mark.parametrize("style", ["star", "loader"])
+def test_exp_queue_is_a_doit_task_in_a_dodo(git_repo: Path, dvcdoit: Runner, doit_bin: str,
+                                            style: str) -> None:
     baseline = make_pipeline(git_repo, dvcdoit)
     dvcdoit("exp", "run", "--queue", "-S", "train.n_est=81,82")
     names = list(_status(dvcdoit))
-    (git_repo / "dodo.py").write_text(DODO)
+    if style == "loader":
+        (git_repo / "pyproject.toml").write_text(LOADER)
+    (git_repo / "dodo.py").write_text(("from dvcdoit.tasks import *\n" if style == "star"
+                                       else "") + DODO)
     out = subprocess.run([doit_bin, "-n", "2", "-P", "thread", "report"], capture_output=True,
                          text=True, env={**os.environ, **DVC_ENV}, check=False)
     assert out.returncode == 0, out.stderr

@@ -36,6 +36,7 @@ from typing import Any
 from doit.exceptions import TaskFailed
 
 from dvcdoit.repo.exprefs import ExpRef
+from dvcdoit.repo.project import Project
 from dvcdoit.verbs import expqueue as store
 from dvcdoit.verbs.expcommit import ref_sha
 
@@ -132,13 +133,15 @@ class QueueRun:
                    "doc": f"experiment {entry.name} on {entry.baseline[:7]}"}
 
 
-def task_exp_queue() -> Iterator[dict[str, Any]]:
-    """Run the queued experiments, each in its own worktree (``doit -n N -P thread``)."""
-    from dvcdoit.repo.project import Project
-
-    project = Project.find()
+def queue_tasks(project: Project) -> Iterator[dict[str, Any]]:
+    """The ``exp_queue`` tasks of ``project`` (the loader's route)."""
     store.reap(project.root)
     yield from QueueRun(project.root, project.cache.root.resolve()).task_dicts()
 
 
-__all__ = ["BASENAME", "QueueRun", "task_exp_queue"]
+def task_exp_queue() -> Iterator[dict[str, Any]]:
+    """Run the queued experiments, each in its own worktree (``doit -n N -P thread``)."""
+    yield from queue_tasks(Project.find())
+
+
+__all__ = ["BASENAME", "QueueRun", "queue_tasks", "task_exp_queue"]
