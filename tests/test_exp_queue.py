@@ -72,7 +72,7 @@ def test_six_queued_run_two_at_a_time_as_sequential_runs_do(
 
 
 def test_failure_is_recorded_and_leaves_no_ref(git_repo: Path, dvcdoit: Runner,
-                                               dvcdoit_proc: Runner) -> None:
+                                               dvcdoit_proc: Runner, dvc: Runner) -> None:
     baseline = make_pipeline(git_repo, dvcdoit)
     dvcdoit("exp", "run", "--queue", "-S", "train.n_est=abc", "-n", "bad")
     dvcdoit("exp", "run", "--queue", "-S", "train.n_est=54", "-n", "good")
@@ -82,6 +82,9 @@ def test_failure_is_recorded_and_leaves_no_ref(git_repo: Path, dvcdoit: Runner,
     assert _status(dvcdoit) == {"bad": "Failed", "good": "Success"}
     assert git(git_repo, "for-each-ref", exp_ref(baseline, "bad")) == ""
     assert "failed to reproduce 'evaluate'" in dvcdoit("queue", "logs", "bad").stdout
+    # NOTE: dvcdoit's queue is its own: DVC lists no task, and shows the finished experiment
+    assert dvc("queue", "status").stdout.startswith("No experiment tasks in the queue.")
+    assert '"name": "good"' in dvc("exp", "show", "--json").stdout
     assert dvcdoit("queue", "remove", "--failed").stdout == "Removed tasks in queue: bad\n"
     assert _status(dvcdoit) == {"good": "Success"}
     missing = dvcdoit("queue", "logs", "nosuch", check=False)
