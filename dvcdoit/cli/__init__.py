@@ -42,6 +42,7 @@ _FAMILIES = {
     "diff": ("diff",),
     "manage": ("remove", "rm", "move", "mv", "freeze", "unfreeze", "unprotect"),
     "exp": ("exp", "experiments"),
+    "queue": ("queue",),
 }
 
 

@@ -37,6 +37,7 @@ from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import run
 from dvcdoit.repo.sources import commit as source_commit
 from dvcdoit.repo.sources import status as source_status
+from dvcdoit.tasks import expqueue
 from dvcdoit.tasks import remote as tasks_remote
 from dvcdoit.tasks.checker import MD5Checker
 from dvcdoit.tasks.clean import clean_action
@@ -370,6 +371,8 @@ class DvcDoitLoader(DodoTaskLoader):  # type: ignore[misc]
                             tasks_remote.task_fetch, tasks_remote.task_status):
                 ours += generate_tasks(creator.__name__[5:], creator(run_.session),
                                        creator.__doc__)
+            ours += generate_tasks(expqueue.BASENAME, expqueue.queue_tasks(run_.session.project),
+                                   expqueue.task_exp_queue.__doc__)
             _link_user_targets(run_.session.index, user, ours)
         except DvcDoitError as exc:
             raise InvalidDodoFile(str(exc)) from None
