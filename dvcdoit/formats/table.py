@@ -39,3 +39,32 @@ def markdown(headers: Row, rows: Sequence[Row]) -> str:
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(headers), sep, *(line(r) for r in rows)]) + "\n"
 
+
+
+def horizontals(headers: Row, rows: Sequence[Row], right: Sequence[bool] = ()) -> str:
+    """``exp show``'s table (rich's ``box.HORIZONTALS`` at its natural width, as DVC prints it
+    off a terminal): a rule, the header, a rule, the rows, a rule; each cell padded by one
+    space each side, columns one space apart, one space at each end of every line; columns
+    flagged in ``right`` right-aligned (header too)."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    flags = [*right, *([False] * len(headers))]
+
+    def line(cells: Row) -> str:
+        parts = [f" {c.rjust(w) if flags[i] else c.ljust(w)} "
+                 for i, (c, w) in enumerate(zip(cells, widths, strict=True))]
+        return " " + " ".join(parts) + " "
+
+    rule = " " + "─" * (sum(w + 2 for w in widths) + len(widths) - 1) + " "
+    return "\n".join([rule, line(headers), rule, *(line(r) for r in rows), rule])
+
+
+def csv_text(headers: Row, rows: Sequence[Row]) -> str:
+    """The csv module's default dialect (``\\r\\n`` line ends), as DVC's ``--csv`` writes it."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buf.getvalue()

@@ -87,6 +87,12 @@ def _one_rev(snap: Snapshot, targets: Sequence[str]) -> dict[str, Any]:
     return {"data": {p: _read_one(snap, p) for p in paths}}
 
 
+def of_snapshot(snap: Snapshot) -> dict[str, Any]:
+    """Every metrics file of ``snap`` (DVC's sources), each ``{"data": …}`` or ``{"error": …}``."""
+    data: dict[str, Any] = _one_rev(snap, ())["data"]
+    return data
+
+
 def show(project: Project, targets: Sequence[str] = (),
          revs: Sequence[RevName] | None = None) -> dict[str, Any]:
     """DVC's ``metrics show --json`` shape: the workspace alone under ``""``, or one entry per

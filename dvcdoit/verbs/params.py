@@ -95,6 +95,15 @@ def show(project: Project, rev: str | None = None, targets: Sequence[str] = (),
     ``stages`` only) and, without ``deps`` or ``stages``, the default file whole. A file
     that is missing or does not parse is a :class:`PathError`/``FormatError`` naming it."""
     snap = Snapshot(project) if rev is None else Snapshot(project, rev)
+    found: dict[str, dict[str, Any]] = {}
+    for path, keys in selected(snap, targets, deps, stages).items():
+        found[path] = values_of(parse_params(snap.read(path), path), keys)
+    return found
+
+
+def selected(snap: Snapshot, targets: Sequence[str] = (), deps: bool = False,
+             stages: Sequence[str] | None = None) -> dict[str, set[str] | None]:
+    """Params file → the keys :func:`show` reads of it (None: the whole file)."""
     wanted: dict[str, set[str] | None] = dict.fromkeys(targets)
     if not targets or stages:
         for path, keys in _wanted(snap, stages).items():
@@ -102,17 +111,18 @@ def show(project: Project, rev: str | None = None, targets: Sequence[str] = (),
                 else keys | (wanted.get(path) or set())
     if not targets and not deps and not stages and snap.exists(DEFAULT):
         wanted[DEFAULT] = None
-    found: dict[str, dict[str, Any]] = {}
-    for path, keys in wanted.items():
-        data = parse_params(snap.read(path), path)
-        if keys is None:
-            found[path] = data if isinstance(data, dict) else {}
-            continue
-        found[path] = {}
-        for key in sorted(keys):
-            value = lookup(data, key)
-            if value is not MISSING:
-                _merge(found[path], _nested(key, value))
+    return wanted
+
+
+def values_of(data: Any, keys: set[str] | None) -> dict[str, Any]:
+    """The values of parsed params file ``data``: whole (``keys`` None) or those keys, nested."""
+    if keys is None:
+        return data if isinstance(data, dict) else {}
+    found: dict[str, Any] = {}
+    for key in sorted(keys):
+        value = lookup(data, key)
+        if value is not MISSING:
+            _merge(found, _nested(key, value))
     return found
 
 
@@ -134,4 +144,4 @@ def diff(project: Project, a_rev: str = "HEAD", b_rev: str = WORKSPACE,
     return {path: changes for path, changes in result.items() if changes}
 
 
-__all__ = ["diff", "show"]
+__all__ = ["diff", "selected", "show", "values_of"]
