@@ -27,6 +27,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     p = sub.add_parser("add", help="track files or directories: cache them, write PATH.dvc")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--no-commit", action="store_true",
+                   help="record the hashes but do not put the data into the cache")
+    p.add_argument("--glob", action="store_true", help="paths are shell-style wildcards")
     p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("checkout", help="restore tracked data from the cache")
@@ -92,13 +95,19 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     session = open_session()
     project = session.project
-    paths = [project.resolve(p) for p in args.paths]
+    typed = args.paths
+    if args.glob:
+        from dvcdoit.verbs.syncscope import globbed
+
+        typed = globbed(typed, Path.cwd())
+    paths = [project.resolve(p) for p in typed]
     owners = stage_owners(session.index)
     written = []
     with project.lock():
         for path in paths:
             with bar(None if path.is_dir() else 0, f"Adding {project.rel(path)}") as progress:
-                written.append(sources.add(project.workspace, path, owners, progress))
+                written.append(sources.add(project.workspace, path, owners, progress,
+                                           commit=not args.no_commit))
     files = sorted({project.rel(w) for w in written} | _gitignores(project, paths))
     if project.config.autostage and not project.config.no_scm:
         from dvcdoit.repo.autostage import stage_files

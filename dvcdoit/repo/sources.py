@@ -55,11 +55,13 @@ def load_sources(root: Path, dvcfiles: Iterable[Path]) -> list[Source]:
 
 
 def add(ws: Workspace, path: Path, owners: Mapping[str, str],
-        progress: Progress | None = None) -> Path:
+        progress: Progress | None = None, commit: bool = True) -> Path:
     """Track ``path``: commit it to the cache, write ``PATH.dvc`` and the ``.gitignore`` entry.
 
     ``owners`` maps repo-relative stage outputs to their stage, to refuse adding a path a
     stage produces. Re-adding unchanged legacy data keeps its legacy hash (and bytes).
+    Without ``commit`` (``--no-commit``) the data is only hashed: the ``.dvc`` file records
+    it and the cache is left alone, as DVC does (``status`` then says ``not in cache``).
     Returns the ``.dvc`` file path.
     """
     rel = ws.rel(path)
@@ -80,7 +82,7 @@ def add(ws: Workspace, path: Path, owners: Mapping[str, str],
     if (old_out is not None and old_out.hash is not None and old_out.hash.legacy
             and ws.hash(path, LEGACY).hi == old_out.hash):
         name = LEGACY  # NOTE: unchanged legacy data stays legacy (spec §2.3 upgrade rule)
-    hashed = ws.commit(path, name, progress=progress)
+    hashed = ws.commit(path, name, progress=progress) if commit else ws.hash(path, name, progress)
     base: fmt.Out = old_out or fmt.Out(path=path.name)
     new_out = replace(base, path=path.name, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles,
                       isexec=hashed.isexec)
