@@ -71,3 +71,34 @@ def test_glob_adds_every_match(dvcdoit: Runner, dvc: Runner, tmp_path: Path) -> 
     ref = dvc("add", "--glob", "zz*", cwd=theirs, check=False)
     assert res.stderr == ref.stderr == "ERROR: Glob ['zz*'] has no matches.\n"
     assert res.returncode == 3
+
+
+def test_a_file_inside_a_tracked_directory_updates_its_dvc_file(dvcdoit: Runner, dvc: Runner,
+                                                                tmp_path: Path) -> None:
+    ours, theirs = _twins(tmp_path, dvcdoit)
+    dvcdoit("add", "-q", "d", cwd=ours)
+    shutil.rmtree(theirs)
+    shutil.copytree(ours, theirs, symlinks=True)
+    for repo in (ours, theirs):
+        write_tree(repo, {"d/c": "new\n", "d/a": "a2\n"})
+    res = dvcdoit("add", "d/c", cwd=ours)
+    ref = dvc("add", "d/c", cwd=theirs)
+    assert res.stdout == ref.stdout.replace("dvc config", "dvcdoit config")
+    assert (ours / "d.dvc").read_bytes() == (theirs / "d.dvc").read_bytes()
+    assert "size: 8\n" in (ours / "d.dvc").read_text()  # NOTE: the old size plus the new file
+    assert not (ours / "d" / "c.dvc").exists()
+    assert dvcdoit("status", cwd=ours).stdout == dvc("status", cwd=theirs).stdout
+    dvcdoit("add", "-q", "d/a", cwd=ours)
+    dvc("add", "-q", "d/a", cwd=theirs)
+    assert (ours / "d.dvc").read_bytes() == (theirs / "d.dvc").read_bytes()
+    assert "size:" not in (ours / "d.dvc").read_text()  # NOTE: DVC drops it on a replace
+    assert _cache(ours) == _cache(theirs)
+    assert dvc("status", cwd=ours).stdout == "Data and pipelines are up to date.\n"
+    res = dvcdoit("add", "d", cwd=ours, check=False)
+    assert res.returncode == 0
+    (ours / "d" / "sub").mkdir()
+    (ours / "d" / "sub" / "x").write_text("x\n")
+    res = dvcdoit("add", "d/sub", cwd=ours, check=False)
+    assert (res.returncode, res.stderr) == (
+        3, ("ERROR: 'd/sub' is inside the tracked directory 'd' and is not a file; "
+           "run 'dvcdoit add d' to record the whole directory\n"))

@@ -102,13 +102,22 @@ def cmd_add(args: argparse.Namespace) -> int:
         typed = globbed(typed, Path.cwd())
     paths = [project.resolve(p) for p in typed]
     owners = stage_owners(session.index)
+    known = dict(session.index.sources)
     written = []
     with project.lock():
         for path in paths:
+            inside = sources.tracked_dir(known.values(), project.rel(path))
             with bar(None if path.is_dir() else 0, f"Adding {project.rel(path)}") as progress:
+                if inside is not None and not args.no_commit:
+                    dvc_path = sources.add_inside(project.workspace, path, *inside, progress)
+                    for src in sources.load_sources(project.root, [dvc_path]):
+                        known[src.relpath] = src
+                    written.append(dvc_path)
+                    continue
                 written.append(sources.add(project.workspace, path, owners, progress,
                                            commit=not args.no_commit))
-    files = sorted({project.rel(w) for w in written} | _gitignores(project, paths))
+    added = [p for p, w in zip(paths, written, strict=True) if w.name == p.name + ".dvc"]
+    files = sorted({project.rel(w) for w in written} | _gitignores(project, added))
     if project.config.autostage and not project.config.no_scm:
         from dvcdoit.repo.autostage import stage_files
 

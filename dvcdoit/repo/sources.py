@@ -13,7 +13,7 @@ from pathlib import Path
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError, FormatError, PathError
-from dvcdoit.core.hashing import LEGACY, MD5
+from dvcdoit.core.hashing import LEGACY, MD5, ManifestEntry
 from dvcdoit.formats import dvcfile as fmt
 from dvcdoit.repo import gitignore
 from dvcdoit.repo.workspace import Workspace
@@ -89,6 +89,44 @@ def add(ws: Workspace, path: Path, owners: Mapping[str, str],
     new_file = replace(old_file, outs=(new_out,)) if old_file else fmt.DvcFile(outs=(new_out,))
     fmt.dump(dvc_path, new_file)
     ws.gitignores.add([rel])
+    return dvc_path
+
+
+def tracked_dir(sources: Iterable[Source], rel: str) -> tuple[Source, int] | None:
+    """The data source (and the index of its output) whose tracked directory holds ``rel``."""
+    for source in sources:
+        for i, (out, path) in enumerate(zip(source.file.outs, source.out_paths, strict=False)):
+            if out.hash is not None and out.hash.isdir and rel.startswith(path + "/"):
+                return source, i
+    return None
+
+
+def add_inside(ws: Workspace, path: Path, source: Source, index: int,
+               progress: Progress | None = None) -> Path:
+    """DVC 3's ``add`` of a file inside a tracked directory: the file is cached and the
+    directory's manifest gains (or updates) that one entry; other changes in the directory
+    are not taken. The ``.dvc`` file's ``size`` grows by the file's size when it is new and is
+    dropped when an entry is replaced, as DVC writes it. Returns the ``.dvc`` file path."""
+    out, out_rel = source.file.outs[index], source.out_paths[index]
+    rel = ws.rel(path)
+    if not os.path.isfile(path) or os.path.islink(path):
+        msg = (f"'{rel}' is inside the tracked directory '{out_rel}' and is not a file; "
+               f"run 'dvcdoit add {out_rel}' to record the whole directory")
+        raise PathError(msg)
+    if out.hash is None:  # NOTE: tracked_dir returns recorded directories only
+        msg = f"'{source.relpath}' records no hash for '{out_rel}'; run 'dvcdoit add {out_rel}'"
+        raise PathError(msg)
+    entries = {e.relpath: e.md5 for e in ws.cache.read_manifest(out.hash)}
+    hashed = ws.commit(path, MD5, progress=progress)
+    member = rel[len(out_rel) + 1:]
+    replaced = member in entries
+    entries[member] = hashed.hi.value
+    new_hi = ws.cache.add_manifest([ManifestEntry(k, v) for k, v in sorted(entries.items())])
+    size = None if replaced or out.size is None or hashed.size is None else out.size + hashed.size
+    new_out = replace(out, hash=new_hi, size=size, nfiles=len(entries))
+    outs = tuple(new_out if i == index else o for i, o in enumerate(source.file.outs))
+    dvc_path = ws.root / source.relpath
+    fmt.dump(dvc_path, replace(source.file, outs=outs))
     return dvc_path
 
 
