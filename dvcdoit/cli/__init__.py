@@ -26,6 +26,7 @@ EXIT_BROKEN_PIPE = 141  # NOTE: 128 + SIGPIPE, what a shell reports for git and 
 
 _FAMILIES = {
     "data": ("init", "root", "add", "checkout", "commit", "status"),
+    "datastatus": ("data",),
     "remote": ("remote",),
     "config": ("config",),
     "transfer": ("push", "pull", "fetch"),

@@ -54,7 +54,7 @@ def _only(found: dict[str, str], targets: tuple[str, ...]) -> dict[str, str]:
             if any(p.rstrip("/") == t or p.startswith(t + "/") for t in keep)}
 
 
-def _entries(snap: Snapshot,
+def entries(snap: Snapshot,
              known: dict[str, tuple[ManifestEntry, ...]] | None = None) -> dict[str, str]:
     """Path → hash of every output of ``snap`` (directories as ``path/`` and members).
 
@@ -87,7 +87,7 @@ def _members(project: Project, path: os.PathLike[str], now: Hashed) -> tuple[Man
     return project.workspace.hasher.members(project.root / path, now.hi.name)
 
 
-def _workspace_entries(project: Project,
+def workspace_entries(project: Project,
                        known: dict[str, tuple[ManifestEntry, ...]]) -> dict[str, str]:
     """Path → hash of what each output of the workspace holds now (gone outputs left out);
     each directory's manifest is added to ``known``."""
@@ -129,9 +129,9 @@ def data_diff(project: Project, a_rev: str, b_rev: str = WORKSPACE,
     objects = GitObjects(project.root)
     known: dict[str, tuple[ManifestEntry, ...]] = {}
     try:
-        b = (_workspace_entries(project, known) if b_rev == WORKSPACE else
-             _entries(Snapshot(project, b_rev, objects=objects)))
-        a = _entries(Snapshot(project, a_rev, objects=objects), known)
+        b = (workspace_entries(project, known) if b_rev == WORKSPACE else
+             entries(Snapshot(project, b_rev, objects=objects)))
+        a = entries(Snapshot(project, a_rev, objects=objects), known)
     finally:
         objects.close()
     for side, other in ((a, b), (b, a)):
@@ -144,9 +144,16 @@ def data_diff(project: Project, a_rev: str, b_rev: str = WORKSPACE,
                 for p in [p for p in d if p.startswith(under) and p != under]:
                     del d[p]
     a, b = _only(a, targets), _only(b, targets)
-    result = DataDiff()
+    result = compare(a, b)
     if b_rev == WORKSPACE:
         result.not_in_cache = _not_in_cache(project, a)
+    return result
+
+
+def compare(a: dict[str, str], b: dict[str, str]) -> DataDiff:
+    """The changes from path → hash ``a`` to ``b``: a deleted path whose hash was added
+    elsewhere (a file for a file, a directory for a directory) is a rename."""
+    result = DataDiff()
     added = sorted(p for p in b if p not in a)
     deleted = sorted(p for p in a if p not in b)
     by_hash: dict[str, list[str]] = {}
@@ -166,4 +173,4 @@ def data_diff(project: Project, a_rev: str, b_rev: str = WORKSPACE,
     return result
 
 
-__all__ = ["Change", "DataDiff", "data_diff"]
+__all__ = ["Change", "DataDiff", "compare", "data_diff", "entries", "workspace_entries"]
