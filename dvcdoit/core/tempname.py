@@ -25,6 +25,7 @@ import os
 import random
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 PREFIX = ".dvcdoit-"
 SUFFIX = ".tmp"
@@ -62,9 +63,12 @@ def is_ours(filename: str) -> bool:
     return owner_pid(filename) is not None
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while process ``pid`` exists; a zombie (dead, not yet reaped) counts as gone."""
     if pid == os.getpid():
         return True
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -73,7 +77,11 @@ def _alive(pid: int) -> bool:
         return True
     except OSError:  # NOTE: e.g. a pid beyond the system's range: no such process
         return False
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
 
 
 def _started_at(pid: int) -> float | None:
@@ -97,7 +105,7 @@ def is_stale(path: str | os.PathLike[str], ctime: float | None = None) -> bool:
     pid = owner_pid(os.path.basename(os.fspath(path)))
     if pid is None:
         return False
-    if not _alive(pid):
+    if not pid_alive(pid):
         return True
     if pid == os.getpid():
         return False

@@ -11,6 +11,21 @@ from pathlib import Path
 from dvcdoit.core.errors import RepoLockedError
 
 
+def flock_pid(path: Path, stamp: str) -> tuple[int | None, str]:
+    """Take an exclusive ``flock`` on ``path`` without waiting and write ``stamp`` (our pid,
+    in the format DVC's lock file has) into it: ``(fd, "")``, or ``(None, holder's pid)``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        return None, holder
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, stamp.encode(), 0)
+    return fd, ""
+
 class RepoLock:
     """``.dvc/tmp/lock`` as this process holds it: re-entrant, and shared with forked children.
 
@@ -33,18 +48,11 @@ class RepoLock:
         if self._fd is not None:
             self._depth += 1
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(fd)
+        fd, holder = flock_pid(self.path, f" {os.getpid()}\n")
+        if fd is None:
             msg = (f"'.dvc/tmp/lock' is held by another dvc or dvcdoit process (pid {holder}); "
                    "wait for it to finish")
-            raise RepoLockedError(msg) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f" {os.getpid()}\n".encode(), 0)
+            raise RepoLockedError(msg)
         self._fd, self._depth = fd, 1
 
     def release(self) -> None:

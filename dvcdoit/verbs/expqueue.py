@@ -16,7 +16,6 @@ which every reader of the queue calls first.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -29,6 +28,8 @@ from pathlib import Path
 
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.core.tempname import pid_alive
+from dvcdoit.repo.repolock import flock_pid
 
 QUEUED, RUNNING, SUCCESS, FAILED = "Queued", "Running", "Success", "Failed"
 LOCK_FD_ENV = "DVCDOIT_QUEUE_LOCK_FD"
@@ -118,19 +119,7 @@ def listing(root: Path) -> list[Entry]:
 
 def alive(pid: int) -> bool:
     """True while process ``pid`` exists (a zombie counts as gone)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+    return pid_alive(pid)
 
 
 def remove_worktree(root: Path, entry: Entry) -> None:
@@ -190,19 +179,11 @@ def runner_lock(root: Path) -> Iterator[None]:
 
 def take_runner_lock(root: Path) -> int:
     """The runner lock's file, locked (for a runner to inherit); :class:`QueueError` if busy."""
-    path = base(root) / "runner.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
-        os.close(fd)
+    fd, holder = flock_pid(base(root) / "runner.lock", f"{os.getpid()}\n")
+    if fd is None:
         msg = (f"the experiment queue is already running (pid {holder}); wait for it, "
                "or stop it with 'dvcdoit queue kill'")
-        raise QueueError(msg) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        raise QueueError(msg)
     return fd
 
 
