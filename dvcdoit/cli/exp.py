@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from dvcdoit.cli import _exprun, _expview
+from dvcdoit.cli import _expmanage, _exprun, _expview
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,3 +19,4 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     esub.required = True
     _exprun.add_parsers(esub)
     _expview.add_parsers(esub)
+    _expmanage.add_parsers(esub)
