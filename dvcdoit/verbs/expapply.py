@@ -3,7 +3,7 @@
 Measured (docs/experiments.md): ``apply`` first saves the workspace, if it has any change
 (tracked, staged or untracked), as a stash commit on ``refs/exps/apply/stash`` (message
 ``On <branch>: dvc-exp-apply:<head>:<exp>:<name>``, the untracked files as a third parent, as
-``git stash -u`` makes it) and points ``refs/exps/apply/ORIG_HEAD`` at ``HEAD``; then every
+``git stash -u`` makes it, even when empty) and points ``refs/exps/apply/ORIG_HEAD`` at ``HEAD``; then every
 file of the experiment's tree overwrites the workspace's (uncommitted changes to them are
 lost, but kept in that stash), files the experiment lacks are deleted only when there was
 nothing to stash, untracked files stay; the index is reset to ``HEAD`` (the changes show
@@ -83,11 +83,10 @@ def stash_workspace(root: Path, head: str, rev: str, name: str) -> str | None:
     on = f"{branch or '(no branch)'}: {head[:7]} " + _git(root, "log", "-1", "--format=%s",
                                                            head)
     index_commit = _git(root, "commit-tree", index_tree, "-p", head, "-m", f"index on {on}")
-    parents = ["-p", head, "-p", index_commit]
-    if untracked:
-        tree = _tree_of(root, [("update-index", "--add", "-z", "--stdin")],
-                        untracked.encode())
-        parents += ["-p", _git(root, "commit-tree", tree, "-m", f"untracked files on {on}")]
+    # NOTE: DVC (scmrepo) adds the untracked-files parent even when it is an empty tree
+    tree = _tree_of(root, [("update-index", "--add", "-z", "--stdin")], untracked.encode())
+    parents = ["-p", head, "-p", index_commit,
+               "-p", _git(root, "commit-tree", tree, "-m", f"untracked files on {on}")]
     message = f"On {branch or '(no branch)'}: dvc-exp-apply:{head}:{rev}:{name}"
     stash = _git(root, "commit-tree", work_tree, *parents, "-m", message)
     _git(root, "update-ref", "--create-reflog", "-m", message, APPLY_STASH, stash)
