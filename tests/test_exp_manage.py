@@ -4,6 +4,7 @@ git refs and workspace they leave compared; experiments made by one tool, used b
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -328,3 +329,34 @@ def test_branch_errors_as_dvc(twins: tuple[Path, Path], args: tuple[str, ...], e
     assert (got.returncode, got.stderr) == (3, error + "\n")
     assert (want.returncode, want.stderr) == (255, error + "\n")
 
+
+
+@pytest.mark.parametrize("args", [(), ("e1", "f1"), ("e1", "--all"), ("e1", "f1", "--md"),
+                                  ("e1", "f1", "--no-path", "--precision", "2"),
+                                  ("HEAD~1", "e1", "--param-deps", "--all"), ("f1", "--md")])
+def test_diff_as_dvc(twins: tuple[Path, Path], args: tuple[str, ...]) -> None:
+    """e1 is dvc's run, f1 dvcdoit's; the workspace holds e3 (dvcdoit's, on HEAD~1)."""
+    mine, other = twins
+    _ok(ours(mine, "exp", "apply", "e3"))
+    _ok(theirs(other, "exp", "apply", "e3"))
+    got, want = _ok(ours(mine, "exp", "diff", *args)), _ok(theirs(other, "exp", "diff", *args))
+    if args[:2] == ("e1", "f1") or "--all" in args:  # NOTE: both of a kind: no set order
+        assert got.stdout == want.stdout
+    assert sorted(got.stdout.splitlines()) == sorted(want.stdout.splitlines())
+    assert "Change" in got.stdout
+    got = _ok(ours(mine, "exp", "diff", *args, "--json"))
+    want = _ok(theirs(other, "exp", "diff", *args, "--json"))
+    assert json.loads(got.stdout) == json.loads(want.stdout)
+
+
+def test_diff_nothing_and_errors(twins: tuple[Path, Path]) -> None:
+    mine, other = twins
+    for extra in ((), ("--md",), ("--json",)):
+        got, want = _ok(ours(mine, "exp", "diff", *extra)), _ok(theirs(other, "exp", "diff",
+                                                                         *extra))
+        assert got.stdout == want.stdout
+    assert ours(mine, "exp", "diff").stdout == "\n"  # NOTE: the tables' separator alone
+    got, want = ours(mine, "exp", "diff", "nope"), theirs(other, "exp", "diff", "nope")
+    error = "ERROR: failed to show experiments diff - unknown Git revision 'nope'\n"
+    assert (got.returncode, got.stderr) == (3, error)
+    assert (want.returncode, want.stderr) == (1, error)

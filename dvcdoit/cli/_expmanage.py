@@ -166,6 +166,48 @@ def cmd_branch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cell(value: Any, precision: int | None) -> str:
+    """DVC's ``_format_field``: ``-`` for nothing, floats to ``precision`` significant digits."""
+    if value is None:
+        return "-"
+    if isinstance(value, float) and precision:
+        return f"{value:.{precision}g}"
+    return str(value)
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """``exp diff``: DVC's metrics table, an empty line, its params table (or ``--json``)."""
+    import json
+
+    from dvcdoit.cli._common import print_diff_table
+    from dvcdoit.core.errors import DvcDoitError
+    from dvcdoit.repo.exprefs import ExperimentError
+    from dvcdoit.verbs.expdiff import diff
+
+    project = open_session().project
+    try:
+        result = diff(project, args.a_rev, args.b_rev, args.all, args.param_deps)
+    except DvcDoitError as exc:
+        msg = f"failed to show experiments diff - {exc}"
+        raise ExperimentError(msg) from None
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    if not result:
+        return 0
+    precision = args.precision or 5
+    for i, (key, title) in enumerate((("metrics", "Metric"), ("params", "Param"))):
+        if i:
+            print()
+        digits = precision if key == "metrics" else None
+        rows = [[path, item, _cell(c.get("old"), digits), _cell(c.get("new"), digits),
+                 _cell(c["diff"], digits) if "diff" in c else "diff not supported"]
+                for path, items in result[key].items() for item, c in items.items()]
+        headers = ["Path", title, args.a_rev or "HEAD", args.b_rev or "workspace", "Change"]
+        print_diff_table(args, headers, rows)
+    return 0
+
+
 def _add_rev_flags(p: argparse.ArgumentParser, verb: str, default: bool = True) -> None:
     """DVC's ``-A``, ``--rev`` and ``-n`` of ``exp list``/``exp remove``."""
     p.add_argument("-A", "--all-commits", action="store_true",
@@ -210,3 +252,15 @@ def add_parsers(esub: Any) -> None:
     p.add_argument("branch", nargs="?", default=None,
                    help="name of the new Git branch (default: <experiment>-branch)")
     p.set_defaults(func=cmd_branch)
+    p = esub.add_parser("diff", help="show changes between experiments")
+    p.add_argument("a_rev", nargs="?", help="old experiment to compare (default HEAD)")
+    p.add_argument("b_rev", nargs="?", help="new experiment to compare (default: the workspace)")
+    p.add_argument("--all", action="store_true", help="show unchanged metrics/params as well")
+    p.add_argument("--param-deps", action="store_true",
+                   help="show only params that are stage dependencies")
+    p.add_argument("--json", action="store_true", help="show output in JSON format")
+    p.add_argument("--md", action="store_true", help="show tabulated output in Markdown")
+    p.add_argument("--no-path", action="store_true", help="don't show metric/param path")
+    p.add_argument("--precision", type=int, metavar="<n>",
+                   help="round metrics to <n> significant digits (5 by default)")
+    p.set_defaults(func=cmd_diff)
