@@ -360,3 +360,27 @@ def test_diff_nothing_and_errors(twins: tuple[Path, Path]) -> None:
     error = "ERROR: failed to show experiments diff - unknown Git revision 'nope'\n"
     assert (got.returncode, got.stderr) == (3, error)
     assert (want.returncode, want.stderr) == (1, error)
+
+
+@pytest.mark.parametrize("dirty", [False, True])
+def test_apply_deletes_a_file_only_from_a_clean_workspace(twins: tuple[Path, Path],
+                                                          dirty: bool) -> None:
+    """An experiment without src/train.py: DVC deletes it, unless the workspace had
+    changes (then it copies the stashed files the experiment lacks back)."""
+    for root in twins:
+        head = git(root, "rev-parse", "HEAD")
+        env = {**os.environ, "GIT_INDEX_FILE": str(root / ".git" / "tmp-index")}
+        for args in (("read-tree", head), ("rm", "-q", "--cached", "src/train.py")):
+            subprocess.run(["git", "-C", str(root), *args], env=env, check=True)
+        tree = subprocess.run(["git", "-C", str(root), "write-tree"], env=env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+        (root / ".git" / "tmp-index").unlink()
+        sha = git(root, "commit-tree", tree, "-p", head, "-m", "dvc: commit experiment x")
+        git(root, "update-ref", f"refs/exps/{head[:2]}/{head[2:]}/lean", sha)
+        if dirty:
+            (root / "new.txt").write_text("x\n")
+    mine, other = twins
+    _ok(ours(mine, "exp", "apply", "lean"))
+    _ok(theirs(other, "exp", "apply", "lean"))
+    assert _state(mine) == _state(other)
+    assert (mine / "src" / "train.py").exists() is dirty
