@@ -384,3 +384,30 @@ def test_apply_deletes_a_file_only_from_a_clean_workspace(twins: tuple[Path, Pat
     _ok(theirs(other, "exp", "apply", "lean"))
     assert _state(mine) == _state(other)
     assert (mine / "src" / "train.py").exists() is dirty
+
+
+def test_remove_applied_experiment_drops_exec_apply(twins: tuple[Path, Path]) -> None:
+    mine, other = twins
+    _ok(ours(mine, "exp", "apply", "f1"))
+    _ok(theirs(other, "exp", "apply", "f1"))
+    _ok(ours(mine, "exp", "remove", "f1"))
+    _ok(theirs(other, "exp", "remove", "f1"))
+    every = ("for-each-ref", "--format=%(objectname) %(refname)", "refs/exps/")
+    assert git(mine, *every) == git(other, *every)
+    assert "EXEC_APPLY" not in git(mine, *every)
+
+
+def test_branch_of_a_commit_in_many_experiments(twins: tuple[Path, Path]) -> None:
+    """HEAD~2 (c1) is in every experiment's history; none is on HEAD (a new commit)."""
+    for root in twins:
+        git(root, "commit", "-q", "--allow-empty", "-m", "third")
+    mine, other = twins
+    got, want = ours(mine, "exp", "branch", "HEAD~2", "b"), theirs(other, "exp", "branch",
+                                                                   "HEAD~2", "b")
+    assert got.returncode == 3
+    assert want.returncode == 255
+    assert got.stderr.splitlines()[:2] == want.stderr.splitlines()[:2] == [
+        ("ERROR: Ambiguous experiment name 'HEAD~2' can refer to multiple experiments. To "
+        "create a branch use a full experiment ref:"), ""]
+    assert sorted(got.stderr.splitlines()[2:]) == sorted(want.stderr.splitlines()[2:])
+    assert len(got.stderr.splitlines()) == 7

@@ -138,16 +138,9 @@ def branch(root: Path, exp_rev: str, name: str | None) -> tuple[str, str]:
     ``Git branch 'B' already exists.``"""
     try:
         sha = expname.commit(root, exp_rev)
-    except (DvcDoitError, ValueError):
-        raise ExperimentError(exp_rev) from None
-    found = expname.containing(root, sha)
-    if len(found) > 1:
-        head = expname.head_sha(root)
-        found = [e for e in found if e.baseline == head][:1] or _ambiguous(exp_rev, found)
-    if not found:
-        msg = f"'{exp_rev}' does not appear to be an experiment commit."
-        raise ExperimentError(msg)
-    exp = found[0]
+    except DvcDoitError:
+        raise ExperimentError(exp_rev) from None  # NOTE: DVC's whole message: the name
+    exp = _containing_one(root, exp_rev, sha)
     new = name or f"{exp.name}-branch"
     ref = f"refs/heads/{new}"
     if run_git(root, "check-ref-format", ref).returncode:
@@ -162,10 +155,23 @@ def branch(root: Path, exp_rev: str, name: str | None) -> tuple[str, str]:
     return new, exp.name
 
 
-def _ambiguous(exp_rev: str, found: Sequence[ExpRef]) -> list[ExpRef]:
-    lines = [(f"Ambiguous experiment name '{exp_rev}' can refer to multiple experiments. "
-             "To create a branch use a full experiment ref:"), "", *(e.ref for e in found)]
-    raise ExperimentError("\n".join(lines))
+def _containing_one(root: Path, exp_rev: str, sha: str) -> ExpRef:
+    """The experiment whose ref holds commit ``sha``; of several, the first on ``HEAD``'s
+    baseline (DVC's choice), else DVC's "Ambiguous experiment name" error."""
+    found = expname.containing(root, sha)
+    if len(found) > 1:
+        head = expname.head_sha(root)
+        on_head = [e for e in found if e.baseline == head]
+        if not on_head:
+            lines = [(f"Ambiguous experiment name '{exp_rev}' can refer to multiple "
+                      "experiments. To create a branch use a full experiment ref:"), "",
+                     *(e.ref for e in found)]
+            raise ExperimentError("\n".join(lines))
+        found = on_head
+    if not found:
+        msg = f"'{exp_rev}' does not appear to be an experiment commit."
+        raise ExperimentError(msg)
+    return found[0]
 
 
 def remove_refs(root: Path, exps: Sequence[ExpRef], remote: str | None = None) -> None:
