@@ -1,8 +1,8 @@
 """``dvcdoit exp …``: DVC 3's experiments (see docs/experiments.md).
 
-The parsers of the running verbs (``run``, ``save``, ``clean``) live in :mod:`._exprun`, those
-of the reading ones (``show``, ``diff``, ``apply``, ``branch``, ``remove``, ``list``, ``push``,
-``pull``) in :mod:`._expview`; this module only groups them under ``exp``.
+The parsers of the running verbs (``run``, ``save``, ``clean``) live in :mod:`._exprun`,
+``show`` in :mod:`._expview`, ``list``, ``remove``, ``apply``, ``branch`` and ``diff`` in
+:mod:`._expmanage`; this module only groups them under ``exp``.
 """
 
 from __future__ import annotations
