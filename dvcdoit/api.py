@@ -10,8 +10,11 @@
 Data comes from the repo's cache when it is there, else from the remote (``remote`` or the
 output's own ``remote:`` or the default), downloaded into the cache and verified against
 its hash first. ``rev`` reads the ``.dvc`` and ``dvc.lock`` files at that git revision.
-``repo`` is a local DVC repo (default: the one holding the cwd); git URLs are not supported
-yet and are refused in one line. Paths are relative to the repo root. Errors are
+``repo`` is a local DVC repo (default: the one holding the cwd), read in place; or a git URL
+(``https://``, ``ssh://``, ``file://``, ``git@host:path``) or a local bare repo, cloned into a
+temp directory for the call (the ``import`` verb's :func:`~dvcdoit.verbs.imports.open_source`),
+whose data comes from that repo's default remote into the clone's cache, verified (removed
+with the clone). Paths are relative to the repo root. Errors are
 :class:`~dvcdoit.core.errors.DvcDoitError` s with one-line messages.
 """
 
@@ -27,23 +30,56 @@ from typing import IO, Any
 
 from dvcdoit.core.errors import ConfigError, DvcDoitError, PathError
 from dvcdoit.core.hashing import HashInfo, object_relpath
+from dvcdoit.repo import clone
 from dvcdoit.repo.project import Project, find_root
 from dvcdoit.repo.revisions import select_revs
-from dvcdoit.verbs import metrics, params
+from dvcdoit.storage.remotes.urls import safe
+from dvcdoit.verbs import imports, metrics, params
 from dvcdoit.verbs.cloud import open_named
 from dvcdoit.verbs.locate import Located, locate, member_hash
 from dvcdoit.verbs.snapshot import ensure
+
+
+def _cloned(repo: str | os.PathLike[str] | None) -> str | None:
+    """``repo`` as a URL to clone (a git URL or a local bare repo), else None."""
+    if repo is None:
+        return None
+    text = os.fspath(repo)
+    return text if clone.is_git_url(text) or clone.is_bare(Path(text)) else None
 
 
 def _project(repo: str | os.PathLike[str] | None) -> Project:
     if repo is None:
         return Project(find_root())
     text = os.fspath(repo)
-    if "://" in text or text.startswith("git@") or not Path(text).is_dir():
-        msg = (f"repo '{text}': dvcdoit.api reads local DVC repositories only (a path to "
-               "one); clone it first")
+    if not Path(text).is_dir():
+        msg = f"repo '{text}': no such directory, and not a git URL"
         raise PathError(msg)
     return Project(find_root(Path(text)))
+
+
+@contextlib.contextmanager
+def _source(url: str, path: str, rev: str | None,
+            remote: str | None) -> Iterator[tuple[imports.Source, Located]]:
+    """The repo at ``url`` (cloned for the call) and its output holding ``path``; ``remote``
+    is not supported there (the source's default remote is used)."""
+    if remote is not None:
+        msg = f"repo '{url}': remote= names a remote of the local repo; omit it for a git URL"
+        raise ConfigError(msg)
+    rel = Path(path).as_posix().strip("/")
+    try:
+        src = imports.open_source(url, rev, Path.cwd())
+    except PathError as exc:  # NOTE: the import verb's words, made the API's
+        raise PathError(str(exc).replace("failed to import from", "dvcdoit.api cannot read "
+                                         "from", 1)) from None
+    try:
+        found = imports.find(src, rel)
+    except PathError:
+        msg = (f"'{rel}' is not tracked by DVC in '{safe(url)}' at revision "
+               f"'{src.revision.rev}'")
+        raise PathError(msg) from None
+    yield src, found
+    del src  # NOTE: the clone goes with its Source
 
 
 def _member_hash(project: Project, loc: Located, remote: str | None) -> HashInfo:
@@ -68,6 +104,19 @@ def open(path: str, repo: str | os.PathLike[str] | None = None, rev: str | None 
     if mode not in ("r", "rb", "rt"):
         msg = f"dvcdoit.api.open: mode {mode!r}: only reading ('r', 'rb') is supported"
         raise ValueError(msg)
+    url = _cloned(repo)
+    if url is not None:
+        with _source(url, path, rev, remote) as (src, found):
+            cache = src.project.cache
+            obj = imports.member_object(cache, src, found) if found.member else found.hi
+            if obj.isdir:
+                msg = f"'{path}' is a directory; open a file inside it"
+                raise PathError(msg)
+            imports.bring(cache, src, path, obj)
+            with builtins.open(cache.path_for(obj), mode,
+                               encoding=None if "b" in mode else encoding) as f:
+                yield f
+        return
     project, loc = _located(path, repo, rev)
     hi = _member_hash(project, loc, remote)
     if hi.isdir:
@@ -91,6 +140,14 @@ def get_url(path: str, repo: str | os.PathLike[str] | None = None, rev: str | No
     """The URL of ``path``'s object on the remote (``files/md5/ab/cdef…``), as
     ``dvc.api.get_url``; the file itself is not read or downloaded, except a ``.dir``
     manifest needed to find a file inside a tracked directory."""
+    url = _cloned(repo)
+    if url is not None:
+        with _source(url, path, rev, remote) as (src, found):
+            if found.member:
+                ensure(src.project, found.hi, found.out, None)
+            hi = member_hash(src.project.cache, found)
+            _, rem = open_named(src.project, found.remote)
+            return f"{rem.url.rstrip('/')}/{object_relpath(hi)}"
     project, loc = _located(path, repo, rev)
     hi = _member_hash(project, loc, remote)
     _, rem = open_named(project, remote or loc.remote)

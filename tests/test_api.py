@@ -86,9 +86,11 @@ def test_bad_input_is_one_line(repo: Path) -> None:
          f"'untracked.txt' is not tracked by DVC in {repo}"),
         (lambda: api.read("notes.txt", rev="no-such-tag"),
          "unknown Git revision 'no-such-tag'"),
-        (lambda: api.read("notes.txt", repo="https://github.com/x/y"),
-         ("repo 'https://github.com/x/y': dvcdoit.api reads local DVC repositories only (a "
-          "path to one); clone it first")),
+        (lambda: api.read("notes.txt", repo="file:///no/such.git"),
+         ("dvcdoit.api cannot read from 'file:///no/such.git': cannot clone it with git: "
+          "fatal: (%s)")),
+        (lambda: api.read("notes.txt", repo=str(repo / "nope")),
+         f"repo '{repo / 'nope'}': no such directory, and not a git URL"),
         (lambda: api.read("data"), "'data' is a directory; open a file inside it"),
         (lambda: api.read("data/nope.csv"),
          "'data/nope.csv' is not in the directory 'data' (%s)"),

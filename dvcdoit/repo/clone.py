@@ -1,7 +1,7 @@
 """A git URL cloned into a temp directory, as DVC clones the repos it imports from and lists.
 
-``https://``, ``ssh://``, ``file://`` and ``git@host:path`` are git URLs; anything else is a
-local path. The clone is a plain ``git clone`` (its default branch checked out, every branch
+``https://``, ``ssh://``, ``file://`` and ``git@host:path`` are git URLs, and a local bare repo
+is cloned as one; anything else is a local path, read in place. The clone is a plain ``git clone`` (its default branch checked out, every branch
 as ``origin/<name>``, tags fetched); :func:`revision` finds a source branch under either
 name. The caller removes the directory (:func:`remove`).
 """
@@ -19,6 +19,14 @@ from dvcdoit.repo.revision import Revision, run_git
 def is_git_url(url: str) -> bool:
     """A URL git must clone (``https://``, ``ssh://``, ``file://``, ``git@host:path``)."""
     return "://" in url or (url.startswith("git@") and ":" in url)
+
+
+def is_bare(path: Path) -> bool:
+    """A local bare git repo (``git clone --bare``'s ``x.git``): it must be cloned to be read."""
+    if (path / ".git").exists() or not (path / "HEAD").is_file():
+        return False
+    proc = run_git(path, "rev-parse", "--is-bare-repository")
+    return proc.returncode == 0 and proc.stdout.strip() == b"true"
 
 
 def clone(url: str) -> Path:
@@ -51,4 +59,4 @@ def revision(root: Path, rev: str, cloned: bool) -> Revision:
     raise PathError(msg)
 
 
-__all__ = ["clone", "is_git_url", "remove", "revision"]
+__all__ = ["clone", "is_bare", "is_git_url", "remove", "revision"]

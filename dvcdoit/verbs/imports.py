@@ -47,9 +47,9 @@ class Source:
 def open_source(url: str, rev: str | None, cwd: Path) -> Source:
     """The DVC repo at ``url`` (a path relative to ``cwd``, or a git URL, cloned into a temp
     directory removed with the returned value) at ``rev`` (default ``HEAD``)."""
-    if is_git_url(url):
-        return _cloned(url, rev)
-    root = Path(url) if os.path.isabs(url) else cwd / url
+    root = Path(url) if os.path.isabs(url) or is_git_url(url) else cwd / url
+    if is_git_url(url) or clone.is_bare(root):
+        return _cloned(url if is_git_url(url) else str(root), rev, url)
     if not (root / ".git").exists():
         msg = f"failed to import from '{url}': no git repository was found at {url}"
         raise PathError(msg)
@@ -64,26 +64,28 @@ def open_source(url: str, rev: str | None, cwd: Path) -> Source:
     return Source(url, Project(root.resolve()), revision)
 
 
-def _cloned(url: str, rev: str | None) -> Source:
-    """A clone of ``url`` (its data from its default remote: a clone has no cache)."""
+def _cloned(url: str, rev: str | None, shown: str | None = None) -> Source:
+    """A clone of ``url`` (its data from its default remote: a clone has no cache); ``shown``
+    is the URL as typed, for the messages and the ``.dvc`` file."""
+    typed = shown or url
     try:
         root = clone.clone(url)
     except PathError as exc:
-        msg = f"failed to import from '{safe(url)}': {exc}"
+        msg = f"failed to import from '{safe(typed)}': {exc}"
         raise PathError(msg) from None
     try:
         if not (root / ".dvc").is_dir():
-            msg = f"failed to import from '{safe(url)}': it is a git repository but not a DVC one"
+            msg = f"failed to import from '{safe(typed)}': it is a git repository but not a DVC one"
             raise PathError(msg)
         try:
             revision = clone.revision(root, rev or "HEAD", cloned=True)
         except PathError:
-            msg = f"failed to import from '{safe(url)}': unknown Git revision '{rev or 'HEAD'}'"
+            msg = f"failed to import from '{safe(typed)}': unknown Git revision '{rev or 'HEAD'}'"
             raise PathError(msg) from None
     except PathError:
         clone.remove(root)
         raise
-    src = Source(url, Project(root), revision)
+    src = Source(typed, Project(root), revision)
     weakref.finalize(src, clone.remove, root)  # NOTE: the clone lives as long as the source
     return src
 
@@ -169,7 +171,7 @@ def import_repo(project: Project, req: ImportRequest, cwd: Path,
         sha = src.revision.sha
         found = find(src, req.path)
         if not req.no_download:
-            hi = found.hi if not found.member else _member(project.cache, src, found, jobs)
+            hi = found.hi if not found.member else member_object(project.cache, src, found, jobs)
             bring(project.cache, src, rel, hi, jobs)
             project.workspace.checkout(dest, hi, force=True)
             hashed = project.workspace.hash(dest)
@@ -183,7 +185,8 @@ def import_repo(project: Project, req: ImportRequest, cwd: Path,
     return dvc_path
 
 
-def _member(cache: ObjectCache, src: Source, found: Located, jobs: int | None) -> HashInfo:
+def member_object(cache: ObjectCache, src: Source, found: Located,
+                  jobs: int | None = None) -> HashInfo:
     """The object of a file inside a tracked directory of the source (its ``.dir`` first)."""
     bring(cache, src, found.out, found.hi, jobs)
     return member_hash(cache, found)
@@ -220,7 +223,7 @@ def _stage(src: Source, found: Located, tmp: Path, name: str, jobs: int | None) 
     cache = ObjectCache(tmp / "cache")
     hi = found.hi
     if found.member:
-        hi = _member(cache, src, found, jobs)
+        hi = member_object(cache, src, found, jobs)
     bring(cache, src, name, hi, jobs)
     staged = tmp / "out"
     if hi.isdir:
@@ -233,4 +236,5 @@ def _stage(src: Source, found: Located, tmp: Path, name: str, jobs: int | None) 
     return staged
 
 
-__all__ = ["ImportRequest", "Source", "bring", "find", "get", "import_repo", "open_source"]
+__all__ = ["ImportRequest", "Source", "bring", "find", "get", "import_repo", "member_object",
+           "open_source"]
