@@ -1,0 +1,214 @@
+"""The experiment queue run on a Dask cluster: ``exp run --run-all --executor dask``.
+
+The submitter's side, and the only module that imports ``distributed`` (inside functions:
+dvcdoit without the ``dask`` extra never loads it). Each queued experiment becomes one Dask
+task, :func:`_on_worker`, which runs :func:`dvcdoit.verbs.daskworker.run_experiment` on a
+worker: a fresh clone from a git URL every worker can reach, the DVC remote for the data and
+the run-cache, and a git bundle of the experiment ref back. As each task ends, the bundle is
+fetched into this repo (``git fetch <bundle> <ref>:<ref>``: one ref, created in one step,
+never replacing another) and the queue entry is marked ``Success`` or ``Failed``, its log
+being the worker's output, so ``queue status`` and ``queue logs`` show Dask runs as local
+ones.
+
+A worker that dies marks its experiment ``Failed`` (Dask's ``KilledWorker``; how many
+deaths a task may see first is the scheduler's ``distributed.scheduler.allowed-failures``);
+the rest go on. Ctrl-C cancels the futures, marks ``Failed`` the experiments a worker was
+running, leaves the others ``Queued``, and writes no ref.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.verbs import expqueue as store
+from dvcdoit.verbs.daskworker import Job, Outcome, run_experiment
+from dvcdoit.verbs.expcommit import ref_sha
+
+SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+CONNECT_TIMEOUT = 10
+
+
+class DaskError(DvcDoitError):
+    """The Dask executor cannot start: no extra installed, no scheduler, no git URL."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """How one queued experiment ended on the cluster."""
+
+    entry: store.Entry
+    ok: bool
+    worker: str
+    tail: str
+    """the last lines of its output (see :attr:`Outcome.tail`)"""
+
+
+def _distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        msg = "the dask executor needs the 'dask' extra: pip install 'dvcdoit[dask]'"
+        raise DaskError(msg) from None
+    return distributed
+
+
+def scheduler_address(given: str | None, env: Mapping[str, str] | None = None) -> str:
+    """``--scheduler``, else ``$DASK_SCHEDULER_ADDRESS``; :class:`DaskError` if neither."""
+    address = given or (os.environ if env is None else env).get(SCHEDULER_ENV, "")
+    if not address:
+        msg = ("the dask executor needs a scheduler: pass --scheduler tcp://HOST:8786 or set "
+               f"{SCHEDULER_ENV}")
+        raise DaskError(msg)
+    return address
+
+
+def _git(root: Path, *args: str) -> str:
+    out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
+    return out.stdout.decode().strip() if out.returncode == 0 else ""
+
+
+def git_url(root: Path, given: str | None) -> str:
+    """``--git-url``, else the ``origin`` remote's URL; a local path is made absolute."""
+    url = given or _git(root, "remote", "get-url", "origin")
+    if not url:
+        msg = ("the dask workers clone the project from git: pass --git-url URL, or add an "
+               "'origin' remote that every worker can reach")
+        raise DaskError(msg)
+    if "://" not in url and not _scp_like(url):
+        url = str((root / url).resolve())
+    return url
+
+
+def _scp_like(url: str) -> bool:
+    """True for git's ``host:path`` form (a colon before any slash)."""
+    head, colon, _ = url.partition(":")
+    return bool(colon) and "/" not in head and len(head) > 1
+
+
+def _job(root: Path, entry: store.Entry, url: str) -> Job:
+    identity = (_git(root, "config", "user.name"), _git(root, "config", "user.email"))
+    return Job(entry.name, entry.baseline, entry.overrides, url, list(entry.targets), identity)
+
+
+def _started(key: str) -> str:
+    """The name of the Dask event a task sets as it starts (Ctrl-C asks which did)."""
+    return f"{key}-started"
+
+
+def _on_worker(job: Job, key: str) -> Outcome:
+    """The Dask task: say it started, run ``job`` here, and say which worker did."""
+    distributed = _distributed()
+    distributed.Event(_started(key)).set()
+    outcome = run_experiment(job)
+    return Outcome(outcome.ok, outcome.bundle, outcome.log, distributed.get_worker().address)
+
+
+def _store_ref(root: Path, job: Job, bundle: bytes) -> str:
+    """Fetch the experiment ref from ``bundle``; git's complaint, or ``""`` when stored."""
+    tmp_dir = store.base(root)
+    fd, path = tempfile.mkstemp(prefix="exp-", suffix=".bundle", dir=tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(bundle)
+        out = subprocess.run(["git", "-C", str(root), "fetch", "-q", path,
+                              f"{job.ref}:{job.ref}"], capture_output=True, check=False)
+    finally:
+        os.unlink(path)
+    return "" if out.returncode == 0 else out.stderr.decode(errors="replace").strip()
+
+
+def _outcome(future: Any, distributed: Any) -> Outcome:
+    """The task's :class:`Outcome`; a dead worker or an error in the task is a failed one."""
+    try:
+        result: Outcome = future.result()
+    except distributed.KilledWorker as exc:
+        worker = getattr(exc.last_worker, "address", str(exc.last_worker))
+        return Outcome(False, b"", f"ERROR: the Dask worker {worker} died while running this "
+                       "experiment\n", worker)
+    except Exception as exc:  # noqa: BLE001  NOTE: a remote error is data, not a crash here
+        return Outcome(False, b"", f"ERROR: {type(exc).__name__}: {exc}\n", "")
+    return result
+
+
+def _finish(root: Path, entry: store.Entry, job: Job, outcome: Outcome) -> Result:
+    """Store the ref (when ok), the log and the status of one finished task."""
+    log = outcome.log
+    ok = outcome.ok
+    if ok:
+        complaint = _store_ref(root, job, outcome.bundle)
+        if complaint:
+            ok = False
+            log += f"ERROR: storing {job.ref}: {complaint}\n"
+    path = store.log_path(root, entry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(log, encoding="utf-8")
+    done = store.update(root, entry, status=store.SUCCESS if ok else store.FAILED, child=0)
+    return Result(done, ok, outcome.worker, Outcome(ok, log=log).tail)
+
+
+def _interrupt(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Job]],
+               distributed: Any) -> None:
+    """Ctrl-C: cancel what is left; ``Failed`` for what a worker began, ``Queued`` for the
+    rest (as the local runner leaves them)."""
+    started: set[Any] = set(pending)
+    try:
+        client.cancel(list(pending))
+        started = {f for f in pending
+                   if distributed.Event(_started(str(f.key)), client=client).is_set()}
+    except (OSError, RuntimeError, TimeoutError):
+        pass  # NOTE: the scheduler is gone too: every pending one counts as started
+    for future, (entry, job) in pending.items():
+        ran = future in started
+        if ref_sha(root, job.ref) is not None:
+            store.update(root, entry, status=store.SUCCESS, child=0)
+        else:
+            store.update(root, entry, status=store.FAILED if ran else store.QUEUED, child=0)
+
+
+def run_queue(root: Path, scheduler: str, url: str) -> list[Result]:
+    """Run every ``Queued`` experiment of the repo at ``root`` on the Dask cluster at
+    ``scheduler``, the workers cloning ``url``; the results in the order they ended.
+
+    The caller holds the queue's runner lock. Ctrl-C (``KeyboardInterrupt``) is re-raised
+    once the futures are cancelled and the entries marked.
+    """
+    distributed = _distributed()
+    queued = [e for e in store.entries(root) if e.status == store.QUEUED]
+    results: list[Result] = []
+    if not queued:
+        return results
+    try:
+        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT,
+                                    set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+        raise DaskError(msg) from None
+    with client:
+        pending: dict[Any, tuple[store.Entry, Job]] = {}
+        for entry in queued:
+            job = _job(root, entry, url)
+            entry = store.update(root, entry, status=store.RUNNING, runner=os.getpid())
+            # NOTE: a fresh key per run: the scheduler hands back a finished key's old result
+            key = f"dvcdoit-exp-{entry.name}-{entry.id[:7]}-{secrets.token_hex(4)}"
+            future = client.submit(_on_worker, job, key, key=key, pure=False)
+            pending[future] = (entry, job)
+        try:
+            for future in distributed.as_completed(list(pending), loop=client.loop):
+                entry, job = pending[future]
+                results.append(_finish(root, entry, job, _outcome(future, distributed)))
+                del pending[future]
+        except KeyboardInterrupt:
+            _interrupt(root, client, pending, distributed)
+            raise
+    return results
+
+
+__all__ = ["SCHEDULER_ENV", "DaskError", "Result", "git_url", "run_queue", "scheduler_address"]
