@@ -29,14 +29,14 @@ GRID = ("-S", "train.n_est=51,52", "-S", "featurize.ngrams=1,2")
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Two worker processes on 127.0.0.1, no dashboard; a dead worker fails its task at once."""
+    """Two worker processes on 127.0.0.1 (any free ports); a dead worker fails its task at once."""
     import dask
 
     tmp = tmp_path_factory.mktemp("workers")
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         # NOTE: the nanny's env, so that a restarted worker clones there too
         lc = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                      host="127.0.0.1", dashboard_address=None,
+                                      host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                       env={"TMPDIR": str(tmp)})
     lc.clone_tmp = tmp
     try:
@@ -135,7 +135,7 @@ def test_a_failing_stage_is_one_line_with_the_worker_and_leaves_no_ref(
 def test_no_scheduler_no_origin_and_an_unpushed_baseline(
         git_repo: Path, dvcdoit: Runner, dvcdoit_proc: Runner, tmp_path: Path,
         cluster: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    make_pipeline(git_repo, dvcdoit)
+    baseline = make_pipeline(git_repo, dvcdoit)
     dvcdoit("exp", "run", "--queue", "-n", "x")
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     out = dvcdoit_proc("exp", "run", "--run-all", "--executor", "dask", check=False)
@@ -152,7 +152,10 @@ def test_no_scheduler_no_origin_and_an_unpushed_baseline(
                        str(tmp_path / "empty.git"))
     assert out.stdout.startswith("Ran experiment(s): \n")
     assert "ERROR: experiment 'x' failed on worker tcp://127.0.0.1:" in out.stderr
-    assert ": push it there first (git push)" in out.stderr
+    log = dvcdoit("queue", "logs", "x").stdout
+    assert log.startswith("Dask worker tcp://127.0.0.1:")
+    assert log.endswith(f"ERROR: the baseline commit {baseline} is not in "
+                        f"{tmp_path / 'empty.git'}: push it there first (git push)\n")
     assert _status(dvcdoit) == {"x": "Failed"}
 
 
@@ -219,4 +222,30 @@ def test_ctrl_c_cancels_and_writes_no_ref(git_repo: Path, dvcdoit: Runner, tmp_p
     assert (proc.returncode, stderr) == (130, "ERROR: interrupted by the user\n")
     assert sorted(_status(dvcdoit).values()) == ["Failed", "Failed", "Queued"]
     assert git(git_repo, "for-each-ref", "refs/exps") == ""
-    assert baseline
+    # NOTE: the workers stop the runs nobody waits for (Dask's cancel alone cannot), and
+    # remove their clones
+    _wait(lambda: set(_clones(cluster)) == before, "the workers to stop", seconds=15)
+    assert git(git_repo, "rev-parse", "HEAD") == baseline
+
+
+def test_without_the_extra_one_line_and_nothing_imports_distributed(
+        git_repo: Path, dvcdoit: Runner, tmp_path: Path) -> None:
+    make_pipeline(git_repo, dvcdoit)
+    dvcdoit("exp", "run", "--queue", "-n", "x")
+    shadow = tmp_path / "shadow" / "distributed"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('not installed')\n")
+    path = os.pathsep.join([str(shadow.parent), os.environ.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-m", "dvcdoit", "exp", "run", "--run-all",
+                          "--executor", "dask", "--scheduler", "tcp://127.0.0.1:1"],
+                         capture_output=True, text=True, check=False,
+                         env={**os.environ, **DVC_ENV, "PYTHONPATH": path})
+    assert (out.returncode, out.stdout) == (3, "")
+    assert out.stderr == ("ERROR: the dask executor needs the 'dask' extra: pip install "
+                          "'dvcdoit[dask]'\n")
+    assert _status(dvcdoit) == {"x": "Queued"}
+    probe = ("import sys, dvcdoit.cli, dvcdoit.verbs.daskqueue, dvcdoit.verbs.daskworker; "
+             "sys.exit(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('dask', 'distributed')))")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False).stderr == "[]\n"

@@ -62,9 +62,7 @@ def _run_dask(project: Project, args: argparse.Namespace) -> list[Any]:
     """Run the queue on the Dask cluster; the entries that ended. One line per failure."""
     from dvcdoit.verbs import daskqueue
 
-    scheduler = daskqueue.scheduler_address(args.scheduler)
-    url = daskqueue.git_url(project.root, args.git_url)
-    results = daskqueue.run_queue(project.root, scheduler, url)
+    results = daskqueue.run_queue(project.root, args.scheduler, args.git_url)
     for res in results:
         if not res.ok:
             sys.stdout.flush()

@@ -103,12 +103,25 @@ def _started(key: str) -> str:
     return f"{key}-started"
 
 
+def _cancelled(key: str) -> str:
+    """The name of the Dask event Ctrl-C sets for a task: its worker stops the run.
+
+    Dask's own ``cancel`` cannot interrupt a running task: without this the worker would
+    go on with an experiment nobody waits for.
+    """
+    return f"{key}-cancelled"
+
+
 def _on_worker(job: Job, key: str) -> Outcome:
-    """The Dask task: say it started, run ``job`` here, and say which worker did."""
+    """The Dask task: say it started, run ``job`` here (stopping if cancelled), and say
+    which worker did."""
     distributed = _distributed()
     distributed.Event(_started(key)).set()
-    outcome = run_experiment(job)
-    return Outcome(outcome.ok, outcome.bundle, outcome.log, distributed.get_worker().address)
+    address = distributed.get_worker().address
+    cancelled = distributed.Event(_cancelled(key))
+    outcome = run_experiment(job, cancelled.is_set)
+    head = f"Dask worker {address}: {job.git_url} at {job.baseline}\n"
+    return Outcome(outcome.ok, outcome.bundle, head + outcome.log, address)
 
 
 def _store_ref(root: Path, job: Job, bundle: bytes) -> str:
@@ -160,6 +173,8 @@ def _interrupt(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Jo
     rest (as the local runner leaves them)."""
     started: set[Any] = set(pending)
     try:
+        for future in pending:
+            distributed.Event(_cancelled(str(future.key)), client=client).set()
         client.cancel(list(pending))
         started = {f for f in pending
                    if distributed.Event(_started(str(f.key)), client=client).is_set()}
@@ -173,14 +188,17 @@ def _interrupt(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Jo
             store.update(root, entry, status=store.FAILED if ran else store.QUEUED, child=0)
 
 
-def run_queue(root: Path, scheduler: str, url: str) -> list[Result]:
+def run_queue(root: Path, scheduler: str | None, url: str | None) -> list[Result]:
     """Run every ``Queued`` experiment of the repo at ``root`` on the Dask cluster at
-    ``scheduler``, the workers cloning ``url``; the results in the order they ended.
+    ``scheduler`` (see :func:`scheduler_address`), the workers cloning ``url`` (see
+    :func:`git_url`); the results in the order they ended.
 
     The caller holds the queue's runner lock. Ctrl-C (``KeyboardInterrupt``) is re-raised
     once the futures are cancelled and the entries marked.
     """
     distributed = _distributed()
+    scheduler = scheduler_address(scheduler)
+    url = git_url(root, url)
     queued = [e for e in store.entries(root) if e.status == store.QUEUED]
     results: list[Result] = []
     if not queued:

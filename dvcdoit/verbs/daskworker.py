@@ -24,10 +24,12 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import stat
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,8 @@ from dvcdoit.verbs import cloud
 from dvcdoit.verbs.tracked import Tracked
 
 TAIL_LINES = 3
+TAIL_WIDTH = 300
+POLL_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -74,22 +78,52 @@ class Outcome:
     def tail(self) -> str:
         """The last few non-blank lines of the output, as one line (for the failure line)."""
         lines = [line.strip() for line in self.log.splitlines() if line.strip()]
-        return " / ".join(lines[-TAIL_LINES:])
+        return " / ".join(line if len(line) <= TAIL_WIDTH else line[:TAIL_WIDTH - 1] + "…"
+                          for line in lines[-TAIL_LINES:])
+
+
+Stop = Callable[[], bool]
+"""Asked about once a second while a step runs: True stops the run (the submitter's Ctrl-C)."""
+
+
+def _never() -> bool:
+    return False
 
 
 class _Steps:
     """The commands of one run, in one clone, with their output gathered."""
 
-    def __init__(self, clone: Path) -> None:
+    def __init__(self, clone: Path, stop: Stop = _never) -> None:
         self.clone = clone
         self.out: list[str] = []
+        self.stop = stop
 
     def run(self, argv: list[str], cwd: Path | None = None) -> bool:
-        """Run ``argv`` (stdin closed, stderr with stdout); True if it exited 0."""
-        proc = subprocess.run(argv, cwd=cwd or self.clone, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
-        self.out.append(proc.stdout.decode(errors="replace"))
-        return proc.returncode == 0
+        """Run ``argv`` (stdin closed, stderr with stdout, its own process group); True if it
+        exited 0. When :attr:`stop` says so, the group gets SIGTERM and the run fails."""
+        if self.stop():
+            return self._stopped()
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(argv, cwd=cwd or self.clone, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+            stopped = False
+            while True:
+                try:
+                    code = proc.wait(timeout=POLL_SECONDS)
+                    break
+                except subprocess.TimeoutExpired:
+                    if not stopped and self.stop():
+                        stopped = True
+                        with contextlib.suppress(OSError):
+                            os.killpg(proc.pid, signal.SIGTERM)
+            log.seek(0)
+            self.out.append(log.read().decode(errors="replace"))
+        return self._stopped() if stopped else code == 0
+
+    def _stopped(self) -> bool:
+        self.say("ERROR: stopped: the submitter cancelled this experiment")
+        return False
 
     def dvcdoit(self, *args: str) -> bool:
         """``python -m dvcdoit ARGS`` in the clone, with this worker's interpreter."""
@@ -204,10 +238,14 @@ def _remove(tmp: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run_experiment(job: Job) -> Outcome:
-    """Run ``job`` in a fresh clone (see the module docstring); never raises for a failed step."""
+def run_experiment(job: Job, stop: Stop = _never) -> Outcome:
+    """Run ``job`` in a fresh clone (see the module docstring); never raises for a failed step.
+
+    ``stop`` is polled while each step runs; once it is True the step's process group is
+    stopped and the run ends, not ok.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="dvcdoit-dask-"))
-    steps = _Steps(tmp / "repo")
+    steps = _Steps(tmp / "repo", stop)
     try:
         ok = (_checkout(steps, job) and _sync(steps, "fetch") and _experiment(steps, job)
               and _sync(steps, "push"))
@@ -220,4 +258,4 @@ def run_experiment(job: Job) -> Outcome:
         _remove(tmp)
 
 
-__all__ = ["Job", "Outcome", "run_experiment", "sync_run_outputs"]
+__all__ = ["Job", "Outcome", "Stop", "run_experiment", "sync_run_outputs"]
