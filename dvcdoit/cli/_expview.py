@@ -59,16 +59,18 @@ def cmd_show(args: argparse.Namespace) -> int:
     """``exp show``: DVC's table, ``--json``, ``--md`` or ``--csv``."""
     from dvcdoit.formats import table
     from dvcdoit.verbs import exptable
+    from dvcdoit.verbs.exppending import pending
     from dvcdoit.verbs.expshow import Baselines, collect
 
     project = open_session().project
     sel = Baselines(tuple(args.rev or ()), args.all_branches, args.all_tags,
                     args.all_commits, args.num, args.hide_workspace, args.sha)
-    states = collect(project, sel)
+    states = collect(project, sel, pending(project, args.hide_queued, args.hide_failed))
     if args.json:
         print(json.dumps(states))
         return 0
-    precision = (args.precision or None) if args.csv else (args.precision or 5)
+    # NOTE: DVC 3.67.1 reads --precision only with --csv; its table always rounds to 5
+    precision = (args.precision or None) if args.csv else 5
     td, headers = exptable.tabulate(states, precision, "" if args.csv else "-", args.csv,
                                     args.sort_by, args.sort_order == "desc")
     exptable.arrange(td, args.keep, args.drop, args.only_changed, args.csv)

@@ -9,9 +9,7 @@ while it runs is one line and runs nothing. The store is :mod:`dvcdoit.verbs.exp
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import subprocess
 import sys
 from datetime import date, datetime
@@ -118,9 +116,7 @@ def cmd_kill(args: argparse.Namespace) -> int:
 
     root = _root()
     for entry in _named(root, args.names, expqueue.RUNNING, "running "):
-        if entry.child:
-            with contextlib.suppress(OSError):
-                os.killpg(entry.child, signal.SIGTERM)
+        expqueue.request_kill(root, entry)
         print(f"Experiment '{entry.name}' has been killed.")
     return 0
 

@@ -64,12 +64,14 @@ class QueueRun:
 
     def _spawn(self, argv: list[str], cwd: Path, log: Any, entry: store.Entry) -> int:
         with self._lock:
-            if self.stopped.is_set():
+            if self.stopped.is_set() or store.kill_requested(self.root, entry):
                 return -1
             child = subprocess.Popen(argv, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
             self._children[child.pid] = child
         store.update(self.root, entry, child=child.pid)  # NOTE: for `queue kill` and reap
+        if store.kill_requested(self.root, entry):  # NOTE: after the pid: see request_kill
+            store.stop(child.pid)
         try:
             return child.wait()
         finally:
@@ -115,8 +117,8 @@ class QueueRun:
             store.remove_worktree(self.root, entry)
         after = ref_sha(self.root, ref)
         ok = code == 0 or (after is not None and after != before)
-        entry = store.update(self.root, entry, status=store.SUCCESS if ok else store.FAILED,
-                             child=0)
+        entry = next((e for e in store.entries(self.root) if e.id == entry.id), entry)
+        entry = store.update(self.root, entry, status=store.SUCCESS if ok else store.FAILED)
         self.done.append(entry)
         return True if ok else TaskFailed(f"experiment '{entry.name}' failed; see "
                                           f"'dvcdoit queue logs {entry.name}'")

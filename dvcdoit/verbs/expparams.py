@@ -155,6 +155,22 @@ def _apply_one(data: dict[str, Any], item: str) -> None:
         node[last] = new
 
 
+def overridden(text: str, rel: str, items: list[str]) -> str:
+    """The params file ``rel`` (its ``text``, empty if absent) with ``items`` applied, as
+    DVC writes it."""
+    if Path(rel).suffix.lower() not in (".yaml", ".yml"):
+        msg = f"'{rel}': dvcdoit writes -S overrides to YAML params files only"
+        raise _fail(msg)
+    data = paramsedit.load(text, rel)
+    if not isinstance(data, dict):
+        msg_0 = f"'{rel}' does not hold a mapping"
+        raise _fail(msg_0)
+    new = copy.deepcopy(data)
+    for item in items:
+        _apply_one(new, item)
+    return paramsedit.rewrite(text, new, rel) if text else _yaml.dumps(new)
+
+
 def apply(root: Path, overrides: Overrides) -> list[str]:
     """Apply ``overrides`` to the params files under ``root``; the files written.
 
@@ -163,22 +179,12 @@ def apply(root: Path, overrides: Overrides) -> list[str]:
     """
     planned: list[tuple[Path, str]] = []
     for rel, items in overrides.items():
-        if Path(rel).suffix.lower() not in (".yaml", ".yml"):
-            msg = f"'{rel}': dvcdoit writes -S overrides to YAML params files only"
-            raise _fail(msg)
         path = root / rel
         text = path.read_text(encoding="utf-8") if path.exists() else ""
-        data = paramsedit.load(text, rel)
-        if not isinstance(data, dict):
-            msg_0 = f"'{rel}' does not hold a mapping"
-            raise _fail(msg_0)
-        new = copy.deepcopy(data)
-        for item in items:
-            _apply_one(new, item)
-        planned.append((path, paramsedit.rewrite(text, new, rel) if text else _yaml.dumps(new)))
+        planned.append((path, overridden(text, rel, items)))
     for path, text in planned:
         fsutil.atomic_write_text(path, text)
     return list(overrides)
 
 
-__all__ = ["Overrides", "SetParamError", "apply", "by_file", "grid", "is_sweep"]
+__all__ = ["Overrides", "SetParamError", "apply", "by_file", "grid", "is_sweep", "overridden"]

@@ -20,6 +20,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -151,10 +152,41 @@ def reap(root: Path) -> list[Entry]:
     return reaped
 
 
+def _kill_mark(root: Path, entry: Entry) -> Path:
+    return base(root) / "kill" / entry.id
+
+
+def request_kill(root: Path, entry: Entry) -> None:
+    """Mark ``entry`` to be stopped, then stop its current child, if any.
+
+    The mark closes the race with a runner between two children (``checkout``, then ``exp
+    run``): the runner writes each child's pid before it reads the mark, and this writes the
+    mark before it reads the pid, so one of the two sides always stops the child.
+    """
+    mark = _kill_mark(root, entry)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.touch()
+    current = next((e for e in entries(root) if e.id == entry.id), entry)
+    if current.child:
+        stop(current.child)
+
+
+def kill_requested(root: Path, entry: Entry) -> bool:
+    """True once ``queue kill`` has named ``entry``."""
+    return _kill_mark(root, entry).exists()
+
+
+def stop(child: int) -> None:
+    """SIGTERM the process group of ``child`` (gone already is fine)."""
+    with contextlib.suppress(OSError):
+        os.killpg(child, signal.SIGTERM)
+
+
 def drop(root: Path, entry: Entry) -> None:
-    """Forget ``entry`` (its file and log)."""
+    """Forget ``entry`` (its file, log and kill mark)."""
     _path(root, entry.id).unlink(missing_ok=True)
     log_path(root, entry).unlink(missing_ok=True)
+    _kill_mark(root, entry).unlink(missing_ok=True)
 
 
 @contextlib.contextmanager
@@ -188,5 +220,6 @@ def take_runner_lock(root: Path) -> int:
 
 
 __all__ = ["FAILED", "QUEUED", "RUNNING", "SUCCESS", "Entry", "QueueError", "add", "alive",
-           "base", "drop", "entries", "listing", "log_path", "reap", "remove_worktree",
-           "runner_lock", "save", "take_runner_lock", "update", "worktree"]
+           "base", "drop", "entries", "kill_requested", "listing", "log_path", "reap",
+           "remove_worktree", "request_kill", "runner_lock", "save", "stop", "take_runner_lock",
+           "update", "worktree"]
