@@ -249,3 +249,22 @@ def test_without_the_extra_one_line_and_nothing_imports_distributed(
              "('dask', 'distributed')))")
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=False).stderr == "[]\n"
+
+
+def test_queue_kill_stops_that_run_on_its_worker(git_repo: Path, dvcdoit: Runner,
+                                                 tmp_path: Path, cluster: Any) -> None:
+    baseline = _published(git_repo, dvcdoit, tmp_path)
+    dvcdoit("exp", "run", "--queue", "-S", "train.sleep=30", "-S", "train.n_est=91", "-n", "slow")
+    proc = subprocess.Popen([sys.executable, "-m", "dvcdoit", "exp", "run", "--run-all",
+                             "--executor", "dask", "--scheduler", cluster.scheduler_address],
+                            env={**os.environ, **DVC_ENV}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    before = set(_clones(cluster))
+    _wait(lambda: len(set(_clones(cluster)) - before) == 1, "slow started")
+    assert dvcdoit("queue", "kill", "slow").stdout == "Experiment 'slow' has been killed.\n"
+    stdout, stderr = proc.communicate(timeout=30)
+    assert (proc.returncode, stdout.splitlines()[0]) == (0, "Ran experiment(s): ")
+    assert stderr.splitlines()[0].endswith(" / ERROR: stopped: the experiment was cancelled "
+                                           "(Ctrl-C on the submitter, or 'queue kill')")
+    assert _status(dvcdoit) == {"slow": "Failed"}
+    assert git(git_repo, "for-each-ref", exp_ref(baseline, "slow")) == ""

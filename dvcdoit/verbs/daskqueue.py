@@ -12,8 +12,9 @@ ones.
 
 A worker that dies marks its experiment ``Failed`` (Dask's ``KilledWorker``; how many
 deaths a task may see first is the scheduler's ``distributed.scheduler.allowed-failures``);
-the rest go on. Ctrl-C cancels the futures, marks ``Failed`` the experiments a worker was
-running, leaves the others ``Queued``, and writes no ref.
+the rest go on. Ctrl-C cancels the futures and stops the workers' runs, marks ``Failed`` the
+experiments a worker had begun, leaves the others ``Queued``, and writes no ref. ``queue
+kill NAME`` stops that one run on its worker (it ends ``Failed``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import os
 import secrets
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +36,7 @@ from dvcdoit.verbs.expcommit import ref_sha
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 CONNECT_TIMEOUT = 10
+POLL_SECONDS = 0.5
 
 
 class DaskError(DvcDoitError):
@@ -188,6 +191,28 @@ def _interrupt(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Jo
             store.update(root, entry, status=store.FAILED if ran else store.QUEUED, child=0)
 
 
+def _collect(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Job]],
+             distributed: Any) -> list[Result]:
+    """Store each task's outcome as it ends (taking it out of ``pending``); meanwhile pass
+    each ``queue kill NAME`` on to the worker running it."""
+    results: list[Result] = []
+    ended = distributed.as_completed(list(pending), loop=client.loop)
+    killed: set[Any] = set()
+    while not ended.is_empty():
+        batch = ended.next_batch(block=False)
+        for future in batch:
+            entry, job = pending.pop(future)
+            results.append(_finish(root, entry, job, _outcome(future, distributed)))
+        if batch:
+            continue
+        for future, (entry, _job) in pending.items():
+            if future not in killed and store.kill_requested(root, entry):
+                distributed.Event(_cancelled(str(future.key)), client=client).set()
+                killed.add(future)
+        time.sleep(POLL_SECONDS)
+    return results
+
+
 def run_queue(root: Path, scheduler: str | None, url: str | None) -> list[Result]:
     """Run every ``Queued`` experiment of the repo at ``root`` on the Dask cluster at
     ``scheduler`` (see :func:`scheduler_address`), the workers cloning ``url`` (see
@@ -219,10 +244,7 @@ def run_queue(root: Path, scheduler: str | None, url: str | None) -> list[Result
             future = client.submit(_on_worker, job, key, key=key, pure=False)
             pending[future] = (entry, job)
         try:
-            for future in distributed.as_completed(list(pending), loop=client.loop):
-                entry, job = pending[future]
-                results.append(_finish(root, entry, job, _outcome(future, distributed)))
-                del pending[future]
+            results = _collect(root, client, pending, distributed)
         except KeyboardInterrupt:
             _interrupt(root, client, pending, distributed)
             raise

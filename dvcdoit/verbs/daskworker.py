@@ -83,7 +83,8 @@ class Outcome:
 
 
 Stop = Callable[[], bool]
-"""Asked about once a second while a step runs: True stops the run (the submitter's Ctrl-C)."""
+"""Asked about once a second while a step runs: True stops the run (Ctrl-C or ``queue kill``
+on the submitter's side)."""
 
 
 def _never() -> bool:
@@ -122,7 +123,8 @@ class _Steps:
         return self._stopped() if stopped else code == 0
 
     def _stopped(self) -> bool:
-        self.say("ERROR: stopped: the submitter cancelled this experiment")
+        self.say("ERROR: stopped: the experiment was cancelled (Ctrl-C on the submitter, "
+                 "or 'queue kill')")
         return False
 
     def dvcdoit(self, *args: str) -> bool:
