@@ -4,10 +4,11 @@
 the worker needs dvcdoit installed, not this module's caller). For one :class:`Job` it
 
 1. clones the project from ``job.git_url`` into a temp dir and checks out the baseline;
-2. ``dvcdoit pull --run-cache --allow-missing``: the baseline's data (verified, as every
-   pull) and the remote's run-cache entries; then the outputs those entries name for this
-   pipeline's stages (:func:`sync_run_outputs`), so a param set run before, anywhere, is
-   restored instead of run;
+2. writes the experiment's params; ``dvcdoit pull --run-cache --allow-missing``: the
+   baseline's data (verified, as every pull) and the remote's run-cache entries; then the
+   outputs of the entries of this pipeline's stages with these params
+   (:func:`sync_run_outputs`), so a param set run before, anywhere, is restored instead of
+   run;
 3. ``dvcdoit exp run -n NAME -S …`` (the experiment commit and its ref, in the clone);
 4. ``dvcdoit push --run-cache``, and the run-cache entries' uncached outputs: the outputs
    and the new entries go to the remote, so the experiment's data is somewhere other than a
@@ -32,13 +33,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dvcdoit.core.errors import DvcDoitError
+from dvcdoit.formats.pipeline import StageDef
 from dvcdoit.pipeline.session import Session
+from dvcdoit.pipeline.stage import read_params
 from dvcdoit.repo.exprefs import ExpRef
 from dvcdoit.storage import transfer
 from dvcdoit.storage.runcache import RunCache, parse_name
-from dvcdoit.verbs import cloud
+from dvcdoit.verbs import cloud, expparams
 from dvcdoit.verbs.tracked import Tracked
 
 TAIL_LINES = 3
@@ -155,9 +159,18 @@ def _checkout(steps: _Steps, job: Job) -> bool:
     return True
 
 
+def _params(root: Path, sdef: StageDef) -> dict[str, dict[str, Any]] | None:
+    try:
+        return read_params(root, sdef)
+    except DvcDoitError:
+        return None  # NOTE: a params file or key missing: no entry can match
+
+
 def _run_outputs(session: Session) -> list[Tracked]:
     """Every output (cached or not: a restore needs both) that a local run-cache entry of a
-    stage of the pipeline (same command, same outputs) records a hash for."""
+    stage of the pipeline records a hash for, when the entry has the stage's command, its
+    outputs and its params as they are now in the workspace (the experiment's, applied):
+    the only entries a run of this experiment can restore from."""
     index = session.index
     runs = RunCache(session.project.cache)
     keys = sorted({parsed[0] for name in runs.names() if (parsed := parse_name(name))})
@@ -165,8 +178,10 @@ def _run_outputs(session: Session) -> list[Tracked]:
     found: list[Tracked] = []
     for sdef in index.stages.values():
         paths = sorted(o.path for o in sdef.outs)
+        params = _params(session.root, sdef)
         for entry in entries:
-            if entry.cmd != sdef.cmd or sorted(o.path for o in entry.outs) != paths:
+            if entry.cmd != sdef.cmd or sorted(o.path for o in entry.outs) != paths \
+                    or entry.params != params:
                 continue
             for so in sdef.outs:
                 item = entry.out(so.path)
@@ -198,6 +213,17 @@ def sync_run_outputs(root: Path, verb: str) -> transfer.TransferResult:
         _, rem = cloud.open_named(project, name or None)
         total = total + move(project.cache, rem, items)
     return total
+
+
+def _apply(steps: _Steps, job: Job) -> bool:
+    """The experiment's params, written before the pull (``exp run -S`` writes the same
+    values again): the run-cache entries worth fetching are those of these params."""
+    try:
+        expparams.apply(steps.clone, job.overrides)
+    except DvcDoitError as exc:
+        steps.say(f"ERROR: {exc}")
+        return False
+    return True
 
 
 def _sync(steps: _Steps, verb: str) -> bool:
@@ -249,8 +275,8 @@ def run_experiment(job: Job, stop: Stop = _never) -> Outcome:
     tmp = Path(tempfile.mkdtemp(prefix="dvcdoit-dask-"))
     steps = _Steps(tmp / "repo", stop)
     try:
-        ok = (_checkout(steps, job) and _sync(steps, "fetch") and _experiment(steps, job)
-              and _sync(steps, "push"))
+        ok = (_checkout(steps, job) and _apply(steps, job) and _sync(steps, "fetch")
+              and _experiment(steps, job) and _sync(steps, "push"))
         bundle = _bundle(steps, job) if ok else None
         return Outcome(bundle is not None, bundle or b"", "".join(steps.out))
     except OSError as exc:
