@@ -142,6 +142,11 @@ def test_no_scheduler_no_origin_and_an_unpushed_baseline(
     assert out.returncode == 3
     assert out.stderr == ("ERROR: the dask executor needs a scheduler: pass --scheduler "
                           "tcp://HOST:8786 or set DASK_SCHEDULER_ADDRESS\n")
+    out = dvcdoit_proc("exp", "run", "--run-all", "--executor", "dask", "--scheduler", "foo",
+                       check=False)
+    assert out.returncode == 3
+    assert out.stderr == ("ERROR: 'foo' is not a Dask scheduler address (tcp://HOST:PORT): "
+                          "missing port number in address 'foo'\n")
     monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.scheduler_address)
     out = dvcdoit_proc("exp", "run", "--run-all", "--executor", "dask", check=False)
     assert out.returncode == 3

@@ -191,6 +191,27 @@ def _interrupt(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Jo
             store.update(root, entry, status=store.FAILED if ran else store.QUEUED, child=0)
 
 
+def _check_address(distributed: Any, scheduler: str) -> str:
+    """``scheduler`` if Dask can parse it; else a one-line :class:`DaskError` (checked before
+    any Client: one that fails on a bad address hangs 20 s in its ``__del__``)."""
+    try:
+        distributed.comm.get_address_host_port(scheduler)
+    except ValueError as exc:
+        msg = f"'{scheduler}' is not a Dask scheduler address (tcp://HOST:PORT): {exc}"
+        raise DaskError(msg) from None
+    return scheduler
+
+
+def _connect(distributed: Any, scheduler: str) -> Any:
+    """A client of the scheduler at ``scheduler``; one-line :class:`DaskError` if it does not
+    answer within :data:`CONNECT_TIMEOUT` seconds."""
+    try:
+        return distributed.Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
+        raise DaskError(msg) from None
+
+
 def _collect(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Job]],
              distributed: Any) -> list[Result]:
     """Store each task's outcome as it ends (taking it out of ``pending``); meanwhile pass
@@ -222,19 +243,13 @@ def run_queue(root: Path, scheduler: str | None, url: str | None) -> list[Result
     once the futures are cancelled and the entries marked.
     """
     distributed = _distributed()
-    scheduler = scheduler_address(scheduler)
+    scheduler = _check_address(distributed, scheduler_address(scheduler))
     url = git_url(root, url)
     queued = [e for e in store.entries(root) if e.status == store.QUEUED]
     results: list[Result] = []
     if not queued:
         return results
-    try:
-        client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT,
-                                    set_as_default=False)
-    except (OSError, TimeoutError) as exc:
-        msg = f"cannot reach the Dask scheduler at {scheduler}: {exc}"
-        raise DaskError(msg) from None
-    with client:
+    with _connect(distributed, scheduler) as client:
         pending: dict[Any, tuple[store.Entry, Job]] = {}
         for entry in queued:
             job = _job(root, entry, url)
