@@ -71,9 +71,10 @@ def _dask_run(run: Runner, cluster: Any, *more: str) -> subprocess.CompletedProc
 
 
 def _commit(root: Path, ref: str) -> tuple[str, str, str]:
-    """What must match between two runs of an experiment: tree, parent, message."""
+    """What must match between two runs of an experiment: tree, parent, message, author
+    and committer (the test's GIT_* env, not the workers' git config)."""
     return (git(root, "rev-parse", f"{ref}^{{tree}}"), git(root, "rev-parse", f"{ref}^"),
-            git(root, "log", "-1", "--format=%s", ref))
+            git(root, "log", "-1", "--format=%s|%an <%ae>|%cn <%ce>", ref))
 
 
 def test_four_on_the_cluster_equal_a_local_run_all_and_rerun_from_the_run_cache(

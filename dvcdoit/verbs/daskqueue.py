@@ -20,6 +20,7 @@ kill NAME`` stops that one run on its worker (it ends ``Failed``).
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import subprocess
 import tempfile
@@ -36,6 +37,7 @@ from dvcdoit.verbs.expcommit import ref_sha
 
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
 CONNECT_TIMEOUT = 10
+_IDENT = re.compile(r"(.*) <(.*)> \d+ [+-]\d{4}")
 POLL_SECONDS = 0.5
 
 
@@ -97,8 +99,19 @@ def _scp_like(url: str) -> bool:
 
 
 def _job(root: Path, entry: store.Entry, url: str) -> Job:
-    identity = (_git(root, "config", "user.name"), _git(root, "config", "user.email"))
-    return Job(entry.name, entry.baseline, entry.overrides, url, list(entry.targets), identity)
+    return Job(entry.name, entry.baseline, entry.overrides, url, list(entry.targets),
+               _git_identity(root))
+
+
+def _git_identity(root: Path) -> dict[str, str]:
+    """The author and committer a commit made here would have (``git var``: the env vars,
+    then the config), as the ``GIT_*`` variables; empty for one git does not know."""
+    env: dict[str, str] = {}
+    for who in ("AUTHOR", "COMMITTER"):
+        match = _IDENT.fullmatch(_git(root, "var", f"GIT_{who}_IDENT"))
+        if match:
+            env[f"GIT_{who}_NAME"], env[f"GIT_{who}_EMAIL"] = match.group(1), match.group(2)
+    return env
 
 
 def _started(key: str) -> str:

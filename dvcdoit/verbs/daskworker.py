@@ -60,8 +60,9 @@ class Job:
     git_url: str
     """a URL every worker can clone (the submitter's ``origin`` by default)"""
     targets: list[str] = field(default_factory=list)
-    identity: tuple[str, str] = ("", "")
-    """the submitter's git ``user.name`` and ``user.email``: the experiment commit's author"""
+    git_env: dict[str, str] = field(default_factory=dict)
+    """the submitter's ``GIT_AUTHOR_NAME``/``_EMAIL`` and ``GIT_COMMITTER_…``: the experiment
+    commit is authored as a local run's would be, whatever the worker's git config says"""
 
     @property
     def ref(self) -> str:
@@ -98,10 +99,12 @@ def _never() -> bool:
 class _Steps:
     """The commands of one run, in one clone, with their output gathered."""
 
-    def __init__(self, clone: Path, stop: Stop = _never) -> None:
+    def __init__(self, clone: Path, stop: Stop = _never,
+                 env: dict[str, str] | None = None) -> None:
         self.clone = clone
         self.out: list[str] = []
         self.stop = stop
+        self.env = {**os.environ, **(env or {})}
 
     def run(self, argv: list[str], cwd: Path | None = None) -> bool:
         """Run ``argv`` (stdin closed, stderr with stdout, its own process group); True if it
@@ -110,7 +113,7 @@ class _Steps:
             return self._stopped()
         with tempfile.TemporaryFile() as log:
             proc = subprocess.Popen(argv, cwd=cwd or self.clone, stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=subprocess.STDOUT,
+                                    stdout=log, stderr=subprocess.STDOUT, env=self.env,
                                     start_new_session=True)
             stopped = False
             while True:
@@ -152,10 +155,6 @@ def _checkout(steps: _Steps, job: Job) -> bool:
         steps.say(f"ERROR: the baseline commit {job.baseline} is not in {job.git_url}: "
                   "push it there first (git push)")
         return False
-    name, email = job.identity
-    for key, value in (("user.name", name), ("user.email", email)):
-        if value:
-            steps.run([*git, "config", key, value])
     return True
 
 
@@ -273,7 +272,7 @@ def run_experiment(job: Job, stop: Stop = _never) -> Outcome:
     stopped and the run ends, not ok.
     """
     tmp = Path(tempfile.mkdtemp(prefix="dvcdoit-dask-"))
-    steps = _Steps(tmp / "repo", stop)
+    steps = _Steps(tmp / "repo", stop, job.git_env)
     try:
         ok = (_checkout(steps, job) and _apply(steps, job) and _sync(steps, "fetch")
               and _experiment(steps, job) and _sync(steps, "push"))
