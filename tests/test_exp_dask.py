@@ -91,6 +91,10 @@ def test_four_on_the_cluster_equal_a_local_run_all_and_rerun_from_the_run_cache(
         ["g-1", "g-2", "g-3", "g-4"]
     assert out.stderr == ""
     assert _status(dvcdoit) == dict.fromkeys(["g-1", "g-2", "g-3", "g-4"], "Success")
+    with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        events = client.run_on_scheduler(
+            lambda dask_scheduler: list(dask_scheduler.extensions["events"]._events))
+    assert [e for e in events if e.startswith("dvcdoit-exp-g-")] == []  # NOTE: cleared
     local = dvcdoit_proc("exp", "run", "--run-all", "-j", "2", cwd=twin)
     assert local.stderr == ""
     for name in ("g-1", "g-2", "g-3", "g-4"):

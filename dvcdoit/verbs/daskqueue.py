@@ -128,6 +128,12 @@ def _cancelled(key: str) -> str:
     return f"{key}-cancelled"
 
 
+def _forget(distributed: Any, client: Any, key: str) -> None:
+    """Drop a finished task's two events from the scheduler (a cleared event is deleted)."""
+    for name in (_started(key), _cancelled(key)):
+        distributed.Event(name, client=client).clear()
+
+
 def _on_worker(job: Job, key: str) -> Outcome:
     """The Dask task: say it started, run ``job`` here (stopping if cancelled), and say
     which worker did."""
@@ -194,6 +200,8 @@ def _interrupt(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Jo
         client.cancel(list(pending))
         started = {f for f in pending
                    if distributed.Event(_started(str(f.key)), client=client).is_set()}
+        for future in pending:  # NOTE: not the cancel events: the workers still poll them
+            distributed.Event(_started(str(future.key)), client=client).clear()
     except (OSError, RuntimeError, TimeoutError):
         pass  # NOTE: the scheduler is gone too: every pending one counts as started
     for future, (entry, job) in pending.items():
@@ -237,6 +245,7 @@ def _collect(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Job]
         for future in batch:
             entry, job = pending.pop(future)
             results.append(_finish(root, entry, job, _outcome(future, distributed)))
+            _forget(distributed, client, str(future.key))
         if batch:
             continue
         for future, (entry, _job) in pending.items():
