@@ -243,8 +243,9 @@ def _collect(root: Path, client: Any, pending: dict[Any, tuple[store.Entry, Job]
     while not ended.is_empty():
         batch = ended.next_batch(block=False)
         for future in batch:
-            entry, job = pending.pop(future)
+            entry, job = pending[future]
             results.append(_finish(root, entry, job, _outcome(future, distributed)))
+            del pending[future]  # NOTE: after: a Ctrl-C inside _finish still marks the entry
             _forget(distributed, client, str(future.key))
         if batch:
             continue
