@@ -12,7 +12,8 @@ from dvcdoit.formats import config
 from dvcdoit.pipeline.session import Session
 from dvcdoit.repo.project import Project, init
 from dvcdoit.tasks import remote as tasks_remote
-from dvcdoit.tasks.loader import RunOptions, stage_action, stage_task_dicts
+from dvcdoit.tasks.actions import stage_action
+from dvcdoit.tasks.loader import RunOptions, stage_task_dicts
 from dvcdoit.tasks.uptodate import StageUpToDate
 from tests.conftest import write_tree
 
@@ -68,11 +69,13 @@ def test_uptodate_error_is_a_reason_and_the_action_fails_in_one_line(session: Se
 
 
 def test_task_dicts_carry_the_session_and_options(session: Session) -> None:
-    dicts = list(stage_task_dicts(session, RunOptions(force=True, use_run_cache=False)))
+    dicts = list(stage_task_dicts(session, RunOptions(force=True, use_run_cache=False,
+                                                      pull=True)))
     assert [d["name"] for d in dicts] == ["copy"]
     action, args = dicts[0]["actions"][0]
     assert action is stage_action
-    assert args == [session, "copy", True, False, True]  # force, run-cache, reasons
+    assert args == [session, "copy", True, False, True, True, False]
+    # NOTE: force, run-cache, reasons, pull, interactive
     assert (session.root / ".dvc" / "tmp").is_dir()
 
 

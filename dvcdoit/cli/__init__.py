@@ -59,6 +59,8 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
         prog="dvcdoit", description="DVC 3 data versioning and pipelines, run by doit.")
     parser.add_argument("--version", action="version", version=f"dvcdoit {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print debug lines with timings (stderr)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     verb = next((a for a in argv if not a.startswith("-")), None)
@@ -81,6 +83,10 @@ def _quiet_everywhere(parser: argparse.ArgumentParser) -> None:
                 if "-q" not in child._option_string_actions:
                     child.add_argument("-q", "--quiet", action="store_true",
                                        default=argparse.SUPPRESS, help="print only errors")
+                if "-v" not in child._option_string_actions:
+                    child.add_argument("-v", "--verbose", action="store_true",
+                                       default=argparse.SUPPRESS,
+                                       help="also print debug lines with timings (stderr)")
                 _quiet_everywhere(child)
 
 
@@ -106,12 +112,31 @@ def run(argv: list[str]) -> int:
     guard = PipeGuard(sys.stdout)
     sys.stdout = guard  # type: ignore[assignment]
     try:
+        if getattr(args, "verbose", False) is True:
+            _debug_lines(argv)
         with _silenced(bool(getattr(args, "quiet", False))):
             code = _call(args)
         guard.flush()  # NOTE: a closed pipe shows here, not at exit with a traceback
     finally:
         sys.stdout = guard.stream
     return EXIT_BROKEN_PIPE if guard.broken and code == 0 else code
+
+
+def _debug_lines(argv: list[str]) -> None:
+    """``-v``: the ``dvcdoit.*`` debug records go to stderr as DVC's ``-v`` lines
+    (``2026-12-04 19:59:54,276 DEBUG: …``), starting with the version and the command."""
+    import logging
+    import platform
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s DEBUG: %(message)s"))
+    logger = logging.getLogger("dvcdoit")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG)
+    logger.propagate = False
+    logger.debug("dvcdoit %s, %s %s on %s", __version__, platform.python_implementation(),
+                 platform.python_version(), platform.platform())
+    logger.debug("command: dvcdoit %s", " ".join(argv))
 
 
 @contextlib.contextmanager

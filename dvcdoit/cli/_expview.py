@@ -1,8 +1,5 @@
-"""The parsers and handlers of the reading ``exp`` subcommands (registered by :mod:`dvcdoit.cli.exp`).
-
-``show``, ``diff``, ``apply``, ``branch``, ``remove``, ``list``, ``push``, ``pull``: DVC
-3.67.1's flags and words (docs/experiments.md); the work is in ``dvcdoit.verbs.exp*``.
-"""
+"""``exp show``'s parser and handler (registered by :mod:`dvcdoit.cli.exp`): DVC 3.67.1's flags
+and words (docs/experiments.md); the work is in ``dvcdoit.verbs.expshow`` and its helpers."""
 
 from __future__ import annotations
 
@@ -86,6 +83,5 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def add_parsers(esub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Register ``exp show``, ``diff``, ``apply``, ``branch``, ``remove``, ``list``,
-    ``push`` and ``pull``."""
+    """Register ``exp show``."""
     _add_show(esub)

@@ -1,15 +1,16 @@
 """``dvcdoit exp …``: DVC 3's experiments (see docs/experiments.md).
 
-The parsers of the running verbs (``run``, ``save``, ``clean``) live in :mod:`._exprun`, those
-of the reading ones (``show``, ``diff``, ``apply``, ``branch``, ``remove``, ``list``, ``push``,
-``pull``) in :mod:`._expview`; this module only groups them under ``exp``.
+The parsers of the running verbs (``run``, ``save``, ``clean``) live in :mod:`._exprun`,
+``show`` in :mod:`._expview`, ``list``, ``remove``, ``apply``, ``branch`` and ``diff`` in
+:mod:`._expmanage`, ``push`` and ``pull`` in :mod:`._expsync`; this module only groups
+them under ``exp``.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from dvcdoit.cli import _exprun, _expview
+from dvcdoit.cli import _expmanage, _exprun, _expsync, _expview
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -19,3 +20,5 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     esub.required = True
     _exprun.add_parsers(esub)
     _expview.add_parsers(esub)
+    _expsync.add_parsers(esub)
+    _expmanage.add_parsers(esub)

@@ -94,6 +94,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pull_run_cache(session: Any) -> None:
+    """``repro --pull``: the remote's run-cache entries first (DVC's ``stage_cache.pull``)."""
+    from dvcdoit.pipeline.selection import Selection
+    from dvcdoit.verbs import cloud
+
+    with session.project.lock():
+        cloud.fetch(session.index, Selection(), run_cache=True)
+
+
 def cmd_repro(args: argparse.Namespace) -> int:
     """``repro``: run the doit tasks through DoitMain with dvcdoit's loader."""
     session = open_session()
@@ -114,7 +123,7 @@ def cmd_repro(args: argparse.Namespace) -> int:
         # through to doit, which checks again (cheap: the state DB remembers the hashes).
         order = index.graph.run_order(targets, args.single_item)
         with project.lock():
-            settled = overview.up_to_date(index, order)
+            settled = overview.up_to_date(index, order, args.allow_missing)
         if settled:
             _ignore_notes(order)
             if not quiet(args):
@@ -129,7 +138,11 @@ def cmd_repro(args: argparse.Namespace) -> int:
     _ignore_notes(index.graph.run_order(targets, args.single_item))
     options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache,
                          reasons=args.verbose,
-                         only=frozenset(targets) if args.single_item else None)
+                         only=frozenset(targets) if args.single_item else None,
+                         allow_missing=args.allow_missing, pull=args.pull,
+                         interactive=args.interactive or project.config.interactive)
+    if args.pull and not args.no_run_cache:
+        _pull_run_cache(session)
     reporter = QuietReporter if quiet(args) else DvcReporter
     ours = not _doit_configured(Path.cwd())  # NOTE: no dodo or doit settings: doit's DB is ours
     argv = ["run", *(["-a"] if args.force else []),
@@ -333,6 +346,13 @@ def add_parsers(sub: Any) -> None:
                    help="targets are shell-style wildcards over stage names")
     p.add_argument("-k", "--keep-going", action="store_true",
                    help="after a failure, go on with the stages that do not depend on it")
+    p.add_argument("--pull", action="store_true",
+                   help="pull the outputs of stages whose only change is missing data, and "
+                        "the run-cache, instead of running them")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="skip stages whose only change is missing data")
+    p.add_argument("-i", "--interactive", action="store_true",
+                   help="ask for confirmation before reproducing each stage")
     p.set_defaults(func=cmd_repro)
     p = sub.add_parser("dag", help="show the stage graph")
     p.add_argument("--mermaid", action="store_true")

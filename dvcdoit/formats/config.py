@@ -59,6 +59,8 @@ class Config:
     """``core.autostage``: ``git add`` what a verb changed instead of printing the hint."""
     no_scm: bool = False
     """``core.no_scm``: no git here; no git hint either."""
+    interactive: bool = False
+    """``core.interactive``: ``repro`` asks before each stage it runs (its ``-i``)."""
 
     def remote(self, name: str | None = None) -> RemoteConfig:
         """Return remote ``name``, or the default remote (``core.remote``) when ``name`` is None."""
@@ -234,6 +236,7 @@ def load_config(dvc_dir: Path, level: str | None = None) -> Config:
         checksum_jobs=parse_int(jobs, _where(core, "core", "checksum_jobs")) if jobs else None,
         autostage=core.get("autostage", "false").strip().lower() == "true",
         no_scm=core.get("no_scm", "false").strip().lower() == "true",
+        interactive=core.get("interactive", "false").strip().lower() == "true",
     )
 
 

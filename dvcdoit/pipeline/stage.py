@@ -21,6 +21,7 @@ from typing import Any
 from dvcdoit.core import fsutil
 from dvcdoit.core.errors import DvcDoitError, HashingError, StageError
 from dvcdoit.core.hashing import LEGACY, MD5
+from dvcdoit.core.timing import Timed
 from dvcdoit.formats.lock import LOCK_FILE, LockEntry, LockItem, LockWrites, write_entries
 from dvcdoit.formats.params import MISSING, load_params, lookup
 from dvcdoit.formats.pipeline import StageDef
@@ -238,14 +239,15 @@ def _execute(ws: Workspace, stage: StageDef, log: Log, capture: bool = False) ->
         log(f"> {line}")
         import subprocess  # NOTE: imported when used: start-up of status
 
-        if capture:
-            proc = subprocess.run(shell_command(line), cwd=cwd, env=env, check=False,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-            if proc.stdout:
-                log(proc.stdout.decode(errors="replace").removesuffix("\n"))
-            rc = proc.returncode
-        else:
-            rc = subprocess.call(shell_command(line), cwd=cwd, env=env)
+        with Timed("dvcdoit.stage", f"stage '{stage.addressing}': ran '{line}'"):
+            if capture:
+                proc = subprocess.run(shell_command(line), cwd=cwd, env=env, check=False,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                if proc.stdout:
+                    log(proc.stdout.decode(errors="replace").removesuffix("\n"))
+                rc = proc.returncode
+            else:
+                rc = subprocess.call(shell_command(line), cwd=cwd, env=env)
         if rc != 0:
             msg = f"failed to run: {line}, exited with {rc}"
             raise StageError(msg)

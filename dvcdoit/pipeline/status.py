@@ -86,8 +86,39 @@ def would_run(index: Index, targets: Sequence[str], force: bool = False) -> list
     return list(would)
 
 
-def up_to_date(index: Index, names: Sequence[str]) -> bool:
-    """True when every named stage matches its lock entry and every data source its file.
+MISSING_OUT = ("not in cache", "deleted")
+
+
+def _upstream_differs(index: Index, name: str, path: str) -> bool:
+    """True when an upstream stage records ``path`` (a deleted dep of ``name``) with another
+    hash than ``name``'s lock entry does: DVC's ``allow_missing`` calls that ``modified``."""
+    stage, lock = index.stages[name], index.locks.get(name)
+    mine = next((d.hash for d in (lock.deps if lock else ()) if stage.repo_path(d.path) == path),
+                None)
+    for up in index.graph.upstream(name):
+        up_stage, up_lock = index.stages.get(up), index.locks.get(up)
+        if up == name or up_stage is None or up_lock is None:
+            continue
+        if any(up_stage.repo_path(o.path) == path and o.hash != mine for o in up_lock.outs):
+            return True
+    return False
+
+
+def missing_only(index: Index, st: StageStatus) -> bool:
+    """True when ``st``'s only changes are missing data: deps ``deleted`` (and not recorded
+    otherwise upstream), outputs ``not in cache`` or ``deleted`` (DVC's ``changed(allow_missing=
+    True)`` is False): ``repro --allow-missing`` skips such a stage, ``--pull`` pulls it."""
+    if st.changed_command or st.changed_checksum or st.always_changed:
+        return False
+    if any(word not in MISSING_OUT for word in st.changed_outs.values()):
+        return False
+    return all(word == "deleted" and not _upstream_differs(index, st.name, path)
+               for path, word in st.changed_deps.items())
+
+
+def up_to_date(index: Index, names: Sequence[str], allow_missing: bool = False) -> bool:
+    """True when every named stage matches its lock entry and every data source its file
+    (with ``allow_missing``, or differs only by missing data).
 
     Stops at the first change (``repro``'s no-op fast path needs only the yes or no).
     """
@@ -95,6 +126,8 @@ def up_to_date(index: Index, names: Sequence[str]) -> bool:
         if name in index.sources:
             if sources.status(index.project.workspace, index.sources[name]) is not None:
                 return False
-        elif stage_status(index, name).changed:
+            continue
+        st = stage_status(index, name)
+        if st.changed and not (allow_missing and missing_only(index, st)):
             return False
     return True

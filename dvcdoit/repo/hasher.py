@@ -23,6 +23,7 @@ from dvcdoit.core.errors import HashingError
 from dvcdoit.core.hashing import MD5, HashInfo, ManifestEntry, dir_hash, hash_file, md5_bytes
 from dvcdoit.core.progress import expect
 from dvcdoit.core.state import Row, Signature, StateDB
+from dvcdoit.core.timing import Timed, debug
 from dvcdoit.repo.ignore import DvcIgnore
 
 Progress = Callable[[int], None]
@@ -130,6 +131,8 @@ class Hasher:
         sig = tree_signature(walked)
         memo = self.state.get_dir(os.fspath(path), name, sig)
         if memo is not None:  # NOTE: no file changed since the last hash of this tree
+            debug("dvcdoit.hasher", f"hashed '{self.rel(path)}' ({len(walked)} files): "
+                  "unchanged tree, from the state DB")
             return Hashed(HashInfo(name, memo[0]), memo[1], memo[2], False, Members.UNLISTED)
         files = dir_files(path, walked)
         values, _ = self.hash_files(files, name, os.fspath(path), progress, self.digest_one)
@@ -160,9 +163,24 @@ class Hasher:
         hash, in order, and the indexes of the files that were read.
         """
         expect(progress, len(files))
-        values, todo = self._lookup(files, name, under)
-        if progress and len(files) - len(todo):
-            progress(len(files) - len(todo))
+        with Timed("dvcdoit.hasher", "") as timed:
+            values, todo = self._lookup(files, name, under)
+            if progress and len(files) - len(todo):
+                progress(len(files) - len(todo))
+            self._read(files, name, progress, read, values, todo)
+            timed.what = lambda: self._summary(files, under, todo)
+        return [v for v in values if v is not None], todo
+
+    def _summary(self, files: Files, under: str | None, todo: list[int]) -> str:
+        size = sum(files[i][1].st_size for i in todo)
+        where = f"under '{self.rel(under)}' " if under else f"'{self.rel(files[0][0])}' " \
+            if len(files) == 1 else ""
+        return (f"hashed {len(files)} file{'s' if len(files) != 1 else ''} {where}({len(todo)} "
+                f"read, {size} bytes; {len(files) - len(todo)} from the state DB)")
+
+    def _read(self, files: Files, name: str, progress: Progress | None, read: Reader,
+              values: list[str | None], todo: list[int]) -> None:
+        """Hash the files at ``todo`` (in parallel) into ``values`` and the state DB."""
 
         def one(i: int) -> str:
             path, st = files[i]
@@ -180,7 +198,6 @@ class Hasher:
             path, st = files[i]
             rows.append((path, name, st.st_ino, st.st_mtime_ns, st.st_size, value))
         self.state.set_rows(rows)
-        return [v for v in values if v is not None], todo
 
     def _lookup(self, files: Files, name: str,
                 under: str | None) -> tuple[list[str | None], list[int]]:

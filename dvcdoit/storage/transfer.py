@@ -21,49 +21,23 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from dvcdoit.core import fanout
 from dvcdoit.core.errors import DvcDoitError, ObjectCorruptError
 from dvcdoit.core.hashing import DIR_SUFFIX, HashInfo, hash_file, object_relpath
 from dvcdoit.core.progress import expect
+from dvcdoit.core.timing import Timed
 from dvcdoit.storage import runcache
 from dvcdoit.storage.cache import ObjectCache
-from dvcdoit.storage.quarantine import Corruption, set_aside
+from dvcdoit.storage.quarantine import set_aside
 from dvcdoit.storage.remotes import Remote, RemoteObjectMissing
 from dvcdoit.storage.runcache import RunCache
+from dvcdoit.storage.transferresult import Item, TransferResult
 
-Item = tuple[str, HashInfo]
 Progress = Callable[[int], None]
 RUNS_NAME = "run-cache"
 """``HashInfo.name`` used for run-cache entries in results (value = the entry's name, ``runs/…``)."""
-
-
-@dataclass(frozen=True)
-class TransferResult:
-    """What a push or fetch did, object by object.
-
-    ``transferred``: objects that moved (``.dir`` manifests included, as DVC counts them);
-    ``failed``: ``(name, hash, reason)`` for objects that could not move or were corrupt;
-    ``missing``: objects that are neither in the source nor anywhere to get them from;
-    ``corrupted``: cache objects found not to match their names while read (never uploaded),
-    each moved aside (:mod:`dvcdoit.storage.quarantine`).
-    """
-
-    transferred: tuple[Item, ...] = ()
-    failed: tuple[tuple[str, HashInfo, str], ...] = ()
-    missing: tuple[Item, ...] = ()
-    corrupted: tuple[Corruption, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed, nothing was missing and nothing was corrupt."""
-        return not self.failed and not self.missing and not self.corrupted
-
-    def __add__(self, other: TransferResult) -> TransferResult:
-        return TransferResult(self.transferred + other.transferred, self.failed + other.failed,
-                              self.missing + other.missing, self.corrupted + other.corrupted)
 
 
 def default_jobs() -> int:
@@ -101,7 +75,19 @@ _SKIP: Outcome = ("skip", "")
 
 
 def _run(remote: Remote, jobs: int | None, fn: Callable[[HashInfo], Outcome],
-         his: Iterable[HashInfo], led: _Ledger) -> None:
+         his: Iterable[HashInfo], led: _Ledger, what: str = "transferred") -> None:
+    """:func:`_transfer`, timed for ``-v``: ``uploaded 12 objects (4 jobs) in 0.5 s``."""
+    todo = list(his)
+    if not todo:
+        return
+    workers = max(1, min(jobs or default_jobs(), len(todo)))
+    with Timed("dvcdoit.transfer", f"{what} {len(todo)} object{'s' if len(todo) > 1 else ''} "
+               f"({'forked' if remote.forkable else 'threads'}: {workers})"):
+        _transfer(remote, jobs, fn, todo, led)
+
+
+def _transfer(remote: Remote, jobs: int | None, fn: Callable[[HashInfo], Outcome],
+              his: Iterable[HashInfo], led: _Ledger) -> None:
     """Apply ``fn`` to every object and record each outcome in ``led``.
 
     A forkable remote's transfers run in forked processes (:func:`fanout.fork_map`): local
@@ -216,7 +202,7 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     led = _Ledger(names, progress)
     dirs = [hi for hi in names if hi.isdir]
     _run(remote, jobs, lambda hi: _SKIP if cache.has(hi) else _download(cache, remote, hi),
-         dirs, led)
+         dirs, led, "downloaded (manifests)")
     bad = led.bad()
     for hi in dirs:
         if hi not in bad:
@@ -224,7 +210,7 @@ def fetch(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int |
     files = [hi for hi in names if not hi.isdir]
     present = cache.has_many(files)
     wanted = [hi for hi in files if hi not in present]
-    _run(remote, jobs, lambda hi: _download(cache, remote, hi), wanted, led)
+    _run(remote, jobs, lambda hi: _download(cache, remote, hi), wanted, led, "downloaded")
     return led.result(cache)
 
 
@@ -269,13 +255,14 @@ def push(cache: ObjectCache, remote: Remote, items: Sequence[Item], jobs: int | 
     todo = [hi for hi in names if not hi.isdir and hi not in on_remote]
     on_remote |= _exists(remote, todo)
     todo = [hi for hi in todo if hi not in on_remote]
-    _run(remote, jobs, lambda hi: _upload(cache, remote, hi), todo, led)
+    _run(remote, jobs, lambda hi: _upload(cache, remote, hi), todo, led, "uploaded")
     bad = led.bad()
     complete = [d for d, ms in dir_members.items() if not any(m in bad for m in ms)]
     for d in dir_members:
         if d not in complete:
             led.record(d, ("fail", "not uploaded because some of its files are missing or failed"))
-    _run(remote, jobs, lambda hi: _upload(cache, remote, hi), complete, led)
+    _run(remote, jobs, lambda hi: _upload(cache, remote, hi), complete, led,
+         "uploaded (manifests)")
     return led.result(cache)
 
 
@@ -289,7 +276,12 @@ def _begin_push(cache: ObjectCache, remote: Remote) -> None:
 
 def _exists(remote: Remote, his: Iterable[HashInfo]) -> set[HashInfo]:
     by_rel = {object_relpath(hi): hi for hi in his}
-    return {by_rel[rel] for rel in remote.exists_many(by_rel)} if by_rel else set()
+    if not by_rel:
+        return set()
+    with Timed("dvcdoit.transfer", "checked objects on the remote") as timed:
+        found = {by_rel[rel] for rel in remote.exists_many(by_rel)}
+        timed.what = f"checked {len(by_rel)} object(s) on the remote ({len(found)} there)"
+    return found
 
 
 def _upload(cache: ObjectCache, remote: Remote, hi: HashInfo) -> Outcome:
@@ -360,7 +352,7 @@ def push_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
             return ("fail", str(exc))
         return _OK
 
-    _run(remote, jobs, up, todo, led)
+    _run(remote, jobs, up, todo, led, "uploaded (run-cache entries)")
     return led.result()
 
 
@@ -396,5 +388,9 @@ def fetch_runs(cache: ObjectCache, remote: Remote, jobs: int | None = None,
                 tmp.unlink()
         return _OK
 
-    _run(remote, jobs, down, todo, led)
+    _run(remote, jobs, down, todo, led, "downloaded (run-cache entries)")
     return led.result()
+
+
+__all__ = ["RUNS_NAME", "Item", "TransferResult", "default_jobs", "fetch", "fetch_runs", "push",
+           "push_runs", "status", "upload_jobs"]

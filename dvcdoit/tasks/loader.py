@@ -27,26 +27,22 @@ from pathlib import Path
 from typing import Any
 
 from doit.cmd_base import DodoTaskLoader
-from doit.exceptions import InvalidDodoFile, TaskFailed
+from doit.exceptions import InvalidDodoFile
 from doit.loader import generate_tasks
 
 from dvcdoit.core.errors import DvcDoitError
-from dvcdoit.formats.lock import entry_to_dict
 from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.session import Session
-from dvcdoit.pipeline.stage import run
-from dvcdoit.repo.sources import commit as source_commit
-from dvcdoit.repo.sources import status as source_status
 from dvcdoit.tasks import expqueue
 from dvcdoit.tasks import remote as tasks_remote
+from dvcdoit.tasks.actions import source_action, stage_action
 from dvcdoit.tasks.checker import MD5Checker
 from dvcdoit.tasks.clean import clean_action
 from dvcdoit.tasks.doitdb import our_db, user_settings
 from dvcdoit.tasks.linking import StageLinks, link
 from dvcdoit.tasks.remote import TASK_NAMES
 from dvcdoit.tasks.reporter import DvcReporter
-from dvcdoit.tasks.stagelog import StageLog, buffered, reason_line, run_reasons
-from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate, user_error
+from dvcdoit.tasks.uptodate import SourceUpToDate, StageUpToDate
 from dvcdoit.tasks.verbnotes import loading_command, tell_notes
 
 BASENAME = "repro"
@@ -100,6 +96,12 @@ class RunOptions:
     only: frozenset[str] | None = None
     """``repro -s``/``--downstream``: just these stages, ``task_dep`` among them only (doit's
     ``run -s`` runs the first task named and no more)."""
+    allow_missing: bool = False
+    """``repro --allow-missing``: a stage whose only changes are missing data is unchanged."""
+    pull: bool = False
+    """``repro --pull``: such a stage's outputs are pulled instead of run (DVC's order)."""
+    interactive: bool = False
+    """``repro -i``: ask before each stage runs."""
 
 
 @dataclass
@@ -115,62 +117,6 @@ class DodoRun:
 
 
 DODO_KEY = "__dvcdoit_run__"
-
-
-def stage_action(session: Session, name: str, force: bool = False, use_run_cache: bool = True,
-                 reasons: bool = True) -> dict[str, Any] | TaskFailed:
-    """doit action of ``repro:<stage>``: restore or run the stage, return its lock entry.
-
-    With ``reasons`` it first says why the stage runs; its lines and its commands' output
-    come out as one block in a doit worker (:mod:`dvcdoit.tasks.stagelog`).
-    """
-    log = StageLog(buffered())
-    try:
-        index = session.index
-        ws = index.project.workspace
-        if not ws.gitignores.primed:  # NOTE: one `git check-ignore` per run, not one per stage
-            ws.gitignores.prime([s.repo_path(o.path) for s in index.stages.values()
-                                 for o in s.outs if o.cache])
-        if reasons:
-            log(reason_line(name, run_reasons(index, name, force)))
-        before = len(ws.gitignores.changed)
-        entry = run(ws, index.stages[name], index.locks.get(name), force=force,
-                    use_run_cache=use_run_cache, log=log, capture=log.block)
-        gitignores = ws.gitignores.changed[before:]
-    except Exception as exc:
-        error = user_error(exc)
-        if error is None:
-            raise  # NOTE: a bug: doit shows its traceback
-        return TaskFailed(f"failed to reproduce '{name}': {error}")
-    finally:
-        log.flush()
-    return {"lock": entry_to_dict(entry), "gitignores": gitignores}
-
-
-def source_action(session: Session, name: str) -> dict[str, Any] | TaskFailed:
-    """doit action of ``repro:<file>.dvc``: re-commit a changed data source (as DVC repro)."""
-    try:
-        index = session.index
-        ws = index.project.workspace
-        source = index.sources[name]
-        st = source_status(ws, source)
-        if st is not None:
-            missing = [p for p, w in st.outs.items() if w == "deleted"]
-            if missing:
-                return TaskFailed(f"missing data 'source': {', '.join(missing)} (from '{name}')")
-        # NOTE: run because it changed, or forced (repro -f): DVC verifies and saves it then
-        what = "outputs in frozen stage" if source.file.is_import else "data sources in stage"
-        StageLog(block=False)(f"Verifying {what}: '{name}'")  # NOTE: one write per line
-        before = len(ws.gitignores.changed)
-        if st is not None:
-            source_commit(ws, source)
-        return {"track": [*ws.gitignores.changed[before:], source.relpath]}
-    except Exception as exc:
-        error = user_error(exc)
-        if error is None:
-            raise  # NOTE: a bug: doit shows its traceback
-        return TaskFailed(f"failed to verify '{name}': {error}")
-    return {}
 
 
 def _task_dep(index: Index, name: str, only: frozenset[str] | None = None) -> list[str]:
@@ -193,8 +139,8 @@ def stage_task_dicts(session: Session, options: RunOptions | None = None,
         yield {
             "name": name,
             "actions": [(stage_action, [session, name, opts.force, opts.use_run_cache,
-                                        opts.reasons])],
-            "uptodate": [StageUpToDate(session, name)],
+                                        opts.reasons, opts.pull, opts.interactive])],
+            "uptodate": [StageUpToDate(session, name, opts.allow_missing)],
             "task_dep": _task_dep(index, name, opts.only),
             "targets": [stage.repo_path(o.path) for o in stage.outs],
             "clean": [(clean_action, [session, name])],

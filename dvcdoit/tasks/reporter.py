@@ -9,6 +9,8 @@ user picks another ``--reporter``. What it prints for a stage, as DVC's ``repro`
   ``> cmd``), then ``Generating lock file 'dvc.lock'`` (a new lock file) and ``Updating
   lock file 'dvc.lock'`` when its entry changed; the next stage's lines start after one
   empty line;
+- a stage pulled (``repro --pull``): ``Pulling data for stage: 'x'`` from the action; it
+  counts as not run;
 - at the end: ``Data and pipelines are up to date.`` when nothing ran; else DVC's git hint
   for the files the run changed (``dvc.lock``, ``.gitignore``, ``.dvc`` files; none when
   ``core.autostage`` staged them) and ``Use `dvcdoit push` to send your updates to remote
@@ -95,6 +97,8 @@ class DvcReporter(ConsoleReporter):  # type: ignore[misc]
         if not task.name.startswith(PREFIX):
             return
         values = task.values or {}
+        if values.get("pulled"):  # NOTE: repro --pull: DVC counts it as not run
+            return
         written, lock = values.get("lock_written"), values.get("lock_file")
         if written == "created":
             self._say(f"Generating lock file '{lock}'\n")

@@ -24,6 +24,7 @@ from dvcdoit.formats.lock import LOCK_FILE, parse_entry
 from dvcdoit.pipeline.index import Index
 from dvcdoit.pipeline.session import Session
 from dvcdoit.pipeline.stage import record, status
+from dvcdoit.pipeline.status import missing_only
 from dvcdoit.repo.autostage import stage_files
 from dvcdoit.repo.sources import status as source_status
 
@@ -56,9 +57,11 @@ def _checked(check: Callable[[], bool], reasons: list[str]) -> bool:
 class StageUpToDate:
     """``uptodate`` item of the ``repro:<stage>`` task (True = unchanged)."""
 
-    def __init__(self, session: Session, name: str) -> None:
+    def __init__(self, session: Session, name: str, allow_missing: bool = False) -> None:
         self.session = session
         self.name = name
+        self.allow_missing = allow_missing
+        """``repro --allow-missing``: missing data alone leaves the stage unchanged"""
         self.reasons: list[str] = []
 
     def configure_task(self, task: Any) -> None:
@@ -93,7 +96,7 @@ class StageUpToDate:
         st = status(index.project.workspace, stage, index.locks.get(self.name),
                     single.changed_checksum if single else False)
         self.reasons = st.reasons()
-        return not st.changed
+        return not st.changed or (self.allow_missing and missing_only(index, st))
 
     def __call__(self, task: Any, values: Any) -> bool:
         """doit's hook: True when the stage matches its lock entry.

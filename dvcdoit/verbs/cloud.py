@@ -183,6 +183,13 @@ def _run_cache_outs(index: Index, selection: Selection) -> list[Tracked]:
     return out
 
 
+def fetch_restorable(index: Index, selection: Selection, remote: str | None = None,
+                     jobs: int | None = None) -> SyncResult:
+    """The objects that the run-cache entries matching the selected stages' deps and params
+    name, fetched (``repro --pull``: DVC's ``stage_cache.restore(pull=True)``)."""
+    return fetch(index, Selection(), remote, jobs, more=_run_cache_outs(index, selection))
+
+
 def pull(index: Index, selection: Selection, remote: str | None = None,
          jobs: int | None = None, run_cache: bool = False, force: bool = False,
          progress: Progress | None = None, opener: Opener = open_remote,
