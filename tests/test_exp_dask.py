@@ -103,6 +103,16 @@ def test_four_on_the_cluster_equal_a_local_run_all_and_rerun_from_the_run_cache(
     log = dvcdoit("queue", "logs", "g-1").stdout
     assert "Running stage 'train'" in log
     assert "Ran experiment(s): g-1" in log
+    # NOTE: the workers pushed the outputs: with an empty cache, they come from the remote
+    shutil.rmtree(git_repo / ".dvc" / "cache")
+    git(git_repo, "checkout", "-q", exp_ref(baseline, "g-3"), "--", ".")
+    dvcdoit("pull", "-q", "-f")
+    assert dvcdoit("status").stdout == "Data and pipelines are up to date.\n"
+    git(twin, "checkout", "-q", exp_ref(baseline, "g-3"), "--", ".")
+    dvcdoit("checkout", "-q", "-f", cwd=twin)
+    for out in ("model.pkl", "eval.json", "data/features/f.txt", "params.yaml"):
+        assert (git_repo / out).read_bytes() == (twin / out).read_bytes()
+    git(git_repo, "checkout", "-q", "HEAD", "--", ".")
     # NOTE: the origin got no experiment ref: only the submitter stores it
     assert git(tmp_path / "origin.git", "for-each-ref", "refs/exps") == ""
     # NOTE: a param set run before, on any worker: restored from the remote's run-cache
