@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import posixpath
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dvcdoit.cli._common import open_session, quiet
 
@@ -58,17 +58,32 @@ def _queue(project: Project, sets: list[Overrides], args: argparse.Namespace) ->
     return names
 
 
-def _run_queue(project: Project, jobs: int, only: list[str] | None = None) -> int:
-    """Run the queue in the foreground; DVC's closing lines."""
+def _run_dask(project: Project, args: argparse.Namespace) -> list[Any]:
+    """Run the queue on the Dask cluster; the entries that ended. One line per failure."""
+    from dvcdoit.verbs import daskqueue
+
+    results = daskqueue.run_queue(project.root, args.scheduler, args.git_url)
+    for res in results:
+        if not res.ok:
+            sys.stdout.flush()
+            where = f" on worker {res.worker}" if res.worker else ""
+            sys.stderr.write(f"ERROR: experiment '{res.entry.name}' failed{where}: "
+                             f"{res.tail}\n")
+    return [res.entry for res in results]
+
+
+def _run_queue(project: Project, args: argparse.Namespace) -> int:
+    """Run the queue in the foreground (here, or with ``--executor dask`` on a cluster);
+    DVC's closing lines."""
     from dvcdoit.tasks.exprun import run_queue
     from dvcdoit.verbs import expqueue
 
     with expqueue.runner_lock(project.root):
         expqueue.reap(project.root)
-        done = run_queue(project.root, project.cache.root.resolve(), jobs).done
+        done = _run_dask(project, args) if args.executor == "dask" else \
+            run_queue(project.root, project.cache.root.resolve(), args.jobs).done
     ok = [e.name for e in done if e.status == expqueue.SUCCESS]
     failed = [e.name for e in done if e.status == expqueue.FAILED]
-    del only
     print(f"Ran experiment(s): {', '.join(ok)}")
     print(APPLY_HINT)
     if failed:
@@ -139,9 +154,9 @@ def cmd_exp_run(args: argparse.Namespace) -> int:
         if args.temp and not args.queue:
             return _temp_run(project, sets, args)
         _queue(project, sets, args)
-        return _run_queue(project, args.jobs) if args.run_all else 0
+        return _run_queue(project, args) if args.run_all else 0
     if args.run_all:
-        return _run_queue(open_session().project, args.jobs)
+        return _run_queue(open_session().project, args)
     return _workspace_run(args, overrides)
 
 
@@ -194,6 +209,13 @@ def add_parsers(esub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     p.add_argument("--queue", action="store_true", help="queue it; run later (queue start)")
     p.add_argument("--run-all", action="store_true", help="run every queued experiment")
     p.add_argument("-j", "--jobs", type=int, default=1, help="experiments at a time")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="where --run-all runs the queue: here, or on a Dask cluster "
+                        "(docs/dask.md)")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="the Dask scheduler (default: $DASK_SCHEDULER_ADDRESS)")
+    p.add_argument("--git-url", metavar="URL",
+                   help="where the Dask workers clone the project (default: origin's URL)")
     p.add_argument("--temp", action="store_true",
                    help="run in a temporary worktree instead of the workspace")
     p.add_argument("-f", "--force", action="store_true",
