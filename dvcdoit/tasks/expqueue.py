@@ -107,7 +107,7 @@ class QueueRun:
                         for item in items]
                 argv = [*cli, "exp", "run", "-n", entry.name, *[a for s in sets
                                                                 for a in ("-S", s)],
-                        *entry.targets]
+                        *(["-m", entry.message] if entry.message else []), *entry.targets]
                 if code == 0:
                     code = self._spawn(argv, wt, log, entry)
         except (OSError, subprocess.CalledProcessError) as exc:

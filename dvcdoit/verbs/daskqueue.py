@@ -100,7 +100,7 @@ def _scp_like(url: str) -> bool:
 
 def _job(root: Path, entry: store.Entry, url: str) -> Job:
     return Job(entry.name, entry.baseline, entry.overrides, url, list(entry.targets),
-               _git_identity(root))
+               _git_identity(root), entry.message)
 
 
 def _git_identity(root: Path) -> dict[str, str]:

@@ -63,6 +63,8 @@ class Job:
     git_env: dict[str, str] = field(default_factory=dict)
     """the submitter's ``GIT_AUTHOR_NAME``/``_EMAIL`` and ``GIT_COMMITTER_…``: the experiment
     commit is authored as a local run's would be, whatever the worker's git config says"""
+    message: str = ""
+    """``exp run -m``: the experiment commit's message (DVC's own when empty)"""
 
     @property
     def ref(self) -> str:
@@ -246,7 +248,8 @@ def _sync(steps: _Steps, verb: str) -> bool:
 def _experiment(steps: _Steps, job: Job) -> bool:
     sets = [a for path, items in job.overrides.items() for item in items
             for a in ("-S", f"{path}:{item}")]
-    return steps.dvcdoit("exp", "run", "-n", job.name, *sets, *job.targets)
+    return steps.dvcdoit("exp", "run", "-n", job.name, *sets,
+                         *(["-m", job.message] if job.message else []), *job.targets)
 
 
 def _bundle(steps: _Steps, job: Job) -> bytes | None:

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from dvcdoit.core import fsutil
@@ -56,6 +56,8 @@ class Entry:
     child: int = 0
     """pid of the ``dvcdoit exp run`` running this experiment in its worktree"""
     targets: list[str] = field(default_factory=list)
+    message: str = ""
+    """``exp run -m``: the experiment commit's message (DVC's own when empty)"""
 
 
 def base(root: Path) -> Path:
@@ -86,10 +88,10 @@ def save(root: Path, entry: Entry) -> Entry:
 
 
 def add(root: Path, baseline: str, name: str, overrides: dict[str, list[str]],
-        targets: list[str] | None = None) -> Entry:
+        targets: list[str] | None = None, message: str = "") -> Entry:
     """Queue one experiment."""
     entry = Entry(secrets.token_hex(20), name, baseline, overrides, time.time(),
-                  targets=list(targets or []))
+                  targets=list(targets or []), message=message)
     return save(root, entry)
 
 
@@ -101,8 +103,9 @@ def update(root: Path, entry: Entry, **changes: object) -> Entry:
 def _load(path: Path) -> Entry | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Entry(**raw)
-    except (OSError, ValueError, TypeError):
+        known = {f.name for f in fields(Entry)}  # NOTE: a newer dvcdoit's extra keys are kept out
+        return Entry(**{k: v for k, v in raw.items() if k in known})
+    except (OSError, ValueError, TypeError, AttributeError):
         return None  # NOTE: removed meanwhile, or not ours
 
 
