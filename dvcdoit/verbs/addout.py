@@ -58,7 +58,8 @@ def destination(project: Project, req: AddRequest, cwd: Path) -> Path:
     if req.out is not None:
         typed = os.path.join(req.out, _name(req.target)) if (cwd / req.out).is_dir() else req.out
         if os.path.lexists(cwd / typed) and not req.force:
-            msg = (f"The file '{typed}' already exists locally. To override it, re-run "
+            kind = "directory" if (cwd / typed).is_dir() else "file"
+            msg = (f"The {kind} '{typed}' already exists locally. To override it, re-run "
                    "with '--force'.")
             raise PathError(msg)
         dest = Path(os.path.normpath(cwd / typed))

@@ -1,0 +1,201 @@
+"""``add -o/--out``, ``add -f``, ``add --to-remote`` and ``import-url --to-remote``: the same
+``.dvc`` bytes, cache, remote objects and words as real DVC 3.67.1 on twin repos, and each
+side's ``pull`` takes what the other uploaded."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Runner, write_tree
+
+pytestmark = pytest.mark.interop
+
+DATA = {"d/a": "a\n", "d/sub/b": "b\n", "x.txt": "x\n"}
+
+
+def _twins(tmp_path: Path, dvcdoit: Runner) -> tuple[Path, Path, Path]:
+    """Two repos, each with a default remote and a remote ``other`` of its own, and data
+    outside both (``ext``)."""
+    ext = tmp_path / "ext"
+    write_tree(ext, DATA)
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    subprocess.run(["git", "init", "-q", str(ours)], check=True)
+    dvcdoit("init", "-q", cwd=ours)
+    (ours / "data").mkdir()
+    theirs = tmp_path / "theirs"
+    shutil.copytree(ours, theirs, symlinks=True)
+    for repo in (ours, theirs):
+        dvcdoit("remote", "add", "-d", "rem", str(tmp_path / f"{repo.name}-rem"), cwd=repo)
+        dvcdoit("remote", "add", "other", str(tmp_path / f"{repo.name}-other"), cwd=repo)
+    return ours, theirs, ext
+
+
+def _files(root: Path) -> list[str]:
+    """Files below ``root``; DVC's stray ``.*.tmp`` upload leftovers are not objects."""
+    if not root.exists():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and not p.name.startswith("."))
+
+
+def _same(ours: Path, theirs: Path, *names: str) -> None:
+    for name in names:
+        assert (ours / name).read_bytes() == (theirs / name).read_bytes(), name
+
+
+def _words(text: str) -> str:
+    return text.replace("dvc config", "dvcdoit config").replace("`dvc add`", "`dvcdoit add`")
+
+
+def _hint(text: str) -> list[str]:
+    """The git hint's files, in any order (DVC lists them in set order)."""
+    line = next(x for x in text.splitlines() if x.startswith("\tgit add "))
+    return sorted(line.split()[2:])
+
+
+def test_out_copies_data_from_outside_into_the_repo(dvcdoit: Runner, dvc: Runner,
+                                                    tmp_path: Path) -> None:
+    ours, theirs, ext = _twins(tmp_path, dvcdoit)
+    for args in (("x.txt", "-o", "data/y.txt"), ("d", "-o", "dd"), ("d", "-o", "data")):
+        src = str(ext / args[0])
+        res = dvcdoit("add", src, *args[1:], cwd=ours)
+        ref = dvc("add", src, *args[1:], cwd=theirs)
+        assert _hint(res.stdout) == _hint(ref.stdout)
+        assert res.stderr == ref.stderr == ""
+    _same(ours, theirs, "data/y.txt.dvc", "dd.dvc", "data/d.dvc", "data/.gitignore",
+          ".gitignore")
+    assert (ours / "data/y.txt").read_text() == "x\n"
+    assert (ours / "dd/sub/b").read_text() == (ours / "data/d/sub/b").read_text() == "b\n"
+    assert _files(ours / ".dvc/cache/files") == _files(theirs / ".dvc/cache/files") != []
+    assert _files(ext) == ["d/a", "d/sub/b", "x.txt"]  # NOTE: the source stays as it was
+    assert dvc("status", cwd=ours).stdout == "Data and pipelines are up to date.\n"
+    (ours / "sub").mkdir()
+    res = dvcdoit("add", "../x.txt", "-o", "../data/y.txt", cwd=ours / "sub", check=False)
+    assert (res.returncode, res.stderr) == (3, ("ERROR: The file '../data/y.txt' already exists "
+                                               "locally. To override it, re-run with '--force'.\n"))
+    (ours / "x.txt").write_text("x\n")
+    res = dvcdoit("add", "../x.txt", "-o", "../z.txt", cwd=ours / "sub")
+    assert _hint(res.stdout) == ["../.gitignore", "../z.txt.dvc"]  # NOTE: from the cwd, as DVC
+
+
+def test_force_overrides_an_existing_out(dvcdoit: Runner, dvc: Runner, tmp_path: Path) -> None:
+    ours, theirs, ext = _twins(tmp_path, dvcdoit)
+    for repo in (ours, theirs):
+        write_tree(repo, {"data/x.txt": "old\n", "dd/d/stale": "s\n", "dd/d/a": "old\n"})
+    for args in (("x.txt", "-o", "data"), ("d", "-o", "dd")):
+        src = str(ext / args[0])
+        res = dvcdoit("add", src, *args[1:], cwd=ours, check=False)
+        ref = dvc("add", src, *args[1:], cwd=theirs, check=False)
+        assert res.returncode == 3
+        assert res.stderr == ref.stderr.replace(" \nTo override", " To override")
+        dvcdoit("add", "-q", src, *args[1:], "-f", cwd=ours)
+        dvc("add", "-q", src, *args[1:], "--force", cwd=theirs)
+    _same(ours, theirs, "data/x.txt.dvc", "dd/d.dvc", "data/.gitignore", "dd/.gitignore")
+    assert (ours / "data/x.txt").read_text() == "x\n"
+    assert (ours / "dd/d/a").read_text() == "a\n"
+    assert _files(ours / "dd/d") == _files(theirs / "dd/d") == ["a", "sub/b"]
+    assert dvc("status", cwd=ours).stdout == "Data and pipelines are up to date.\n"
+
+
+@pytest.mark.parametrize("args", [
+    ("x.txt", "d", "-o", "y"),
+    ("x.txt", "d", "--to-remote"),
+    ("x.txt", "-o", "y", "--glob"),
+    ("x.txt", "--to-remote", "--no-commit"),
+    ("x.txt", "-r", "other"),
+    ("x.txt", "--remote-jobs", "2"),
+    ("x.txt", "-o", ".git/x"),
+    ("x.txt", "-o", ".dvc"),
+    ("x.txt", "-o", "../outside"),
+    ("x.txt", "-o", "nodir/x"),
+    ("missing", "-o", "y"),
+    ("missing", "--to-remote"),
+])
+def test_refusals_are_dvcs(dvcdoit: Runner, dvc: Runner, tmp_path: Path,
+                           args: tuple[str, ...]) -> None:
+    ours, theirs, _ = _twins(tmp_path, dvcdoit)
+    for repo in (ours, theirs):
+        write_tree(repo, DATA)
+    res = dvcdoit("add", *args, cwd=ours, check=False)
+    ref = dvc("add", *args, cwd=theirs, check=False)
+    assert res.returncode == 3
+    assert ref.returncode == 1
+    assert res.stderr == ref.stderr.replace(str(theirs), str(ours))
+    assert res.stderr.startswith("ERROR: ")
+    assert res.stderr.count("\n") == 1
+
+
+def test_to_remote_uploads_without_the_cache(dvcdoit: Runner, dvc: Runner,
+                                             tmp_path: Path) -> None:
+    ours, theirs, ext = _twins(tmp_path, dvcdoit)
+    for repo in (ours, theirs):
+        write_tree(repo, {"w.txt": "w\n"})
+    runs = [(str(ext / "x.txt"), "--to-remote"),
+            (str(ext / "d"), "-o", "data/dd", "--to-remote", "-r", "other", "--remote-jobs", "2"),
+            ("w.txt", "--to-remote")]
+    for args in runs:
+        res = dvcdoit("add", *args, cwd=ours)
+        ref = dvc("add", *args, cwd=theirs)
+        assert res.stdout == _words(ref.stdout)
+        assert res.stderr == ref.stderr == ""
+    _same(ours, theirs, "x.txt.dvc", "data/dd.dvc", "w.txt.dvc")
+    for remote in ("rem", "other"):
+        assert _files(tmp_path / f"ours-{remote}") == _files(tmp_path / f"theirs-{remote}")
+    assert _files(tmp_path / "ours-other") == [
+        "files/md5/3b/5d5c3712955042212316173ccf37be",
+        "files/md5/60/b725f10c9c85c70d97880dfe8191b3",
+        "files/md5/8b/3662b0d460701f7734cdf533c5aa85.dir"]
+    for repo in (ours, theirs):  # NOTE: nothing cached, nothing checked out, nothing ignored
+        assert not (repo / ".dvc/cache").exists()
+        assert not (repo / "x.txt").exists() and not (repo / "data/dd").exists()
+        assert not (repo / ".gitignore").exists() and not (repo / "data/.gitignore").exists()
+    dvc("pull", "-q", "x.txt.dvc", "w.txt.dvc", cwd=ours)
+    dvc("pull", "-q", "-r", "other", "data/dd.dvc", cwd=ours)
+    assert (ours / "x.txt").read_text() == "x\n" and (ours / "data/dd/sub/b").read_text() == "b\n"
+    dvcdoit("pull", "-q", "x.txt.dvc", "w.txt.dvc", cwd=theirs)
+    dvcdoit("pull", "-q", "-r", "other", "data/dd.dvc", cwd=theirs)
+    assert _files(theirs / "data/dd") == ["a", "sub/b"]
+    assert (theirs / "x.txt").read_text() == "x\n"
+
+
+def test_to_remote_needs_a_remote(dvcdoit: Runner, tmp_path: Path) -> None:
+    ours, _, ext = _twins(tmp_path, dvcdoit)
+    dvcdoit("remote", "default", "--unset", cwd=ours)
+    res = dvcdoit("add", str(ext / "x.txt"), "--to-remote", cwd=ours, check=False)
+    assert (res.returncode, res.stderr) == (
+        3, ("ERROR: no remote given and no default remote set; run 'dvcdoit remote add -d NAME "
+           "URL' or pass -r NAME\n"))
+    assert not (ours / "x.txt.dvc").exists()
+
+
+def test_import_url_to_remote(dvcdoit: Runner, dvc: Runner, tmp_path: Path) -> None:
+    ours, theirs, ext = _twins(tmp_path, dvcdoit)
+    for args in ((str(ext / "x.txt"), "--to-remote"),
+                 (str(ext / "d"), "data/di", "--to-remote", "-r", "other", "-j", "2")):
+        res = dvcdoit("import-url", *args, cwd=ours)
+        ref = dvc("import-url", *args, cwd=theirs)
+        assert _hint(res.stdout) == _hint(ref.stdout)
+        assert "Importing" not in res.stdout
+        assert res.stderr == ref.stderr == ""
+    _same(ours, theirs, "x.txt.dvc", "data/di.dvc", ".gitignore", "data/.gitignore")
+    for remote in ("rem", "other"):
+        assert _files(tmp_path / f"ours-{remote}") == _files(tmp_path / f"theirs-{remote}") != []
+    for repo in (ours, theirs):
+        assert not (repo / ".dvc/cache").exists() and not (repo / "x.txt").exists()
+    for bad in (("--no-exec",), ("--no-download",), ("-r", "other")):
+        flags = bad if bad[0] == "-r" else ("--to-remote", *bad)
+        res = dvcdoit("import-url", str(ext / "x.txt"), "y", *flags, cwd=ours, check=False)
+        ref = dvc("import-url", str(ext / "x.txt"), "y", *flags, cwd=theirs, check=False)
+        assert res.returncode == 3
+        assert res.stderr == _words(ref.stderr)
+    dvc("pull", "-q", "x.txt.dvc", cwd=ours)
+    dvc("pull", "-q", "-r", "other", "data/di.dvc", cwd=ours)
+    assert (ours / "x.txt").read_text() == "x\n" and _files(ours / "data/di") == ["a", "sub/b"]
+    dvcdoit("pull", "-q", "x.txt.dvc", cwd=theirs)
+    dvcdoit("pull", "-q", "-r", "other", "data/di.dvc", cwd=theirs)
+    assert (theirs / "x.txt").read_text() == "x\n" and _files(theirs / "data/di") == ["a", "sub/b"]
