@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Runner, write_tree
+from tests.httpserver import FileServer
 
 pytestmark = pytest.mark.interop
 
@@ -199,3 +200,19 @@ def test_import_url_to_remote(dvcdoit: Runner, dvc: Runner, tmp_path: Path) -> N
     dvcdoit("pull", "-q", "x.txt.dvc", cwd=theirs)
     dvcdoit("pull", "-q", "-r", "other", "data/di.dvc", cwd=theirs)
     assert (theirs / "x.txt").read_text() == "x\n" and _files(theirs / "data/di") == ["a", "sub/b"]
+
+
+def test_import_url_to_remote_from_http(dvcdoit: Runner, dvc: Runner, tmp_path: Path,
+                                        http_server: FileServer) -> None:
+    ours, theirs, _ = _twins(tmp_path, dvcdoit)
+    write_tree(http_server.root, {"w.txt": "webdata\n"})
+    url = f"{http_server.url}/w.txt"
+    dvcdoit("import-url", "-q", url, "--to-remote", cwd=ours)
+    dvc("import-url", "-q", url, "--to-remote", cwd=theirs)
+    _same(ours, theirs, "w.txt.dvc", ".gitignore")
+    assert _files(tmp_path / "ours-rem") == _files(tmp_path / "theirs-rem") == [
+        "files/md5/a9/bd2815a04b487cae4c6b9ed8d8900f"]
+    assert not (ours / ".dvc/cache").exists() and not (ours / "w.txt").exists()
+    assert [p.name for p in (ours / ".dvc/tmp").iterdir() if p.name.endswith(".tmp")] == []
+    dvc("pull", "-q", cwd=ours)
+    assert (ours / "w.txt").read_text() == "webdata\n"
