@@ -216,3 +216,23 @@ def test_import_url_to_remote_from_http(dvcdoit: Runner, dvc: Runner, tmp_path: 
     assert [p.name for p in (ours / ".dvc/tmp").iterdir() if p.name.endswith(".tmp")] == []
     dvc("pull", "-q", cwd=ours)
     assert (ours / "w.txt").read_text() == "webdata\n"
+
+
+def test_an_object_that_does_not_match_its_md5_never_gets_its_name(tmp_path: Path) -> None:
+    from dvcdoit.storage import intake
+    from dvcdoit.storage.remotes.local import LocalRemote
+    from dvcdoit.storage.remotes.urls import LocalUrl, UrlFile, UrlInfo
+
+    write_tree(tmp_path / "d", {"a": "a\n", "b": "b\n"})
+    good = "60b725f10c9c85c70d97880dfe8191b3"  # NOTE: md5 of "a\n"
+    lying = UrlInfo(True, (UrlFile("a", 2, good), UrlFile("b", 2, good)))  # b's is wrong
+    remote = LocalRemote(tmp_path / "rem")
+    took = intake.to_remote(remote, LocalUrl(tmp_path / "d"), lying, tmp_path / "tmp", jobs=1)
+    assert not took.result.ok
+    assert [(name.rsplit("/", 1)[1], why.split(" was read")[0]) for name, _, why
+            in took.result.failed] == [("b", f"b of {tmp_path / 'd'}")]
+    # NOTE: a's object only (the one named ``good``, holding b's bytes, never appeared),
+    # and no .dir: the directory is not complete on the remote
+    assert _files(tmp_path / "rem") == [f"files/md5/60/{good[2:]}"]
+    assert (tmp_path / "rem/files/md5/60" / good[2:]).read_text() == "a\n"
+    assert _files(tmp_path / "tmp") == []
