@@ -236,3 +236,20 @@ def test_an_object_that_does_not_match_its_md5_never_gets_its_name(tmp_path: Pat
     assert _files(tmp_path / "rem") == [f"files/md5/60/{good[2:]}"]
     assert (tmp_path / "rem/files/md5/60" / good[2:]).read_text() == "a\n"
     assert _files(tmp_path / "tmp") == []
+
+
+def test_an_existing_out_dvc_keeps_its_other_fields(dvcdoit: Runner, dvc: Runner,
+                                                    tmp_path: Path) -> None:
+    ours, theirs, ext = _twins(tmp_path, dvcdoit)
+    old = ("outs:\n- md5: d41d8cd98f00b204e9800998ecf8427e\n  size: 9\n  hash: md5\n"
+           "  path: x.txt\n  desc: the x\n  remote: other\nmeta:\n  owner: me\n")
+    for repo in (ours, theirs):
+        write_tree(repo, {"x.txt.dvc": old, "data/y.txt.dvc": old.replace("x.txt", "y.txt")})
+    dvcdoit("add", "-q", str(ext / "x.txt"), "--to-remote", cwd=ours)
+    dvc("add", "-q", str(ext / "x.txt"), "--to-remote", cwd=theirs)
+    dvcdoit("add", "-q", str(ext / "x.txt"), "-o", "data/y.txt", cwd=ours)
+    dvc("add", "-q", str(ext / "x.txt"), "-o", "data/y.txt", cwd=theirs)
+    _same(ours, theirs, "x.txt.dvc", "data/y.txt.dvc")
+    assert "desc: the x" in (ours / "x.txt.dvc").read_text()
+    assert _files(tmp_path / "ours-rem") == _files(tmp_path / "theirs-rem") != []
+    assert _files(tmp_path / "ours-other") == _files(tmp_path / "theirs-other") == []
