@@ -253,3 +253,19 @@ def test_an_existing_out_dvc_keeps_its_other_fields(dvcdoit: Runner, dvc: Runner
     assert "desc: the x" in (ours / "x.txt.dvc").read_text()
     assert _files(tmp_path / "ours-rem") == _files(tmp_path / "theirs-rem") != []
     assert _files(tmp_path / "ours-other") == _files(tmp_path / "theirs-other") == []
+
+
+def test_autostage_stages_what_the_hint_would_name(dvcdoit: Runner, dvc: Runner,
+                                                   tmp_path: Path) -> None:
+    ours, theirs, ext = _twins(tmp_path, dvcdoit)
+    (ours / "sub").mkdir()
+    (theirs / "sub").mkdir()
+    for repo, tool in ((ours, dvcdoit), (theirs, dvc)):
+        tool("config", "core.autostage", "true", cwd=repo)
+        res = tool("add", str(ext / "x.txt"), "-o", "../data/y.txt", cwd=repo / "sub")
+        assert res.stdout == ""
+        tool("add", "-q", str(ext / "d"), "--to-remote", cwd=repo / "sub")
+    staged = [subprocess.run(["git", "diff", "--cached", "--name-only"], cwd=repo, check=True,
+                             capture_output=True, text=True).stdout for repo in (ours, theirs)]
+    assert staged[0] == staged[1]
+    assert "data/y.txt.dvc\n" in staged[0] and "sub/d.dvc\n" in staged[0]
