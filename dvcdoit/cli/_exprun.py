@@ -37,12 +37,25 @@ def _taken(root: Path, baseline: str) -> list[str]:
         [e.name for e in expqueue.entries(root) if e.baseline == baseline]
 
 
+def _stash(project: Project, baseline: str) -> str:
+    """The workspace's uncommitted changes to tracked files as a commit on ``baseline`` (the
+    queue runs the experiment from it, as DVC's queue stashes them), or "" when clean."""
+    from dvcdoit.repo.revisions import is_dirty
+    from dvcdoit.verbs import expcommit
+
+    if not is_dirty(project.root):
+        return ""
+    return expcommit.write_commit(project.root, baseline, "",
+                                  message="dvcdoit: the workspace, queued")
+
+
 def _queue(project: Project, sets: list[Overrides], args: argparse.Namespace) -> list[str]:
     from dvcdoit.repo.exprefs import check_name, new_name
     from dvcdoit.verbs import expcommit, expqueue
 
     baseline = expcommit.head(project.root)
     taken = _taken(project.root, baseline)
+    stash = _stash(project, baseline)
     names: list[str] = []
     for i, one in enumerate(sets):
         name = (check_name(args.name if len(sets) == 1 else f"{args.name}-{i + 1}")
@@ -51,7 +64,10 @@ def _queue(project: Project, sets: list[Overrides], args: argparse.Namespace) ->
         talk = not args.temp and not quiet(args)
         if one and talk:
             print(f"Queueing with overrides '{one!r}'.")
-        expqueue.add(project.root, baseline, name, one, args.targets, args.message or "")
+        entry = expqueue.add(project.root, baseline, name, one, args.targets,
+                             args.message or "")
+        if stash:
+            expqueue.keep_stash(project.root, entry, stash)
         if talk:
             print(f"Queued experiment '{name}' for future execution.")
         names.append(name)
