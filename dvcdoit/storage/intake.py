@@ -111,6 +111,17 @@ class _Taker:
         """True when no member failed."""
         return not self.failed
 
+    def took(self, item: UrlFile, md5: str) -> str:
+        """Record that ``item`` made it, as object ``md5``; ``md5``."""
+        self.done.append((self.name(item), HashInfo(MD5, md5)))
+        return md5
+
+    def finish(self, manifest: Callable[[], HashInfo]) -> Intake:
+        """The outcome, a directory's ``manifest()`` made only when every member made it."""
+        if not self.info.isdir or not self.complete:
+            return self.intake(HashInfo(MD5, "") if self.info.isdir else None)
+        return self.intake(manifest())
+
 
 def to_cache(cache: ObjectCache, src: UrlSource, info: UrlInfo, jobs: int | None = None,
              progress: Progress | None = None) -> Intake:
@@ -133,13 +144,10 @@ def to_cache(cache: ObjectCache, src: UrlSource, info: UrlInfo, jobs: int | None
             return None
         finally:
             _discard(tmp)
-        taker.done.append((taker.name(item), HashInfo(MD5, md5)))
-        return md5
+        return taker.took(item, md5)
 
     taker.run(one)
-    if not info.isdir or not taker.complete:
-        return taker.intake(HashInfo(MD5, "") if info.isdir else None)
-    return taker.intake(cache.add_manifest(taker.entries()))
+    return taker.finish(lambda: cache.add_manifest(taker.entries()))
 
 
 def to_remote(remote: Remote, src: UrlSource, info: UrlInfo, tmp_dir: Path,
@@ -184,13 +192,10 @@ def to_remote(remote: Remote, src: UrlSource, info: UrlInfo, tmp_dir: Path,
         finally:
             if tmp is not None:
                 _discard(tmp)
-        taker.done.append((taker.name(item), HashInfo(MD5, md5)))
-        return md5
+        return taker.took(item, md5)
 
     taker.run(one)
-    if not info.isdir or not taker.complete:
-        return taker.intake(HashInfo(MD5, "") if info.isdir else None)
-    return taker.intake(_upload_manifest(remote, taker, tmp_dir))
+    return taker.finish(lambda: _upload_manifest(remote, taker, tmp_dir))
 
 
 def _upload_manifest(remote: Remote, taker: _Taker, tmp_dir: Path) -> HashInfo:
