@@ -6,6 +6,8 @@ shape (chain, diamond, two pipelines, a foreach group) is a case of its own.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,48 @@ def test_dag_errors_like_dvc(repo: Path, dvcdoit: Runner, dvc: Runner,
     theirs = dvc("dag", *args, check=False)
     assert (ours.returncode, ours.stdout, ours.stderr) == (3, "", message)
     assert theirs.stderr == message
+
+
+SUB_PIPELINE = """stages:
+  train:
+    cmd: echo
+    deps: [../prep.txt]
+    outs: [model.pkl]
+  evaluate:
+    foreach: [small, big]
+    do:
+      cmd: echo ${item}
+      deps: [model.pkl]
+      outs: ["eval-${item}.json"]
+"""
+
+
+@pytest.mark.interop
+@pytest.mark.parametrize("args", [(), ("-o",), ("--mermaid",), ("--dot", "--full", "train"),
+                                  ("--collapse-foreach-matrix",), ("../dvc.yaml:prep",)])
+def test_dag_from_subdirectory_like_dvc(repo: Path, dvcdoit: Runner, dvc: Runner,
+                                        args: tuple[str, ...]) -> None:
+    """Run in ``sub/``, nodes are named from there (``../dvc.yaml:prep``, ``train``,
+    ``../prep.txt``), and so sort and lay out differently."""
+    write_tree(repo, {"dvc.yaml": FOREACH.split("  train:")[0], "sub/dvc.yaml": SUB_PIPELINE})
+    ours = dvcdoit("dag", *args, cwd=repo / "sub").stdout
+    assert ours == dvc("dag", *args, cwd=repo / "sub").stdout
+    assert "../" in ours
+
+
+def test_dag_without_grandalf(repo: Path) -> None:
+    """No grandalf (the ``dag`` extra): the drawing is one line naming the extra; the text
+    formats do not need it."""
+    write_tree(repo, {"dvc.yaml": DIAMOND})
+    block = ("import sys; sys.modules['grandalf'] = None; from dvcdoit.cli import main; "
+             "main(sys.argv[1:])")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", block, "dag", *args],
+                              capture_output=True, text=True, check=False)
+
+    drawing = run()
+    message = ("ERROR: the ASCII drawing of 'dag' needs grandalf: pip install 'dvcdoit[dag]' "
+               "(or use --dot, --mermaid or --md)\n")
+    assert (drawing.returncode, drawing.stdout, drawing.stderr) == (3, "", message)
+    assert run("--md").stdout.startswith("```mermaid\nflowchart TD\n")

@@ -87,7 +87,7 @@ def _layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Any:
         from grandalf.layouts import SugiyamaLayout
         from grandalf.routing import EdgeViewer, route_with_lines
     except ImportError:
-        msg = f"the ASCII drawing of 'dag' needs grandalf: {EXTRA} (or use --dot or --mermaid)"
+        msg = f"the ASCII drawing of 'dag' needs grandalf: {EXTRA} (or use --dot, --mermaid or --md)"
         raise DvcDoitError(msg) from None
     vertices = {name: Vertex(f" {name} ") for name in nodes}
     links = [Edge(vertices[up], vertices[down]) for up, down in edges]

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dvcdoit.formats.pipeline import PIPELINE_FILE
 from dvcdoit.pipeline.index import Index
 
 JOIN = "@"
@@ -73,7 +74,31 @@ def build(index: Index, target: str | None = None, full: bool = False, outs: boo
         if outs:  # NOTE: a stage's outputs; an output path, the outputs it names
             names = {o for n in names for o in index.graph.nodes[n].outs} & chosen.outputs
         view = _cut(view, [n for n in view.nodes if n in names], full)
+    here = (cwd or index.project.root).resolve()
+    if here != index.project.root.resolve():
+        view = _relabel(view, _from_cwd(index, view, outs, here))
     return _collapsed(view) if collapse else view
+
+
+def _from_cwd(index: Index, view: DagView, outs: bool, cwd: Path) -> dict[str, str]:
+    """DVC's names seen from a subdirectory: paths relative to ``cwd``, and a stage of a
+    ``dvc.yaml`` there by its bare name (``../dvc.yaml:train``, ``train``)."""
+    root = index.project.root.resolve()
+    names: dict[str, str] = {}
+    for node in view.nodes:
+        stage = None if outs else index.stages.get(node)
+        path = node if stage is None or stage.single else stage.file
+        rel = Path(os.path.relpath(root / path, cwd)).as_posix()
+        if stage is not None and not stage.single:
+            rel = stage.name if rel == PIPELINE_FILE else f"{rel}:{stage.name}"
+        names[node] = rel
+    return names
+
+
+def _relabel(view: DagView, names: dict[str, str]) -> DagView:
+    """The same view with each node renamed through ``names``."""
+    return DagView(tuple(names[n] for n in view.nodes),
+                   tuple((names[a], names[b]) for a, b in view.edges))
 
 
 def _stages_view(index: Index) -> DagView:
