@@ -29,6 +29,10 @@ DIAMOND = "stages:\n" + _stage("a", [], ["a.txt"]) + _stage("b", ["a.txt"], ["b.
     + _stage("c", ["a.txt"], ["c.txt"]) + _stage("d", ["b.txt", "c.txt"], ["d.txt"])
 TWO = "stages:\n" + _stage("fetch", [], ["raw.csv"]) + _stage("split", ["raw.csv"], ["sets"]) \
     + _stage("lint", [], ["lint.log"]) + _stage("docs", ["lint.log"], ["site"])
+TANGLED = "stages:\n" + "".join(_stage(n, d, [o]) for n, d, o in [
+    ("s1", ["raw.txt"], "o1"), ("s2", ["raw.txt"], "o2"), ("s3", ["o1", "o2"], "o3"),
+    ("s4", ["o1"], "o4"), ("s5", ["o3", "o4", "raw.txt"], "o5"), ("s6", ["o5", "o2"], "o6"),
+    ("lone", [], "lone.txt"), ("a_very_long_stage_name", ["o6", "o1"], "o7")])
 FOREACH = """stages:
   prep:
     cmd: cp raw.txt prep.txt
@@ -82,8 +86,8 @@ def _same(dvcdoit: Runner, dvc: Runner, *args: str) -> str:
 
 
 @pytest.mark.interop
-@pytest.mark.parametrize("pipeline", [CHAIN, DIAMOND, TWO, FOREACH],
-                         ids=["chain", "diamond", "two-pipelines", "foreach"])
+@pytest.mark.parametrize("pipeline", [CHAIN, DIAMOND, TWO, FOREACH, TANGLED],
+                         ids=["chain", "diamond", "two-pipelines", "foreach", "tangled"])
 @pytest.mark.parametrize("flags", [(), ("--dot",), ("--mermaid",), ("--md",), ("-o",),
                                    ("--collapse-foreach-matrix",)],
                          ids=["ascii", "dot", "mermaid", "md", "outs", "collapse"])
