@@ -5,8 +5,8 @@ Normalised before comparing, as documented differences: ``dvcdoit`` in hints whe
 ``dvc``; the files of a git hint and the lines of a ``status -c`` block, which DVC prints in a
 Python set's order (it varies per run); exit codes compared as success or failure (DVC
 exits 1, 251 or 255 where dvcdoit exits 1 or 3). Not in the session: ``remote list`` of a
-long URL (DVC wraps its table at 80 columns), ``repro --dry`` (DVC's dry run fails on a missing
-upstream output) and ``dag`` as ASCII art (not implemented).
+long URL (DVC wraps its table at 80 columns) and ``repro --dry`` (DVC's dry run fails on a
+missing upstream output).
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ SESSION: tuple[Step, ...] = (
     ("status", "-c"), ("push",), ("status", "-c"),
     _write({"dvc.yaml": PIPELINE, "params.yaml": "lr: 0.1\n"}),
     ("status",), ("repro",), ("repro",), ("status",), ("metrics", "show"),
-    ("metrics", "show", "--json"), ("params", "diff"), ("stage", "list"), ("dag", "--mermaid"),
+    ("metrics", "show", "--json"), ("params", "diff"), ("stage", "list"), ("dag",),
+    ("dag", "--mermaid"),
     ("push",), _git("add", "-A"), _git("commit", "-qm", "one"),
     _write({"params.yaml": "lr: 0.2\n"}),
     ("status",), ("params", "diff"), ("params", "diff", "--json"), ("repro", "train"),

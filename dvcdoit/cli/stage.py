@@ -1,4 +1,4 @@
-"""Stage sub-commands: ``run``, ``stage add``, ``repro``, ``dag``, ``migrate``; status rendering."""
+"""Stage sub-commands: ``run``, ``stage add``, ``repro``, ``migrate``; status rendering."""
 
 from __future__ import annotations
 
@@ -215,37 +215,6 @@ def _doit_configured(cwd: Path) -> bool:
         return False
 
 
-def cmd_dag(args: argparse.Namespace) -> int:
-    """``dag``: the stage graph as ASCII (default), Mermaid or Graphviz dot."""
-    index = open_session().index
-    edges = [(up, n) for n in index.graph.order for up in index.graph.edges[n]]
-    if args.mermaid:
-        print(_mermaid(index, edges))
-    elif args.dot:
-        print("strict digraph  {")
-        print("\n".join(f'"{n}";' for n in index.graph.order))
-        print("\n".join(f'"{a}" -> "{b}";' for a, b in edges))
-        print("}")
-    else:
-        for n in index.graph.order:
-            ups = index.graph.edges[n]
-            print(f"{n}" + (f"  <- {', '.join(ups)}" if ups else ""))
-    return 0
-
-
-def _mermaid(index: Index, edges: list[tuple[str, str]]) -> str:
-    """DVC's ``dag --mermaid``: per pipeline (connected part, first node first) its nodes
-    sorted by name, numbered on, then its edges sorted (``dep-->stage``)."""
-    lines: list[str] = ["flowchart TD"]
-    ids: dict[str, str] = {}
-    for part in index.graph.pipelines():
-        for name in sorted(part):
-            ids[name] = f"node{len(ids) + 1}"
-            lines.append(f'\t{ids[name]}["{name}"]')
-        lines += [f"\t{ids[a]}-->{ids[b]}" for a, b in sorted(e for e in edges if e[1] in part)]
-    return "\n".join(lines)
-
-
 def _stage_list_names(index: Index, args: argparse.Namespace) -> list[str]:
     from dvcdoit.verbs import stagelist
 
@@ -308,7 +277,7 @@ def _add_stage_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_parsers(sub: Any) -> None:
-    """Register ``run``, ``stage add``, ``repro``, ``dag`` and ``migrate``."""
+    """Register ``run``, ``stage add``, ``repro`` and ``migrate``."""
     p = sub.add_parser("run", help="add a stage (dvc.yaml with -n, .dvc file with -f) and run it")
     _add_stage_options(p)
     p.add_argument("-f", "--file", help="write a classic single-stage .dvc file")
@@ -354,10 +323,6 @@ def add_parsers(sub: Any) -> None:
     p.add_argument("-i", "--interactive", action="store_true",
                    help="ask for confirmation before reproducing each stage")
     p.set_defaults(func=cmd_repro)
-    p = sub.add_parser("dag", help="show the stage graph")
-    p.add_argument("--mermaid", action="store_true")
-    p.add_argument("--dot", action="store_true")
-    p.set_defaults(func=cmd_dag)
     p = sub.add_parser("migrate", help="convert single-stage .dvc files for DVC 3")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=cmd_migrate)
