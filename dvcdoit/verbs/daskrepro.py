@@ -107,6 +107,7 @@ class DaskStages:
         cloud.open_named(project, None)  # NOTE: no default remote: one line, before any run
         self._client: Any = None
         self._pending: dict[str, Any] = {}
+        self._stopped: set[str] = set()
         self._lock = threading.Lock()
 
     def __enter__(self) -> DaskStages:
@@ -129,6 +130,7 @@ class DaskStages:
         """Cancel the tasks still running; their workers stop the commands."""
         with self._lock:
             pending = dict(self._pending)
+            self._stopped.update(pending)
         try:
             for key in pending:
                 self._dist.Event(_cancelled(key), client=self._client).set()
@@ -147,12 +149,13 @@ class DaskStages:
         future = self._client.submit(_on_worker, job, key, key=key, pure=False)
         with self._lock:
             self._pending[key] = future
-        try:
-            outcome = self._outcome(future)
-        finally:
-            with self._lock:
-                self._pending.pop(key, None)
-            self._dist.Event(_cancelled(key), client=self._client).clear()
+        outcome = self._outcome(future)  # NOTE: Ctrl-C here (-j 1) leaves it to cancel()
+        with self._lock:
+            self._pending.pop(key, None)
+            cancelled = key in self._stopped
+        if cancelled:  # NOTE: its event stays: the worker polls it to stop the command
+            raise WorkerStageError(outcome.worker, outcome.tail)
+        self._dist.Event(_cancelled(key), client=self._client).clear()
         if outcome.log:
             log(outcome.log.removesuffix("\n"))
         if not outcome.ok:
@@ -168,7 +171,7 @@ class DaskStages:
             return StageOutcome(False, log=f"ERROR: the Dask worker {worker} died while "
                                 "running this stage\n", worker=worker)
         except self._dist.CancelledError:
-            return StageOutcome(False, log="ERROR: cancelled\n")
+            return StageOutcome(False, log="ERROR: the Dask task was cancelled\n")
         except Exception as exc:  # noqa: BLE001  NOTE: a remote error is data, not a crash here
             return StageOutcome(False, log=f"ERROR: {type(exc).__name__}: {exc}\n")
         return result
@@ -180,6 +183,10 @@ class DaskStages:
                               + [stage.params_path(p) for p in stage.params])
         placed: list[Placed] = []
         for rel in paths:
+            if rel.startswith(("/", "../")) or "://" in rel:
+                msg = (f"dependency '{rel}' is outside the repo: the workers cannot get it "
+                       "(mark the stage 'meta: {dvcdoit: {executor: local}}')")
+                raise StageError(msg)
             path = ws.root / rel
             hashed = ws.hash(path, MD5)
             if not ws.in_cache(hashed.hi):
