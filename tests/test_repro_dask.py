@@ -126,6 +126,70 @@ def test_the_pipeline_on_the_cluster_equals_a_local_repro(
     assert dvc("status").stdout == "Data and pipelines are up to date.\n"
 
 
+DIAMOND = """\
+stages:
+  left:
+    cmd: lib/tool.sh raw left.txt L
+    deps:
+    - raw
+    - lib
+    outs:
+    - left.txt
+  right:
+    cmd: lib/tool.sh raw right R && chmod +x right/run.sh
+    deps:
+    - raw
+    - lib
+    outs:
+    - right
+  join:
+    cmd: cat left.txt right/all.txt > joined.txt && wc -l < joined.txt > count.json
+    deps:
+    - left.txt
+    - right
+    outs:
+    - joined.txt
+    metrics:
+    - count.json:
+        cache: false
+"""
+TOOL = """\
+#!/bin/sh
+# tool.sh SRC DEST TAG: DEST (a file, or a directory when it has no extension)
+if [ "${2%.txt}" = "$2" ]; then
+  mkdir -p "$2" && cat "$1"/* > "$2/all.txt" && echo "echo $3" > "$2/run.sh"
+else
+  (echo "$3"; cat "$1"/*) > "$2"
+fi
+"""
+
+
+def test_a_diamond_with_a_dvc_tracked_dir_and_an_executable_dep_equals_a_local_repro(
+        git_repo: Path, dvcdoit: Runner, dvcdoit_proc: Runner, dvc: Runner, tmp_path: Path,
+        cluster: Any) -> None:
+    write_tree(git_repo, {"lib/tool.sh": TOOL})
+    (git_repo / "lib" / "tool.sh").chmod(0o755)  # NOTE: a dir dep's exec bits travel too
+    _publish(git_repo, dvcdoit, tmp_path, {"dvc.yaml": DIAMOND.replace(
+        "    metrics:\n    - count.json:\n        cache: false\n", "")})
+    write_tree(git_repo, {"raw/a.txt": "alpha\n", "raw/b.txt": "beta\n",
+                          "dvc.yaml": DIAMOND})
+    dvcdoit("add", "-q", "raw")  # NOTE: not pushed: the submitter sends what the stage needs
+    twin = tmp_path / "twin"
+    shutil.copytree(git_repo, twin, symlinks=True)
+    out = _dask(dvcdoit_proc, cluster, "-j", "2")
+    local = dvcdoit_proc("repro", cwd=twin)
+    assert out.stderr == local.stderr == ""
+    assert (git_repo / "dvc.lock").read_bytes() == (twin / "dvc.lock").read_bytes()
+    for path in ("left.txt", "right/all.txt", "right/run.sh", "joined.txt", "count.json"):
+        assert (git_repo / path).read_bytes() == (twin / path).read_bytes(), path
+    assert (git_repo / "joined.txt").read_text() == "L\nalpha\nbeta\nalpha\nbeta\n"
+    assert os.access(git_repo / "right" / "run.sh", os.X_OK)  # NOTE: as the local run leaves it
+    assert os.access(twin / "right" / "run.sh", os.X_OK)
+    assert sorted(_ran_on_workers(cluster, tmp_path / "origin.git")) == ["join", "left",
+                                                                         "right"]
+    assert dvc("status").stdout == "Data and pipelines are up to date.\n"
+
+
 FAILING = """\
 stages:
   bad:

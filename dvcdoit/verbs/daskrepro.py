@@ -42,7 +42,15 @@ from dvcdoit.verbs.daskqueue import (
     git_url,
     scheduler_address,
 )
-from dvcdoit.verbs.daskstage import Placed, StageJob, StageOutcome, problem, run_stage
+from dvcdoit.verbs.daskstage import (
+    Placed,
+    StageJob,
+    StageOutcome,
+    executables,
+    make_executable,
+    problem,
+    run_stage,
+)
 
 DEFAULT_THREADS = 8
 
@@ -191,7 +199,8 @@ class DaskStages:
             hashed = ws.hash(path, MD5)
             if not ws.in_cache(hashed.hi):
                 _store(ws, path, hashed.hi)
-            placed.append(Placed(rel, hashed.hi, hashed.isexec))
+            placed.append(Placed(rel, hashed.hi, hashed.isexec,
+                                 executables(ws, path) if hashed.hi.isdir else ()))
         _, rem = cloud.open_named(self.project, None)
         why = problem(transfer.push(ws.cache, rem, [(p.path, p.hi) for p in placed]))
         if why:
@@ -210,6 +219,8 @@ class DaskStages:
             dest = ws.root / out.path
             dest.parent.mkdir(parents=True, exist_ok=True)
             ws.checkout(dest, out.hi, out.isexec, force=True)
+            if ws.links.copies(dest):  # NOTE: as a local run leaves them; links lose the bit
+                make_executable(ws.root, out)
 
 
 def _store(ws: Workspace, path: Path, hi: HashInfo) -> None:

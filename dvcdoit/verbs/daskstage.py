@@ -29,6 +29,7 @@ from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.core.hashing import HashInfo
 from dvcdoit.pipeline.stage import shell_command
 from dvcdoit.repo.project import Project
+from dvcdoit.repo.workspace import Workspace
 from dvcdoit.storage import transfer
 from dvcdoit.verbs import cloud
 from dvcdoit.verbs.daskworker import Job, Outcome, Stop, _checkout, _never, _remove, _Steps
@@ -41,6 +42,8 @@ class Placed:
     path: str
     hi: HashInfo
     isexec: bool = False
+    execs: tuple[str, ...] = ()
+    """a directory's executable members (relpaths): a ``.dir`` manifest has no exec bits"""
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,18 @@ class StageOutcome:
         return Outcome(self.ok, log=self.log).tail
 
 
+def executables(ws: Workspace, path: Path) -> tuple[str, ...]:
+    """The relpaths of directory ``path``'s executable members (:attr:`Placed.execs`)."""
+    return tuple(sorted(rel for rel, st in ws.ignore.walk_files(path) if st.st_mode & 0o111))
+
+
+def make_executable(root: Path, placed: Placed) -> None:
+    """Give ``placed``'s executable members (under ``root``) their exec bits back."""
+    for rel in placed.execs:
+        member = root / placed.path / rel
+        os.chmod(member, os.stat(member).st_mode | 0o111)
+
+
 def problem(res: transfer.TransferResult) -> str:
     """The first object ``res`` could not move, with why (``path: reason``); ``""`` if none."""
     if res.failed:
@@ -94,6 +109,7 @@ def _place_deps(steps: _Steps, project: Project, job: StageJob) -> bool:
             fsutil.remove(dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         project.workspace.checkout(dest, dep.hi, dep.isexec, force=True)
+        make_executable(steps.clone, dep)
     return True
 
 
@@ -117,7 +133,8 @@ def _push_outs(steps: _Steps, project: Project, job: StageJob) -> list[Placed] |
                       "create it)")
             return None
         hashed = project.workspace.commit(path)
-        outs.append(Placed(out, hashed.hi, hashed.isexec))
+        outs.append(Placed(out, hashed.hi, hashed.isexec, executables(project.workspace, path)
+                           if hashed.hi.isdir else ()))
     _, rem = cloud.open_named(project, None)
     why = problem(transfer.push(project.cache, rem, [(o.path, o.hi) for o in outs]))
     if why:
@@ -149,4 +166,5 @@ def run_stage(job: StageJob, stop: Stop = _never) -> StageOutcome:
     return StageOutcome(outs is not None, outs or [], "".join(steps.out))
 
 
-__all__ = ["Placed", "StageJob", "StageOutcome", "problem", "run_stage"]
+__all__ = ["Placed", "StageJob", "StageOutcome", "executables", "make_executable", "problem",
+           "run_stage"]
