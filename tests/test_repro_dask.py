@@ -330,3 +330,18 @@ def test_no_scheduler_and_no_origin_are_one_line(
         "ERROR: the dask workers clone the project from git: pass --git-url URL, or add an "
         "'origin' remote that every worker can reach\n"))
     assert not (git_repo / "dvc.lock").exists()
+
+
+def test_an_unpushed_head_fails_the_stage_with_a_hint(
+        git_repo: Path, dvcdoit: Runner, dvcdoit_proc: Runner, tmp_path: Path,
+        cluster: Any) -> None:
+    _publish(git_repo, dvcdoit, tmp_path, {"dvc.yaml": FAILING, "a.txt": "a\n"})
+    git(git_repo, "commit", "-q", "--allow-empty", "-m", "not pushed")
+    head = git(git_repo, "rev-parse", "HEAD")
+    out = _dask(dvcdoit_proc, cluster, "good", check=False)
+    assert out.returncode == 1
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("ERROR: failed to reproduce 'good' on worker tcp://127.0.0.1:")
+    assert line.endswith(f" / ERROR: the baseline commit {head} is not in "
+                         f"{tmp_path / 'origin.git'}: push it there first (git push)")
+    assert not (git_repo / "dvc.lock").exists()
