@@ -345,3 +345,25 @@ def test_an_unpushed_head_fails_the_stage_with_a_hint(
     assert line.endswith(f" / ERROR: the baseline commit {head} is not in "
                          f"{tmp_path / 'origin.git'}: push it there first (git push)")
     assert not (git_repo / "dvc.lock").exists()
+
+
+def test_without_the_extra_one_line_and_the_modules_do_not_import_distributed(
+        git_repo: Path, dvcdoit: Runner, tmp_path: Path) -> None:
+    write_tree(git_repo, {"dvc.yaml": SLOW, "a.txt": "a\n"})
+    dvcdoit("init", "-q")
+    shadow = tmp_path / "shadow" / "distributed"
+    shadow.mkdir(parents=True)
+    (shadow / "__init__.py").write_text("raise ImportError('not installed')\n")
+    path = os.pathsep.join([str(shadow.parent), os.environ.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-m", "dvcdoit", "repro", "--executor", "dask",
+                          "--scheduler", "tcp://127.0.0.1:1"], capture_output=True, text=True,
+                         check=False, env={**os.environ, **DVC_ENV, "PYTHONPATH": path})
+    assert (out.returncode, out.stdout) == (3, "")
+    assert out.stderr == ("ERROR: the dask executor needs the 'dask' extra: pip install "
+                          "'dvcdoit[dask]'\n")
+    assert not (git_repo / "dvc.lock").exists()
+    probe = ("import sys, dvcdoit.cli.stage, dvcdoit.tasks.actions, dvcdoit.verbs.daskrepro; "
+             "sys.exit(sorted(m for m in sys.modules if m.split('.')[0] in "
+             "('dask', 'distributed')))")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=False).stderr == "[]\n"
