@@ -288,3 +288,17 @@ def test_queue_kill_stops_that_run_on_its_worker(git_repo: Path, dvcdoit: Runner
                                            "(Ctrl-C on the submitter, or 'queue kill')")
     assert _status(dvcdoit) == {"slow": "Failed"}
     assert git(git_repo, "for-each-ref", exp_ref(baseline, "slow")) == ""
+
+
+def test_uncommitted_changes_go_with_the_queued_experiment(
+        git_repo: Path, dvcdoit: Runner, dvcdoit_proc: Runner, tmp_path: Path,
+        cluster: Any) -> None:
+    baseline = _published(git_repo, dvcdoit, tmp_path)
+    train = git_repo / "src" / "train.py"
+    train.write_text(train.read_text().replace("f * p[\"n_est\"]", "f * p[\"n_est\"] + 1"))
+    dvcdoit("exp", "run", "--queue", "-S", "train.n_est=55", "-n", "edited")
+    assert _dask_run(dvcdoit_proc, cluster).stdout.startswith("Ran experiment(s): edited\n")
+    ref = exp_ref(baseline, "edited")
+    assert git(git_repo, "show", f"{ref}:src/train.py") == train.read_text().strip()
+    assert git(git_repo, "rev-parse", f"{ref}^") == baseline
+    assert git(git_repo, "status", "--porcelain") == "M src/train.py"  # NOTE: left as it was

@@ -3,6 +3,7 @@ lock, a killed runner, SIGINT, and ``exp_queue`` as doit tasks in a user's dodo.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -177,3 +178,27 @@ def test_exp_queue_is_a_doit_task_in_a_dodo(git_repo: Path, dvcdoit: Runner, doi
     report = (git_repo / "report.txt").read_text().split()
     assert sorted(report) == sorted(exp_ref(baseline, n) for n in names)
     assert set(_status(dvcdoit).values()) == {"Success"}
+
+
+def test_uncommitted_changes_go_with_the_queued_experiment(
+        git_repo: Path, dvcdoit: Runner, dvcdoit_proc: Runner, dvc: Runner) -> None:
+    baseline = make_pipeline(git_repo, dvcdoit)
+    train = git_repo / "src" / "train.py"
+    edited = train.read_text().replace('f * p["n_est"]', 'f * p["n_est"] + 1')
+    assert edited != train.read_text()
+    train.write_text(edited)
+    dvcdoit("exp", "run", "--queue", "-S", "train.n_est=55", "-n", "edited")
+    git(git_repo, "checkout", "-q", "--", ".")  # NOTE: the queued run keeps the edit
+    queued = json.loads(dvcdoit("exp", "show", "--json").stdout)[1]["experiments"][0]
+    assert queued["revs"][0]["data"]["params"]["params.yaml"]["data"]["train"]["n_est"] == 55
+    dvcdoit_proc("exp", "run", "--run-all")
+    ref = exp_ref(baseline, "edited")
+    assert git(git_repo, "show", f"{ref}:src/train.py") == edited.strip()
+    assert git(git_repo, "rev-parse", f"{ref}^") == baseline
+    lock = git(git_repo, "show", f"{ref}:dvc.lock")
+    assert "n_est: 55" in lock
+    assert git(git_repo, "for-each-ref", "refs/dvcdoit/") != ""
+    dvcdoit("queue", "remove", "edited")
+    assert git(git_repo, "for-each-ref", "refs/dvcdoit/") == ""
+    dvc("exp", "apply", "edited")  # NOTE: real DVC applies it, the edit included
+    assert train.read_text() == edited

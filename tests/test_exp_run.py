@@ -145,3 +145,44 @@ def test_temp_run_leaves_the_workspace_alone(git_repo: Path, dvcdoit: Runner) ->
     assert "n_est: 44" in git(git_repo, "show", f"{exp_ref(baseline, 'aside')}:params.yaml")
     assert dvcdoit("queue", "status").stdout.startswith("No experiment tasks in the queue.")
     assert git(git_repo, "worktree", "list").count("\n") == 0
+
+
+def _tree(root: Path, ref: str) -> list[str]:
+    """The files of ``ref``, but DVC's own ``.dvc/tmp/repro.dat`` (its ``exp save`` after an
+    ``exp run`` commits that pickle of its run; dvcdoit writes none)."""
+    return [line for line in git(root, "ls-tree", "-r", ref).splitlines()
+            if "\t.dvc/tmp/" not in line]
+
+
+def test_message_is_the_commit_message_as_dvcs(git_repo: Path, dvcdoit: Runner, dvc: Runner,
+                                               dvcdoit_proc: Runner, tmp_path: Path) -> None:
+    baseline = make_pipeline(git_repo, dvcdoit)
+    theirs = tmp_path / "theirs"
+    shutil.copytree(git_repo, theirs, symlinks=True)
+    for root, run in ((git_repo, dvcdoit), (theirs, dvc)):
+        run("exp", "run", "-q", "-S", "train.n_est=61", "-n", "m1", "-m", "tuned n_est",
+            cwd=root)
+        git(root, "checkout", "-q", "--", ".")
+        run("exp", "save", "-q", "-n", "s1", "-m", "saved as is", cwd=root)
+    for name, message in (("m1", "tuned n_est"), ("s1", "saved as is")):
+        ref = exp_ref(baseline, name)
+        assert git(git_repo, "log", "-1", "--format=%B", ref) == message
+        assert git(theirs, "log", "-1", "--format=%B", ref) == message
+        assert _tree(git_repo, ref) == _tree(theirs, ref)
+    dvcdoit("exp", "run", "--queue", "-S", "train.n_est=62", "-n", "q1", "-m", "from the queue")
+    dvcdoit_proc("exp", "run", "--run-all")
+    assert git(git_repo, "log", "-1", "--format=%B", exp_ref(baseline, "q1")) == "from the queue"
+
+
+def test_repro_flags_pass_through(git_repo: Path, dvcdoit: Runner) -> None:
+    make_pipeline(git_repo, dvcdoit)
+    shutil.rmtree(git_repo / ".dvc" / "cache")
+    (git_repo / "model.pkl").unlink()
+    out = dvcdoit("exp", "run", "--allow-missing", "-n", "am").stdout
+    assert "Stage 'train' didn't change, skipping" in out
+    assert not (git_repo / "model.pkl").exists()
+    bad = git_repo / "src" / "featurize.py"
+    bad.write_text("raise SystemExit(3)\n")
+    failed = dvcdoit("exp", "run", "-k", "-f", "-n", "kg", check=False)
+    assert failed.returncode == 1
+    assert "failed to reproduce 'featurize'" in failed.stderr

@@ -25,7 +25,8 @@ EXIT_BROKEN_PIPE = 141  # NOTE: 128 + SIGPIPE, what a shell reports for git and 
 
 
 _FAMILIES = {
-    "data": ("init", "root", "add", "checkout", "commit", "status"),
+    "data": ("init", "root", "checkout", "commit", "status"),
+    "add": ("add",),
     "datastatus": ("data",),
     "remote": ("remote",),
     "config": ("config",),

@@ -57,7 +57,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             elif args.sha_only:
                 print(sha)
             else:
-                print(f"\t{sha[:7]} [{exp.name}]" if sha else f"\t{exp.name}")
+                # NOTE: DVC names a git remote's experiments only (it has not their commits)
+                print(f"\t{exp.name}" if args.git_remote else f"\t{sha[:7]} [{exp.name}]")
     return 0
 
 

@@ -37,12 +37,25 @@ def _taken(root: Path, baseline: str) -> list[str]:
         [e.name for e in expqueue.entries(root) if e.baseline == baseline]
 
 
+def _stash(project: Project, baseline: str) -> str:
+    """The workspace's uncommitted changes to tracked files as a commit on ``baseline`` (the
+    queue runs the experiment from it, as DVC's queue stashes them), or "" when clean."""
+    from dvcdoit.repo.revisions import is_dirty
+    from dvcdoit.verbs import expcommit
+
+    if not is_dirty(project.root):
+        return ""
+    return expcommit.write_commit(project.root, baseline, "",
+                                  message="dvcdoit: the workspace, queued")
+
+
 def _queue(project: Project, sets: list[Overrides], args: argparse.Namespace) -> list[str]:
     from dvcdoit.repo.exprefs import check_name, new_name
     from dvcdoit.verbs import expcommit, expqueue
 
     baseline = expcommit.head(project.root)
     taken = _taken(project.root, baseline)
+    stash = _stash(project, baseline)
     names: list[str] = []
     for i, one in enumerate(sets):
         name = (check_name(args.name if len(sets) == 1 else f"{args.name}-{i + 1}")
@@ -51,7 +64,10 @@ def _queue(project: Project, sets: list[Overrides], args: argparse.Namespace) ->
         talk = not args.temp and not quiet(args)
         if one and talk:
             print(f"Queueing with overrides '{one!r}'.")
-        expqueue.add(project.root, baseline, name, one, args.targets)
+        entry = expqueue.add(project.root, baseline, name, one, args.targets,
+                             args.message or "")
+        if stash:
+            expqueue.keep_stash(project.root, entry, stash)
         if talk:
             print(f"Queued experiment '{name}' for future execution.")
         names.append(name)
@@ -95,6 +111,7 @@ def _run_queue(project: Project, args: argparse.Namespace) -> int:
 def _workspace_run(args: argparse.Namespace, overrides: Overrides) -> int:
     from dvcdoit.repo.exprefs import ExpRef, check_name, new_name
     from dvcdoit.tasks.exprun import reproduce
+    from dvcdoit.tasks.loader import RunOptions
     from dvcdoit.verbs import expcommit, expparams
 
     session = open_session()
@@ -112,13 +129,16 @@ def _workspace_run(args: argparse.Namespace, overrides: Overrides) -> int:
     session.reload()
     if not quiet(args):
         print(f"Reproducing experiment '{name}'", flush=True)
+    opts = RunOptions(force=args.force, reasons=False, pull=args.pull,
+                      allow_missing=args.allow_missing,
+                      interactive=args.interactive or project.config.interactive)
     code = reproduce(session, session.index.select_stages(args.targets) if args.targets else [],
-                     sys.stdout, quiet(args), force=args.force)
+                     sys.stdout, quiet(args), opts, keep_going=args.keep_going)
     if code:
         return 1
     after = expcommit.lock_entries(project.root, _lock_files(session.reload()))
     digest = expcommit.exp_hash(expcommit.changed_entries(before, after))
-    expcommit.save(project.root, exp, digest, force=args.force)
+    expcommit.save(project.root, exp, digest, force=args.force, message=args.message)
     if not quiet(args):
         print(f"\nRan experiment(s): {name}\n{APPLIED}")
     return 0
@@ -176,7 +196,7 @@ def cmd_exp_save(args: argparse.Namespace) -> int:
         entries = expcommit.lock_entries(project.root, _lock_files(session.reload()))
     try:
         expcommit.save(project.root, ExpRef(baseline, name), expcommit.exp_hash(entries),
-                       force=args.force)
+                       force=args.force, message=args.message)
     except ExperimentError as exc:
         exc.args = (f"failed to save experiment - {exc}",)
         raise
@@ -220,9 +240,19 @@ def add_parsers(esub: argparse._SubParsersAction) -> None:  # type: ignore[type-
                    help="run in a temporary worktree instead of the workspace")
     p.add_argument("-f", "--force", action="store_true",
                    help="reproduce every stage; replace an experiment of the same name")
+    p.add_argument("-m", "--message", help="the experiment commit's message")
+    p.add_argument("--pull", action="store_true",
+                   help="pull missing data instead of running (as repro --pull)")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="skip stages whose only change is missing data")
+    p.add_argument("-k", "--keep-going", action="store_true",
+                   help="after a failure, go on with the stages that do not depend on it")
+    p.add_argument("-i", "--interactive", action="store_true",
+                   help="ask for confirmation before reproducing each stage")
     p.set_defaults(func=cmd_exp_run)
     p = esub.add_parser("save", help="save the workspace as an experiment without running")
     p.add_argument("-n", "--name", help="the experiment's name")
+    p.add_argument("-m", "--message", help="the experiment commit's message")
     p.add_argument("-f", "--force", action="store_true", help="replace one of that name")
     p.set_defaults(func=cmd_exp_save)
     p = esub.add_parser("clean", help="clean up the queue's left-overs")

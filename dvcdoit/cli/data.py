@@ -1,19 +1,13 @@
-"""Data verbs on the command line: ``init``, ``root``, ``add``, ``checkout``, ``commit``, ``status``."""
+"""Data verbs on the command line: ``init``, ``root``, ``checkout``, ``commit``, ``status``."""
 
 from __future__ import annotations
 
 import argparse
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from dvcdoit.cli._common import WHATS_NEXT, emit, open_session, quiet
 from dvcdoit.formats.lock import LOCK_FILE
-from dvcdoit.verbs.report import track_hint
-
-if TYPE_CHECKING:
-    from dvcdoit.pipeline.index import Index
-    from dvcdoit.repo.project import Project
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -24,13 +18,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
     p = sub.add_parser("root", help="print the path from here to the repo's root")
     p.set_defaults(func=cmd_root)
-
-    p = sub.add_parser("add", help="track files or directories: cache them, write PATH.dvc")
-    p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--no-commit", action="store_true",
-                   help="record the hashes but do not put the data into the cache")
-    p.add_argument("--glob", action="store_true", help="paths are shell-style wildcards")
-    p.set_defaults(func=cmd_add)
 
     p = sub.add_parser("checkout", help="restore tracked data from the cache")
     p.add_argument("targets", nargs="*", metavar="TARGET")
@@ -80,56 +67,6 @@ def cmd_init(args: argparse.Namespace) -> int:
         print("You can now commit the changes to git.")
         print(WHATS_NEXT)
     return 0
-
-
-def stage_owners(index: Index) -> dict[str, str]:
-    """Repo-relative outputs of pipeline stages → stage name."""
-    return {stage.repo_path(o.path): name for name, stage in index.stages.items()
-            for o in stage.outs}
-
-
-def cmd_add(args: argparse.Namespace) -> int:
-    """``dvcdoit add PATH…``."""
-    from dvcdoit.core.progress import bar
-    from dvcdoit.repo import sources
-
-    session = open_session()
-    project = session.project
-    typed = args.paths
-    if args.glob:
-        from dvcdoit.verbs.syncscope import globbed
-
-        typed = globbed(typed, Path.cwd())
-    paths = [project.resolve(p) for p in typed]
-    owners = stage_owners(session.index)
-    known = dict(session.index.sources)
-    written = []
-    with project.lock():
-        for path in paths:
-            inside = sources.tracked_dir(known.values(), project.rel(path))
-            with bar(None if path.is_dir() else 0, f"Adding {project.rel(path)}") as progress:
-                if inside is not None and not args.no_commit:
-                    dvc_path = sources.add_inside(project.workspace, path, *inside, progress)
-                    for src in sources.load_sources(project.root, [dvc_path]):
-                        known[src.relpath] = src
-                    written.append(dvc_path)
-                    continue
-                written.append(sources.add(project.workspace, path, owners, progress,
-                                           commit=not args.no_commit))
-    added = [p for p, w in zip(paths, written, strict=True) if w.name == p.name + ".dvc"]
-    files = sorted({project.rel(w) for w in written} | _gitignores(project, added))
-    if project.config.autostage and not project.config.no_scm:
-        from dvcdoit.repo.autostage import stage_files
-
-        stage_files(project.root, files)
-    elif not quiet(args) and not project.config.no_scm:
-        print(track_hint(files))
-    return 0
-
-
-def _gitignores(project: Project, paths: list[Path]) -> set[str]:
-    return {project.rel(p.parent / ".gitignore") for p in paths
-            if (p.parent / ".gitignore").exists()}
 
 
 def cmd_checkout(args: argparse.Namespace) -> int:

@@ -23,8 +23,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="only create the .dvc file, without downloading")
     p.add_argument("--no-download", action="store_true",
                    help="record the source's hashes, download nothing")
+    p.add_argument("--to-remote", action="store_true",
+                   help="upload the data straight to the remote, not into the cache")
+    p.add_argument("-r", "--remote", metavar="NAME", help="remote to upload to (--to-remote)")
     p.add_argument("-f", "--force", action="store_true", help="override the destination")
-    p.add_argument("-j", "--jobs", type=int, help="parallel downloads (accepted)")
+    p.add_argument("-j", "--jobs", type=int,
+                   help="parallel uploads with --to-remote (else accepted)")
     p.set_defaults(func=cmd_import_url)
     g = sub.add_parser("get-url", help="download or copy files from a URL (not tracked)",
                        description="Download or copy files from URL.")
@@ -65,20 +69,22 @@ def _wrapped(exc: DvcDoitError, text: str) -> DvcDoitError:
 
 
 def cmd_import_url(args: argparse.Namespace) -> int:
-    """``import-url URL [OUT] [--no-exec] [--no-download] [-f]``."""
+    """``import-url URL [OUT] [--no-exec] [--no-download] [--to-remote [-r NAME]] [-f]``."""
     from dvcdoit.storage.remotes.urls import safe
-    from dvcdoit.verbs.importurl import UrlRequest, dep_path, import_url, shown
+    from dvcdoit.verbs.importurl import UrlRequest, check_flags, dep_path, import_url, shown
 
     session = open_session()
     project = session.project
     dest = Path(os.path.normpath(_dest(args.url, args.out)))
     try:
         project.resolve(str(dest))  # NOTE: one line for a destination outside the repo
-        if not args.no_exec:
+        req = UrlRequest(args.url, dest, args.force, args.no_exec, args.no_download,
+                         args.to_remote, args.remote, args.jobs)
+        check_flags(req)
+        if not args.no_exec and not args.to_remote:  # NOTE: DVC says nothing with --to-remote
             path = dep_path(project, args.url, dest, Path.cwd())
             print(f"Importing '{shown(project, path, dest.parent, Path.cwd())}' -> "
                   f"'{os.path.relpath(dest, Path.cwd())}'")
-        req = UrlRequest(args.url, dest, args.force, args.no_exec, args.no_download)
         with project.lock():
             written = import_url(project, req, Path.cwd())
     except DvcDoitError as exc:

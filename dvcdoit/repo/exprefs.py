@@ -89,16 +89,32 @@ def check_sha(sha: str) -> str:
     return sha
 
 
-def exp_refs(root: Path) -> list[tuple[ExpRef, str]]:
-    """Every experiment of the repo as (ref, commit sha), in git's ref order."""
-    out = run_git(root, "for-each-ref", "--format=%(objectname) %(refname)", NAMESPACE)
+def _parsed(text: bytes, sep: str) -> list[tuple[ExpRef, str]]:
+    """``sha<sep>refname`` lines → the experiments among them, in order."""
     found: list[tuple[ExpRef, str]] = []
-    for line in out.stdout.decode().splitlines():
-        sha, _, refname = line.partition(" ")
+    for line in text.decode().splitlines():
+        sha, _, refname = line.partition(sep)
         exp = ExpRef.parse(refname)
         if exp is not None:
             found.append((exp, sha))
     return found
+
+
+def exp_refs(root: Path) -> list[tuple[ExpRef, str]]:
+    """Every experiment of the repo as (ref, commit sha), in git's ref order."""
+    out = run_git(root, "for-each-ref", "--format=%(objectname) %(refname)", NAMESPACE)
+    return _parsed(out.stdout, " ")
+
+
+def remote_exp_refs(root: Path, remote: str) -> list[tuple[ExpRef, str]]:
+    """The experiments on git remote ``remote`` (a name or URL) as (ref, commit sha), in
+    git's order; DVC's words when git cannot read it: ``'X' is not a valid Git remote or
+    URL``."""
+    out = run_git(root, "ls-remote", "--end-of-options", remote, f"{NAMESPACE}/*")
+    if out.returncode != 0:
+        msg = f"'{remote}' is not a valid Git remote or URL"
+        raise ExperimentError(msg)
+    return _parsed(out.stdout, "\t")
 
 
 def for_baseline(refs: Iterable[tuple[ExpRef, str]], baseline: str) -> list[tuple[ExpRef, str]]:
@@ -121,4 +137,4 @@ def new_name(taken: Iterable[str], rng: random.Random | None = None) -> str:
 
 
 __all__ = ["COMMIT_PREFIX", "EXEC_NAMESPACE", "NAMESPACE", "ExpRef", "ExperimentError",
-           "check_name", "check_sha", "exp_refs", "for_baseline", "new_name"]
+           "check_name", "check_sha", "exp_refs", "for_baseline", "new_name", "remote_exp_refs"]

@@ -54,6 +54,15 @@ def load_sources(root: Path, dvcfiles: Iterable[Path]) -> list[Source]:
     return sources
 
 
+def refuse_stage_output(rel: str, owners: Mapping[str, str]) -> None:
+    """Refuse to track ``rel`` when it is (or overlaps) an output of a pipeline stage;
+    ``owners`` maps repo-relative stage outputs to their stage."""
+    for out, owner in owners.items():
+        if rel == out or rel.startswith(out + "/") or out.startswith(rel + "/"):
+            msg = f"'{rel}' is an output of stage '{owner}'; it is tracked by that stage already"
+            raise DvcDoitError(msg)
+
+
 def add(ws: Workspace, path: Path, owners: Mapping[str, str],
         progress: Progress | None = None, commit: bool = True) -> Path:
     """Track ``path``: commit it to the cache, write ``PATH.dvc`` and the ``.gitignore`` entry.
@@ -65,10 +74,7 @@ def add(ws: Workspace, path: Path, owners: Mapping[str, str],
     Returns the ``.dvc`` file path.
     """
     rel = ws.rel(path)
-    for out, owner in owners.items():
-        if rel == out or rel.startswith(out + "/") or out.startswith(rel + "/"):
-            msg = f"'{rel}' is an output of stage '{owner}'; it is tracked by that stage already"
-            raise DvcDoitError(msg)
+    refuse_stage_output(rel, owners)
     if not os.path.lexists(path):
         msg = f"'{rel}' does not exist"
         raise PathError(msg)

@@ -10,7 +10,8 @@ Each action, for one experiment:
 1. marks it ``Running`` (with this process's pid: :func:`dvcdoit.verbs.expqueue.reap` marks it
    ``Failed`` if this process dies);
 2. makes an isolated workspace, ``git worktree add --detach .dvc/tmp/exps/dvcdoit/wt/<id>
-   <baseline>``, whose ``.dvc/config.local`` points ``cache.dir`` at the repo's cache (one
+   <baseline>`` (with the workspace's uncommitted changes as queued read in, when it had
+   any), whose ``.dvc/config.local`` points ``cache.dir`` at the repo's cache (one
    cache for all: outputs land there, and the run-cache restores a param set seen before);
 3. runs ``dvcdoit checkout`` then ``dvcdoit exp run -S … -n NAME`` there, output to the log;
    that run makes the experiment commit in the worktree and its ref (refs are shared);
@@ -83,6 +84,9 @@ class QueueRun:
         wt.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(["git", "-C", str(self.root), "worktree", "add", "--detach", "-q",
                         str(wt), entry.baseline], capture_output=True, check=True)
+        if entry.stash:  # NOTE: the workspace as queued; HEAD stays the baseline
+            subprocess.run(["git", "-C", str(wt), "read-tree", "-u", "--reset", entry.stash],
+                           capture_output=True, check=True)
         (wt / ".dvc" / "tmp").mkdir(parents=True, exist_ok=True)
         (wt / ".dvc" / "config.local").write_text(f"[cache]\n    dir = {self.cache_dir}\n")
         return wt
@@ -107,7 +111,7 @@ class QueueRun:
                         for item in items]
                 argv = [*cli, "exp", "run", "-n", entry.name, *[a for s in sets
                                                                 for a in ("-S", s)],
-                        *entry.targets]
+                        *(["-m", entry.message] if entry.message else []), *entry.targets]
                 if code == 0:
                     code = self._spawn(argv, wt, log, entry)
         except (OSError, subprocess.CalledProcessError) as exc:

@@ -52,13 +52,16 @@ class _ExpLoader(DvcDoitLoader):
 
 
 def reproduce(session: Session, targets: list[str], outfile: Any, quiet: bool = False,
-              force: bool = False, jobs: int = 0) -> int:
-    """Run the stages (``targets``, or all) through doit; doit's exit code (0: all done)."""
+              options: RunOptions | None = None, jobs: int = 0, keep_going: bool = False) -> int:
+    """Run the stages (``targets``, or all) through doit, as ``repro`` with ``options``
+    (``force``, ``pull``, ``allow_missing``, ``interactive``; no reasons); doit's exit code."""
+    opts = options or RunOptions(reasons=False)
     index = session.index
     order = index.graph.run_order(targets, False)
-    argv = ["run", *(["-a"] if force else []), "--backend", doitstore.NAME,
-            *(["-n", str(jobs)] if jobs else []), *[f"repro:{t}" for t in order]]
-    loader = _ExpLoader(session, RunOptions(force=force, reasons=False))
+    argv = ["run", *(["-a"] if opts.force else []), "--backend", doitstore.NAME,
+            *(["-n", str(jobs)] if jobs else []), *(["--continue"] if keep_going else []),
+            *[f"repro:{t}" for t in order]]
+    loader = _ExpLoader(session, opts)
     loader.reporter = QuietExpReporter if quiet else ExpReporter
     main = DoitMain(loader, extra_config={"run": {"outfile": outfile},
                                   "BACKEND": {doitstore.NAME: doitstore.LOCATION}})

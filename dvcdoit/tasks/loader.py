@@ -122,6 +122,13 @@ class DodoRun:
 DODO_KEY = "__dvcdoit_run__"
 
 
+def _targets(session: Session, stage: Any, allow_missing: bool) -> list[str]:
+    """The stage's outputs as doit ``targets``; with ``--allow-missing`` only those that
+    exist (doit runs a task whose target is missing, whatever its up-to-date check says)."""
+    paths = [stage.repo_path(o.path) for o in stage.outs]
+    return [p for p in paths if (session.root / p).exists()] if allow_missing else paths
+
+
 def _task_dep(index: Index, name: str, only: frozenset[str] | None = None) -> list[str]:
     return [f"{BASENAME}:{up}" for up in index.graph.edges[name] if only is None or up in only]
 
@@ -146,7 +153,7 @@ def stage_task_dicts(session: Session, options: RunOptions | None = None,
                                         *([opts.cluster] if opts.cluster is not None else [])])],
             "uptodate": [StageUpToDate(session, name, opts.allow_missing)],
             "task_dep": _task_dep(index, name, opts.only),
-            "targets": [stage.repo_path(o.path) for o in stage.outs],
+            "targets": _targets(session, stage, opts.allow_missing),
             "clean": [(clean_action, [session, name])],
             "doc": stage.desc or f"stage {name}: {' && '.join(stage.commands)}",
             "verbosity": 2,

@@ -100,7 +100,23 @@ def _scp_like(url: str) -> bool:
 
 def _job(root: Path, entry: store.Entry, url: str) -> Job:
     return Job(entry.name, entry.baseline, entry.overrides, url, list(entry.targets),
-               _git_identity(root))
+               _git_identity(root), entry.message, entry.stash, _stash_bundle(root, entry))
+
+
+def _stash_bundle(root: Path, entry: store.Entry) -> bytes:
+    """A git bundle of ``entry``'s workspace commit (its baseline a prerequisite), or b""."""
+    if not entry.stash:
+        return b""
+    with tempfile.TemporaryDirectory(prefix="dvcdoit-bundle-") as tmp:
+        path = Path(tmp) / "stash.bundle"
+        proc = subprocess.run(["git", "-C", str(root), "bundle", "create", "-q", str(path),
+                               store.STASH_REFS + entry.id, f"^{entry.baseline}"],
+                              capture_output=True, check=False)
+        if proc.returncode != 0:
+            msg = (f"cannot bundle the workspace changes queued with '{entry.name}': "
+                   f"{proc.stderr.decode(errors='replace').strip()}")
+            raise DaskError(msg)
+        return path.read_bytes()
 
 
 def _git_identity(root: Path) -> dict[str, str]:

@@ -63,6 +63,12 @@ class Job:
     git_env: dict[str, str] = field(default_factory=dict)
     """the submitter's ``GIT_AUTHOR_NAME``/``_EMAIL`` and ``GIT_COMMITTER_…``: the experiment
     commit is authored as a local run's would be, whatever the worker's git config says"""
+    message: str = ""
+    """``exp run -m``: the experiment commit's message (DVC's own when empty)"""
+    stash: str = ""
+    """the commit of the workspace's changes as queued (on the baseline), or empty"""
+    stash_bundle: bytes = b""
+    """a git bundle holding :attr:`stash` (the submitter's; the git URL has no such commit)"""
 
     @property
     def ref(self) -> str:
@@ -155,7 +161,18 @@ def _checkout(steps: _Steps, job: Job) -> bool:
         steps.say(f"ERROR: the baseline commit {job.baseline} is not in {job.git_url}: "
                   "push it there first (git push)")
         return False
-    return True
+    return _read_stash(steps, job)
+
+
+def _read_stash(steps: _Steps, job: Job) -> bool:
+    """The workspace's changes as queued, read into the clone (HEAD stays the baseline)."""
+    if not job.stash:
+        return True
+    bundle = steps.clone.parent / "stash.bundle"
+    bundle.write_bytes(job.stash_bundle)
+    git = ["git", "-C", str(steps.clone)]
+    return (steps.run([*git, "fetch", "-q", str(bundle), "+refs/*:refs/dvcdoit-bundle/*"])
+            and steps.run([*git, "read-tree", "-u", "--reset", job.stash]))
 
 
 def _params(root: Path, sdef: StageDef) -> dict[str, dict[str, Any]] | None:
@@ -246,7 +263,8 @@ def _sync(steps: _Steps, verb: str) -> bool:
 def _experiment(steps: _Steps, job: Job) -> bool:
     sets = [a for path, items in job.overrides.items() for item in items
             for a in ("-S", f"{path}:{item}")]
-    return steps.dvcdoit("exp", "run", "-n", job.name, *sets, *job.targets)
+    return steps.dvcdoit("exp", "run", "-n", job.name, *sets,
+                         *(["-m", job.message] if job.message else []), *job.targets)
 
 
 def _bundle(steps: _Steps, job: Job) -> bytes | None:

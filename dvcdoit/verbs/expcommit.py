@@ -83,8 +83,9 @@ def conflict(name: str) -> ExperimentError:
                            "overwrite the existing experiment run: dvcdoit exp run -f ...")
 
 
-def write_commit(root: Path, baseline: str, digest: str) -> str:
-    """The experiment commit of the workspace at ``root`` on ``baseline`` (no ref yet)."""
+def write_commit(root: Path, baseline: str, digest: str, message: str | None = None) -> str:
+    """The experiment commit of the workspace at ``root`` on ``baseline`` (no ref yet), with
+    DVC's message (``dvc: commit experiment <digest>``) or ``message`` (``-m``)."""
     fd, index = tempfile.mkstemp(prefix="exp-index-", dir=root / ".dvc" / "tmp")
     os.close(fd)
     env = {"GIT_INDEX_FILE": index}
@@ -94,16 +95,18 @@ def write_commit(root: Path, baseline: str, digest: str) -> str:
         tree = _git(root, "write-tree", env=env)
     finally:
         os.unlink(index)
-    return _git(root, "commit-tree", tree, "-p", baseline, "-m", COMMIT_PREFIX + digest)
+    return _git(root, "commit-tree", tree, "-p", baseline, "-m",
+                message or COMMIT_PREFIX + digest)
 
 
-def save(root: Path, exp: ExpRef, digest: str, force: bool = False) -> str:
+def save(root: Path, exp: ExpRef, digest: str, force: bool = False,
+         message: str | None = None) -> str:
     """Commit the workspace as experiment ``exp``; its commit sha.
 
     An existing experiment of that name is replaced with ``force``; without it, a commit
     with the same tree is reused (DVC's duplicate check) and any other is a conflict.
     """
-    sha = write_commit(root, exp.baseline, digest)
+    sha = write_commit(root, exp.baseline, digest, message)
     old = ref_sha(root, exp.ref)
     if old is not None and not force:
         if _git(root, "rev-parse", f"{old}^{{tree}}") == _git(root, "rev-parse", f"{sha}^{{tree}}"):

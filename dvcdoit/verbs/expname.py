@@ -14,11 +14,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from dvcdoit.core.errors import PathError
-from dvcdoit.repo.exprefs import ExperimentError, ExpRef, exp_refs
+from dvcdoit.repo.exprefs import ExperimentError, ExpRef, exp_refs, remote_exp_refs
 from dvcdoit.repo.revision import resolve, run_git
 
-Found = tuple[ExpRef, str | None]
-"""An experiment and its commit sha (None for a ref listed on a remote)."""
+Found = tuple[ExpRef, str]
+"""An experiment and its commit sha (on a git remote: the sha the remote lists)."""
 
 
 class AmbiguousNameError(ExperimentError):
@@ -36,28 +36,10 @@ def head_sha(root: Path) -> str | None:
     return out.stdout.decode().strip() if out.returncode == 0 else None
 
 
-def remote_refs(root: Path, remote: str) -> list[Found]:
-    """The experiments on git remote ``remote`` (a name or URL), in git's order.
-
-    DVC's words when git cannot read it: ``'X' is not a valid Git remote or URL``.
-    """
-    out = run_git(root, "ls-remote", "--", remote)
-    if out.returncode:
-        msg = f"'{remote}' is not a valid Git remote or URL"
-        raise ExperimentError(msg)
-    found: list[Found] = []
-    for line in out.stdout.decode().splitlines():
-        _, _, refname = line.partition("\t")
-        exp = ExpRef.parse(refname)
-        if exp is not None:
-            found.append((exp, None))
-    return found
-
-
 def refs_of(root: Path, remote: str | None = None) -> list[Found]:
     """Every experiment of the repo (or of git remote ``remote``), in git's ref order."""
     if remote:
-        return remote_refs(root, remote)
+        return list(remote_exp_refs(root, remote))
     return [(exp, sha) for exp, sha in exp_refs(root)]
 
 
@@ -113,7 +95,7 @@ def commit(root: Path, rev: str) -> str:
         if rev == "HEAD" or rev.startswith("refs/"):
             raise
         found = resolve_names(root, [rev]).get(rev)
-        if found is None or found[1] is None:
+        if found is None:
             raise
         return found[1]
 
@@ -127,4 +109,4 @@ def containing(root: Path, sha: str) -> list[ExpRef]:
 
 
 __all__ = ["AmbiguousNameError", "Found", "by_baseline", "commit", "containing", "head_sha",
-           "refs_of", "remote_refs", "resolve_names"]
+           "refs_of", "resolve_names"]

@@ -21,6 +21,7 @@ skipped here.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from collections import defaultdict
 from datetime import datetime
@@ -79,8 +80,12 @@ def _row(project: Project, objects: GitObjects, entry: expqueue.Entry,
          baseline: dict[str, Any]) -> dict[str, Any]:
     data = _live(project, entry) if entry.status == expqueue.RUNNING else None
     if data is None:
-        snap = Snapshot(project, entry.baseline, entry.baseline, objects, sha=entry.baseline)
+        rev = entry.stash or entry.baseline
+        snap = Snapshot(project, rev, rev, objects, sha=rev)
         data = copy.deepcopy(baseline)
+        if entry.stash:  # NOTE: queued from a workspace with changes: its files, as DVC's stash
+            with contextlib.suppress(DvcDoitError):
+                data = rev_data(snap, rev, None)
         data["rev"] = entry.id
         data["timestamp"] = datetime.fromtimestamp(entry.created).replace(
             microsecond=0).isoformat()

@@ -24,7 +24,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from dvcdoit.core import fsutil
@@ -33,6 +33,8 @@ from dvcdoit.core.tempname import pid_alive
 from dvcdoit.repo.repolock import flock_pid
 
 QUEUED, RUNNING, SUCCESS, FAILED = "Queued", "Running", "Success", "Failed"
+STASH_REFS = "refs/dvcdoit/queue/"
+"""Where a queued entry's workspace commit is kept (outside ``refs/exps/``, which DVC reads)."""
 LOCK_FD_ENV = "DVCDOIT_QUEUE_LOCK_FD"
 _ORDER = (RUNNING, QUEUED, FAILED, SUCCESS)  # NOTE: DVC's status lists active first
 
@@ -56,6 +58,11 @@ class Entry:
     child: int = 0
     """pid of the ``dvcdoit exp run`` running this experiment in its worktree"""
     targets: list[str] = field(default_factory=list)
+    message: str = ""
+    """``exp run -m``: the experiment commit's message (DVC's own when empty)"""
+    stash: str = ""
+    """the commit of the workspace's uncommitted changes to tracked files when it was queued
+    (on the baseline; kept alive by :data:`STASH_REFS`), or empty: the run starts from it"""
 
 
 def base(root: Path) -> Path:
@@ -86,10 +93,10 @@ def save(root: Path, entry: Entry) -> Entry:
 
 
 def add(root: Path, baseline: str, name: str, overrides: dict[str, list[str]],
-        targets: list[str] | None = None) -> Entry:
+        targets: list[str] | None = None, message: str = "") -> Entry:
     """Queue one experiment."""
     entry = Entry(secrets.token_hex(20), name, baseline, overrides, time.time(),
-                  targets=list(targets or []))
+                  targets=list(targets or []), message=message)
     return save(root, entry)
 
 
@@ -101,8 +108,9 @@ def update(root: Path, entry: Entry, **changes: object) -> Entry:
 def _load(path: Path) -> Entry | None:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return Entry(**raw)
-    except (OSError, ValueError, TypeError):
+        known = {f.name for f in fields(Entry)}  # NOTE: a newer dvcdoit's extra keys are kept out
+        return Entry(**{k: v for k, v in raw.items() if k in known})
+    except (OSError, ValueError, TypeError, AttributeError):
         return None  # NOTE: removed meanwhile, or not ours
 
 
@@ -182,8 +190,18 @@ def stop(child: int) -> None:
         os.killpg(child, signal.SIGTERM)
 
 
+def keep_stash(root: Path, entry: Entry, sha: str) -> Entry:
+    """Record ``sha`` as ``entry``'s workspace commit, under a ref git will not collect."""
+    subprocess.run(["git", "-C", str(root), "update-ref", STASH_REFS + entry.id, sha],
+                   capture_output=True, check=True)
+    return update(root, entry, stash=sha)
+
+
 def drop(root: Path, entry: Entry) -> None:
-    """Forget ``entry`` (its file, log and kill mark)."""
+    """Forget ``entry`` (its file, log, kill mark and workspace commit's ref)."""
+    if entry.stash:
+        subprocess.run(["git", "-C", str(root), "update-ref", "-d", STASH_REFS + entry.id],
+                       capture_output=True, check=False)
     _path(root, entry.id).unlink(missing_ok=True)
     log_path(root, entry).unlink(missing_ok=True)
     _kill_mark(root, entry).unlink(missing_ok=True)
@@ -219,7 +237,30 @@ def take_runner_lock(root: Path) -> int:
     return fd
 
 
-__all__ = ["FAILED", "QUEUED", "RUNNING", "SUCCESS", "Entry", "QueueError", "add", "alive",
-           "base", "drop", "entries", "kill_requested", "listing", "log_path", "reap",
-           "remove_worktree", "request_kill", "runner_lock", "save", "stop", "take_runner_lock",
-           "update", "worktree"]
+__all__ = [
+    "FAILED",
+    "QUEUED",
+    "RUNNING",
+    "STASH_REFS",
+    "SUCCESS",
+    "Entry",
+    "QueueError",
+    "add",
+    "alive",
+    "base",
+    "drop",
+    "entries",
+    "keep_stash",
+    "kill_requested",
+    "listing",
+    "log_path",
+    "reap",
+    "remove_worktree",
+    "request_kill",
+    "runner_lock",
+    "save",
+    "stop",
+    "take_runner_lock",
+    "update",
+    "worktree",
+]

@@ -20,7 +20,7 @@ from pathlib import Path
 from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.pipeline.selection import Selection
 from dvcdoit.pipeline.session import Session
-from dvcdoit.repo.exprefs import ExperimentError, ExpRef, exp_refs
+from dvcdoit.repo.exprefs import ExperimentError, ExpRef, exp_refs, remote_exp_refs
 from dvcdoit.repo.revision import resolve, run_git
 from dvcdoit.repo.revisions import last_commits
 from dvcdoit.verbs import cloud
@@ -59,21 +59,6 @@ class ExpSync:
     success: list[ExpRef] = field(default_factory=list)
     diverged: list[ExpRef] = field(default_factory=list)
     data: SyncResult | None = None
-
-
-def remote_refs(root: Path, git_remote: str) -> Refs:
-    """The experiments on ``git_remote``; DVC's error if git cannot reach it."""
-    proc = run_git(root, "ls-remote", "--end-of-options", git_remote, "refs/exps/*")
-    if proc.returncode != 0:
-        msg = f"'{git_remote}' is not a valid Git remote or URL"
-        raise ExperimentError(msg)
-    found: Refs = []
-    for line in proc.stdout.decode().splitlines():
-        sha, _, name = line.partition("\t")
-        exp = ExpRef.parse(name)
-        if exp is not None:
-            found.append((exp, sha))
-    return found
 
 
 def _named(root: Path, refs: Refs, names: Sequence[str]) -> Refs:
@@ -140,7 +125,7 @@ def push(session: Session, git_remote: str, which: Which, force: bool = False,
     """``exp push GIT_REMOTE``: the refs, then (unless ``--no-cache``) their data."""
     root = session.root
     chosen = select(root, exp_refs(root), which)
-    result = _sorted(chosen, {e.ref: s for e, s in remote_refs(root, git_remote)}, force)
+    result = _sorted(chosen, {e.ref: s for e, s in remote_exp_refs(root, git_remote)}, force)
     if result.success:
         _move(root, ["push", "--quiet", *(["--force"] if force else []), git_remote,
                      *(f"{e.ref}:{e.ref}" for e in result.success)], f"push to '{git_remote}'")
@@ -153,7 +138,7 @@ def pull(session: Session, git_remote: str, which: Which, force: bool = False,
          cache: Cache = Cache(), progress: Progress | None = None) -> ExpSync:
     """``exp pull GIT_REMOTE``: the refs, then (unless ``--no-cache``) their data fetched."""
     root = session.root
-    chosen = select(root, remote_refs(root, git_remote), which)
+    chosen = select(root, remote_exp_refs(root, git_remote), which)
     result = _sorted(chosen, {e.ref: s for e, s in exp_refs(root)}, force)
     if result.success:
         _move(root, ["fetch", "--quiet", "--no-tags", git_remote,
@@ -164,4 +149,4 @@ def pull(session: Session, git_remote: str, which: Which, force: bool = False,
     return result
 
 
-__all__ = ["Cache", "ExpSync", "Which", "pull", "push", "remote_refs", "select"]
+__all__ = ["Cache", "ExpSync", "Which", "pull", "push", "select"]

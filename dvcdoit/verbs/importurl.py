@@ -34,6 +34,9 @@ class UrlRequest:
     force: bool = False
     no_exec: bool = False
     no_download: bool = False
+    to_remote: bool = False
+    remote: str | None = None
+    jobs: int | None = None
 
 
 def default_out(url: str) -> str:
@@ -107,15 +110,44 @@ def fetch_out(project: Project, src: UrlSource, info: UrlInfo, dest: Path) -> fm
     return fmt.Out(path=dest.name, hash=hashed.hi, size=hashed.size, nfiles=hashed.nfiles)
 
 
+def upload_out(project: Project, req: UrlRequest, src: UrlSource, info: UrlInfo,
+               dest: Path) -> fmt.Out:
+    """``--to-remote``: upload the data straight to the remote (the cache and the workspace
+    are left alone); the output entry. Nothing is recorded if an object did not make it."""
+    from dvcdoit.storage import intake
+    from dvcdoit.verbs.cloud import open_named
+
+    _, remote = open_named(project, req.remote)
+    took = intake.to_remote(remote, src, info, project.tmp_dir, req.jobs)
+    if not took.result.ok:
+        why = "; ".join(f"{name}: {reason}" for name, _, reason in took.result.failed)
+        msg = f"upload to remote {remote.url} failed: {why}"
+        raise RemoteError(msg)
+    return fmt.Out(path=dest.name, hash=took.hi, size=took.size, nfiles=took.nfiles)
+
+
+def check_flags(req: UrlRequest) -> None:
+    """The combinations DVC 3.67.1 refuses, in its words (checked after the destination)."""
+    if req.to_remote and (req.no_exec or req.no_download):
+        msg = "--no-exec/--no-download/--version-aware cannot be combined with --to-remote"
+        raise PathError(msg)
+    if req.remote and not req.to_remote:
+        msg = "--remote can't be used without --to-remote"
+        raise PathError(msg)
+
+
 def import_url(project: Project, req: UrlRequest, cwd: Path) -> list[Path]:
-    """``import-url URL [OUT] [--no-exec] [--no-download] [-f]``; the files to ``git add``
-    (the ``.dvc`` written, and the ``.gitignore`` if it changed)."""
+    """``import-url URL [OUT] [--no-exec] [--no-download] [--to-remote [-r NAME]] [-f]``; the
+    files to ``git add`` (the ``.dvc`` written, and the ``.gitignore`` if it changed: DVC
+    git-ignores the output with ``--to-remote`` too, though it is not in the workspace)."""
     dest = req.out
     dvc_path = dest.with_name(dest.name + ".dvc")
     if os.path.lexists(dest) and not req.force:
-        msg = (f"The file '{project.rel(dest)}' already exists locally. To override it, "
+        kind = "directory" if dest.is_dir() else "file"  # NOTE: DVC's FileExistsLocallyError
+        msg = (f"The {kind} '{project.rel(dest)}' already exists locally. To override it, "
                "re-run with '--force'.")
         raise PathError(msg)
+    check_flags(req)
     path = dep_path(project, req.url, dest, cwd)
     out = fmt.Out(path=dest.name)
     info = None
@@ -123,7 +155,9 @@ def import_url(project: Project, req: UrlRequest, cwd: Path) -> list[Path]:
         # NOTE: DVC resolves a relative local URL from the .dvc file's directory, not the cwd
         src = source(project, path, dest.parent, cwd)
         info = src.info()
-        if not req.no_download:
+        if req.to_remote:
+            out = upload_out(project, req, src, info, dest)
+        elif not req.no_download:
             out = fetch_out(project, src, info, dest)
     fmt.dump(dvc_path, stage_file(dep_entry(path, info), out, info is not None))
     changed = project.workspace.gitignores.add([project.rel(dest)])
@@ -156,5 +190,5 @@ def get_url(url: str, out: Path, cwd: Path, force: bool = False) -> None:
     download(src, src.info(), out)
 
 
-__all__ = ["UrlRequest", "default_out", "dep_entry", "download", "fetch_out", "get_url",
-           "import_url", "shown", "source", "stage_file"]
+__all__ = ["UrlRequest", "check_flags", "default_out", "dep_entry", "download", "fetch_out", "get_url",
+           "import_url", "shown", "source", "stage_file", "upload_out"]
