@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import posixpath
 import sys
@@ -136,11 +137,13 @@ def cmd_repro(args: argparse.Namespace) -> int:
     from dvcdoit.tasks.reporter import DvcReporter, QuietReporter
 
     _ignore_notes(index.graph.run_order(targets, args.single_item))
+    cluster = _cluster(project, args)
     options = RunOptions(force=args.force, use_run_cache=not args.no_run_cache,
                          reasons=args.verbose,
                          only=frozenset(targets) if args.single_item else None,
                          allow_missing=args.allow_missing, pull=args.pull,
-                         interactive=args.interactive or project.config.interactive)
+                         interactive=args.interactive or project.config.interactive,
+                         cluster=cluster)
     if args.pull and not args.no_run_cache:
         _pull_run_cache(session)
     reporter = QuietReporter if quiet(args) else DvcReporter
@@ -152,15 +155,31 @@ def cmd_repro(args: argparse.Namespace) -> int:
     # NOTE: every stage to run, in DVC's order: doit runs the tasks it is given in that order
     argv += [f"repro:{t}" for t in index.graph.run_order(targets, args.single_item)
              ] if targets else ["repro"]
-    with project.lock():
+    streams = sys.stdout, sys.stderr
+    with project.lock(), cluster or contextlib.nullcontext():
+        if cluster is not None:  # NOTE: each thread only waits for its stage's Dask task
+            argv[1:1] = [] if args.jobs else ["-n", str(cluster.threads())]
+            argv[1:1] = ["-P", "thread"]
         # NOTE: doit's default ``outfile`` is the sys.stdout of when doit was imported; give
         # it today's (the PipeGuard of cli.run), as a default that doit's config files override
         main = DoitMain(DvcDoitLoader(session, options),
                         extra_config={"run": {"outfile": sys.stdout, "reporter": reporter},
                                       "BACKEND": {doitstore.NAME: doitstore.LOCATION}})
-        code = int(main.run(argv))
+        try:
+            code = int(main.run(argv))
+        finally:  # NOTE: doit's threads swap sys.stdout/err around each action: put them back
+            sys.stdout, sys.stderr = streams
     # NOTE: with -k doit reports the `repro` group as an unmet dependency (2): a stage failed
     return 1 if code == 2 and args.keep_going else code
+
+
+def _cluster(project: Any, args: argparse.Namespace) -> Any:
+    """``--executor dask``: the :class:`~dvcdoit.verbs.daskrepro.DaskStages` of this run."""
+    if args.executor != "dask":
+        return None
+    from dvcdoit.verbs.daskrepro import DaskStages
+
+    return DaskStages(project, args.scheduler, args.git_url)
 
 
 def _repro_targets(index: Index, args: argparse.Namespace) -> list[str]:
@@ -322,6 +341,12 @@ def add_parsers(sub: Any) -> None:
                    help="skip stages whose only change is missing data")
     p.add_argument("-i", "--interactive", action="store_true",
                    help="ask for confirmation before reproducing each stage")
+    p.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="where the stages' commands run: here, or on a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="the Dask scheduler (default: $DASK_SCHEDULER_ADDRESS)")
+    p.add_argument("--git-url", metavar="URL",
+                   help="where the Dask workers clone the project (default: origin's URL)")
     p.set_defaults(func=cmd_repro)
     p = sub.add_parser("migrate", help="convert single-stage .dvc files for DVC 3")
     p.add_argument("--force", action="store_true")

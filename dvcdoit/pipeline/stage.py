@@ -30,6 +30,10 @@ from dvcdoit.repo.workspace import Workspace
 from dvcdoit.storage.runcache import RunCache
 
 Log = Callable[[str], None]
+Execute = Callable[["Workspace", StageDef, Log, bool], None]
+"""How a stage's commands run: ``(workspace, stage, log, capture)``; raises
+:class:`StageError` when one fails. The default runs them here (:func:`_execute`);
+``repro --executor dask`` runs them on a worker and lands the outputs in the workspace."""
 
 
 def _quiet(_msg: str) -> None:
@@ -266,11 +270,13 @@ def _commit_outs(ws: Workspace, stage: StageDef) -> tuple[LockItem, ...]:
 
 
 def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = False,
-        use_run_cache: bool = True, log: Log = _quiet, capture: bool = False) -> LockEntry:
+        use_run_cache: bool = True, log: Log = _quiet, capture: bool = False,
+        execute: Execute | None = None) -> LockEntry:
     """Bring ``stage`` up to date (restore or run) and return its new lock entry (§8.2).
 
     ``capture`` hands the commands' output to ``log`` instead of letting them write to this
     process's stdout and stderr (doit's parallel workers print each stage as one block).
+    ``execute`` runs the commands when the stage is not restored (see :data:`Execute`).
     """
     params = read_params(ws.root, stage)
     deps = _hash_deps(ws, stage, lock)
@@ -294,7 +300,7 @@ def run(ws: Workspace, stage: StageDef, lock: LockEntry | None, force: bool = Fa
             log(f"Stage '{stage.addressing}' is cached - skipping run, checking out outputs")
         else:
             log(f"Running stage '{stage.addressing}':")
-            _execute(ws, stage, log, capture)
+            (execute or _execute)(ws, stage, log, capture)
     outs = _commit_outs(ws, stage)
     ws.gitignores.add([stage.repo_path(o.path) for o in stage.outs if o.cache])
     entry = LockEntry(stage.cmd, deps, params, outs)

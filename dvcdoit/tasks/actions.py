@@ -20,8 +20,9 @@ from doit.exceptions import TaskFailed
 
 from dvcdoit.core.errors import DvcDoitError
 from dvcdoit.formats.lock import entry_to_dict
+from dvcdoit.formats.pipeline import StageDef
 from dvcdoit.pipeline.session import Session
-from dvcdoit.pipeline.stage import run
+from dvcdoit.pipeline.stage import Execute, run
 from dvcdoit.pipeline.status import missing_only, stage_status
 from dvcdoit.repo.sources import commit as source_commit
 from dvcdoit.repo.sources import status as source_status
@@ -80,13 +81,24 @@ def confirmed(statement: str) -> bool:
         print("Your response must be one of: ['yes', 'no', 'y', 'n']. Please try again.")
 
 
+def _elsewhere(cluster: Any, stage: StageDef) -> Execute | None:
+    """The cluster's :data:`Execute` for ``stage``, or None: it runs here."""
+    if cluster is None:
+        return None
+    from dvcdoit.verbs.daskrepro import runs_here
+
+    return None if runs_here(stage) else cluster.execute  # type: ignore[no-any-return]
+
+
 def stage_action(session: Session, name: str, force: bool = False, use_run_cache: bool = True,
-                 reasons: bool = True, pull: bool = False,
-                 interactive: bool = False) -> dict[str, Any] | TaskFailed:
+                 reasons: bool = True, pull: bool = False, interactive: bool = False,
+                 cluster: Any = None) -> dict[str, Any] | TaskFailed:
     """doit action of ``repro:<stage>``: pull, restore or run the stage; its lock entry.
 
     With ``reasons`` it first says why the stage runs; its lines and its commands' output
-    come out as one block in a doit worker (:mod:`dvcdoit.tasks.stagelog`).
+    come out as one block in a doit worker (:mod:`dvcdoit.tasks.stagelog`). With
+    ``cluster`` (``repro --executor dask``: a :class:`dvcdoit.verbs.daskrepro.DaskStages`)
+    the commands of a stage that must run, and that the cluster takes, run there.
     """
     log = StageLog(buffered())
     try:
@@ -109,14 +121,18 @@ def stage_action(session: Session, name: str, force: bool = False, use_run_cache
                 return TaskFailed(f"failed to reproduce '{name}': reproduction aborted by the "
                                   "user")
         before = len(ws.gitignores.changed)
-        entry = run(ws, index.stages[name], index.locks.get(name), force=force,
-                    use_run_cache=use_run_cache, log=log, capture=log.block)
+        stage = index.stages[name]
+        entry = run(ws, stage, index.locks.get(name), force=force,
+                    use_run_cache=use_run_cache, log=log, capture=log.block,
+                    execute=_elsewhere(cluster, stage))
         gitignores = ws.gitignores.changed[before:]
     except Exception as exc:
         error = user_error(exc)
         if error is None:
             raise  # NOTE: a bug: doit shows its traceback
-        return TaskFailed(f"failed to reproduce '{name}': {error}")
+        worker = getattr(error, "worker", None) if cluster is not None else None
+        where = f" on worker {worker or 'unknown'}" if worker is not None else ""
+        return TaskFailed(f"failed to reproduce '{name}'{where}: {error}")
     finally:
         log.flush()
     return {"lock": entry_to_dict(entry), "gitignores": gitignores}

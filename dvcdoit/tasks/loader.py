@@ -102,6 +102,9 @@ class RunOptions:
     """``repro --pull``: such a stage's outputs are pulled instead of run (DVC's order)."""
     interactive: bool = False
     """``repro -i``: ask before each stage runs."""
+    cluster: Any = field(default=None, compare=False)
+    """``repro --executor dask``: the :class:`dvcdoit.verbs.daskrepro.DaskStages` that runs
+    the commands of the stages it takes (doit's thread runner: it is not pickled)."""
 
 
 @dataclass
@@ -146,7 +149,8 @@ def stage_task_dicts(session: Session, options: RunOptions | None = None,
         yield {
             "name": name,
             "actions": [(stage_action, [session, name, opts.force, opts.use_run_cache,
-                                        opts.reasons, opts.pull, opts.interactive])],
+                                        opts.reasons, opts.pull, opts.interactive,
+                                        *([opts.cluster] if opts.cluster is not None else [])])],
             "uptodate": [StageUpToDate(session, name, opts.allow_missing)],
             "task_dep": _task_dep(index, name, opts.only),
             "targets": _targets(session, stage, opts.allow_missing),
