@@ -27,6 +27,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
                    help="show the number of files changed instead of the changes")
     p.add_argument("--relink", action="store_true",
                    help="recreate links or copies from cache to workspace")
+    p.add_argument("-R", "--recursive", action="store_true",
+                   help="a directory target means every stage and .dvc file below it")
     p.set_defaults(func=cmd_checkout)
 
     p = sub.add_parser("commit", help="record changed data of tracked outputs")
@@ -75,11 +77,13 @@ def cmd_checkout(args: argparse.Namespace) -> int:
     from dvcdoit.core.progress import bar
     from dvcdoit.verbs.checkout import checkout
     from dvcdoit.verbs.report import summary
+    from dvcdoit.verbs.syncscope import recursed
 
     session = open_session()
     with session.project.lock(), bar(None, "Checkout") as progress:
         idx = session.index
-        selection = idx.select(args.targets)
+        targets = recursed(idx, args.targets, Path.cwd()) if args.recursive else args.targets
+        selection = idx.select(targets)
         changed, failures, n = checkout(idx, selection, args.force, progress)
         if args.relink and not failures:
             from dvcdoit.verbs.relink import relink
