@@ -8,6 +8,7 @@ are text renderings of the same :class:`~dvcdoit.pipeline.dagview.DagView`.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from dvcdoit.cli._common import open_session
@@ -32,9 +33,13 @@ def cmd_dag(args: argparse.Namespace) -> int:
     elif args.mermaid or args.markdown:
         print(dagview.to_mermaid(view, markdown=args.markdown))
     else:
-        from dvcdoit.pipeline.dagdraw import draw
+        from dvcdoit.pipeline.dagdraw import DrawingUnavailableError, draw, plain
 
-        print("\n".join(draw(part.nodes, part.edges) for part in view.pipelines()))
+        try:
+            print("\n".join(draw(part.nodes, part.edges) for part in view.pipelines()))
+        except DrawingUnavailableError as exc:  # NOTE: without the extra: still an answer
+            print(f"WARNING: {exc}", file=sys.stderr)
+            print(plain(view.nodes, view.edges))
     return 0
 
 

@@ -80,6 +80,18 @@ class Canvas:
         return "\n".join("".join(row) for row in self.rows)
 
 
+class DrawingUnavailableError(DvcDoitError):
+    """grandalf (the ``dag`` extra) is not installed: no drawing; the caller lists instead."""
+
+
+def plain(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> str:
+    """The graph as lines ``stage  <- its upstream stages`` (no grandalf needed)."""
+    ups: dict[str, list[str]] = {n: [] for n in nodes}
+    for up, down in edges:
+        ups[down].append(up)
+    return "\n".join(n + (f"  <- {', '.join(u)}" if u else "") for n, u in ups.items())
+
+
 def _layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Any:
     """grandalf's Sugiyama layout of one connected pipeline, laid out and routed."""
     try:
@@ -87,8 +99,8 @@ def _layout(nodes: Sequence[str], edges: Sequence[tuple[str, str]]) -> Any:
         from grandalf.layouts import SugiyamaLayout
         from grandalf.routing import EdgeViewer, route_with_lines
     except ImportError:
-        msg = f"the ASCII drawing of 'dag' needs grandalf: {EXTRA} (or use --dot, --mermaid or --md)"
-        raise DvcDoitError(msg) from None
+        msg = f"DVC's drawing of 'dag' needs grandalf: {EXTRA}; here is a plain list"
+        raise DrawingUnavailableError(msg) from None
     vertices = {name: Vertex(f" {name} ") for name in nodes}
     links = [Edge(vertices[up], vertices[down]) for up, down in edges]
     graph = Graph(list(vertices.values()), links)
