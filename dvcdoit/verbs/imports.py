@@ -61,7 +61,9 @@ def open_source(url: str, rev: str | None, cwd: Path) -> Source:
     except PathError:
         msg = f"failed to import from '{url}': unknown Git revision '{rev or 'HEAD'}'"
         raise PathError(msg) from None
-    return Source(url, Project(root.resolve()), revision)
+    src = Source(url, Project(root.resolve()), revision)
+    weakref.finalize(src, _dispose, revision, None)
+    return src
 
 
 def _cloned(url: str, rev: str | None, shown: str | None = None) -> Source:
@@ -86,8 +88,15 @@ def _cloned(url: str, rev: str | None, shown: str | None = None) -> Source:
         clone.remove(root)
         raise
     src = Source(typed, Project(root), revision)
-    weakref.finalize(src, clone.remove, root)  # NOTE: the clone lives as long as the source
+    weakref.finalize(src, _dispose, revision, root)  # NOTE: the clone lives as long as the source
     return src
+
+
+def _dispose(revision: Revision, root: Path | None) -> None:
+    """End the source's ``git cat-file`` process, then remove its clone (if it is one)."""
+    revision.objects.close()
+    if root is not None:
+        clone.remove(root)
 
 
 def _stores(src: Source) -> list[Remote]:

@@ -116,7 +116,14 @@ def _uncached(rev: Revision, base: str) -> set[str]:
 
 def locate(project: Project, path: str, rev: str | None = None) -> Located:
     """The output of ``project`` (at git revision ``rev``) that holds repo-relative ``path``."""
-    outs = revision_outs(Revision(project.root, rev)) if rev else workspace_outs(project)
+    if rev:
+        revision = Revision(project.root, rev)
+        try:  # NOTE: read here whole, so its `git cat-file` ends here too
+            outs = list(revision_outs(revision))
+        finally:
+            revision.objects.close()
+    else:
+        outs = list(workspace_outs(project))
     for found in outs:
         if found.out == path:
             return found
