@@ -17,6 +17,16 @@ DVC_ENV = {"DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1", "GIT_AUTHOR_NAME
            "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 
 
+CLUSTER_TESTS = ("test_exp_dask.py", "test_repro_dask.py")
+"""Test files that start a Dask cluster and client in this process."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the Dask tests last. NOTE: a distributed client leaves threads running in this
+    process after it closes, and fork_map does not fork while other threads run (by design),
+    so every later test of forked work would run unforked (or, killing a child, kill pytest)."""
+    items.sort(key=lambda item: item.path.name in CLUSTER_TESTS)
+
 def _find_dvc() -> str | None:
     explicit = os.environ.get("DVCDOIT_DVC_BIN")
     if explicit:
