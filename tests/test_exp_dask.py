@@ -14,35 +14,20 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.conftest import DVC_ENV, Runner
+from tests.daskcluster import local_cluster
 from tests.exppipeline import exp_ref, git, make_pipeline
 
 distributed = pytest.importorskip("distributed")
 GRID = ("-S", "train.n_est=51,52", "-S", "featurize.ngrams=1,2")
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Two worker processes on 127.0.0.1 (any free ports); a dead worker fails its task at once."""
-    import dask
-
-    tmp = tmp_path_factory.mktemp("workers")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        # NOTE: the nanny's env, so that a restarted worker clones there too
-        lc = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                      host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                      env={"TMPDIR": str(tmp)})
-    lc.clone_tmp = tmp
-    try:
-        yield lc
-    finally:
-        lc.close()
+cluster = pytest.fixture(scope="module", name="cluster")(local_cluster)
 
 
 def _published(root: Path, dvcdoit: Runner, tmp_path: Path) -> str:

@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import DVC_ENV, Runner, write_tree
+from tests.daskcluster import local_cluster
 from tests.exppipeline import DVC_YAML, EVALUATE, FEATURIZE, PARAMS, PREPARE, TRAIN, git
 
 distributed = pytest.importorskip("distributed")
@@ -43,21 +43,7 @@ OUTPUTS = ("data/prepared/train.txt", "data/features/f.txt", "model.pkl", "eval.
            "where.txt")
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """Two worker processes on 127.0.0.1; a dead worker fails its task at once."""
-    import dask
-
-    tmp = tmp_path_factory.mktemp("workers")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-        lc = distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1,
-                                      host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                                      env={"TMPDIR": str(tmp)})
-    lc.clone_tmp = tmp
-    try:
-        yield lc
-    finally:
-        lc.close()
+cluster = pytest.fixture(scope="module", name="cluster")(local_cluster)
 
 
 def _publish(root: Path, dvcdoit: Runner, tmp_path: Path, tree: dict[str, str]) -> None:
