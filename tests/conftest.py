@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -16,6 +17,18 @@ pytest_plugins = ["tests.s3server", "tests.httpserver", "tests.webdavserver"]
 DVC_ENV = {"DVC_NO_ANALYTICS": "1", "DVC_NO_UPDATE_CHECK": "1", "GIT_AUTHOR_NAME": "t",
            "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 
+
+
+def wait_for(predicate: Callable[[], object], what: str, seconds: float = 60,
+             step: float = 0.2) -> None:
+    """Poll ``predicate`` every ``step`` seconds until it is true; fail naming ``what`` after
+    ``seconds``."""
+    end = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > end:
+            msg = f"timed out waiting for {what}"
+            raise AssertionError(msg)
+        time.sleep(step)
 
 CLUSTER_TESTS = ("test_exp_dask.py", "test_repro_dask.py")
 """Test files that start a Dask cluster and client in this process."""

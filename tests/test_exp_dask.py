@@ -8,6 +8,7 @@ on any cluster (dvcdoit/verbs/daskworker.py).
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DVC_ENV, Runner
+from tests.conftest import DVC_ENV, Runner, wait_for
 from tests.daskcluster import local_cluster
 from tests.exppipeline import exp_ref, git, make_pipeline
 
@@ -164,13 +165,7 @@ def test_no_scheduler_no_origin_and_an_unpushed_baseline(
     assert _status(dvcdoit) == {"x": "Failed"}
 
 
-def _wait(predicate: Any, what: str, seconds: float = 60) -> None:
-    end = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > end:
-            msg = f"timed out waiting for {what}"
-            raise AssertionError(msg)
-        time.sleep(0.2)
+_wait = functools.partial(wait_for, seconds=60, step=0.2)
 
 
 def _clones(cluster: Any) -> list[Path]:

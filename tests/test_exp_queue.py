@@ -3,18 +3,18 @@ lock, a killed runner, SIGINT, and ``exp_queue`` as doit tasks in a user's dodo.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DVC_ENV, Runner
+from tests.conftest import DVC_ENV, Runner, wait_for
 from tests.exppipeline import exp_ref, git, make_pipeline
 from tests.test_mixing import LOADER
 
@@ -27,13 +27,7 @@ def _status(run: Runner) -> dict[str, str]:
             and not line.startswith("Worker")}
 
 
-def _wait(predicate: object, what: str, seconds: float = 30) -> None:
-    end = time.monotonic() + seconds
-    while not predicate():  # type: ignore[operator]
-        if time.monotonic() > end:
-            msg = f"timed out waiting for {what}"
-            raise AssertionError(msg)
-        time.sleep(0.1)
+_wait = functools.partial(wait_for, seconds=30, step=0.1)
 
 
 def _worktrees(root: Path) -> list[str]:

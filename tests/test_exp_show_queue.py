@@ -3,19 +3,19 @@ its own (3.67.1: ``dvc exp run --queue``, ``dvc queue start``) on a twin repo.""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import DVC_ENV, _find_dvc, write_tree
+from tests.conftest import DVC_ENV, _find_dvc, wait_for, write_tree
 from tests.exppipeline import DVC_YAML, EVALUATE, FEATURIZE, PARAMS, PREPARE, TRAIN
 
 pytestmark = pytest.mark.interop
@@ -36,13 +36,7 @@ def _me(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return _run([sys.executable, "-m", "dvcdoit", *args], root, check)
 
 
-def _wait(predicate: Any, what: str, seconds: float = 120) -> None:
-    end = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > end:
-            msg = f"timed out waiting for {what}"
-            raise AssertionError(msg)
-        time.sleep(0.5)
+_wait = functools.partial(wait_for, seconds=120, step=0.5)
 
 
 @pytest.fixture(scope="module")

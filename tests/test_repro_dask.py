@@ -8,6 +8,7 @@ tests/test_exp_dask.py. Each stage that must run is one Dask task
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -20,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import DVC_ENV, Runner, write_tree
+from tests.conftest import DVC_ENV, Runner, wait_for, write_tree
 from tests.daskcluster import local_cluster
 from tests.exppipeline import DVC_YAML, EVALUATE, FEATURIZE, PARAMS, PREPARE, TRAIN, git
 
@@ -243,13 +244,7 @@ stages:
 """
 
 
-def _wait(predicate: Any, what: str, seconds: float = 60) -> None:
-    end = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > end:
-            msg = f"timed out waiting for {what}"
-            raise AssertionError(msg)
-        time.sleep(0.2)
+_wait = functools.partial(wait_for, seconds=60, step=0.2)
 
 
 def _running(client: Any, stage: str) -> str | None:
