@@ -42,9 +42,12 @@ class Timed:
             log.debug("%s %s %.3f s", what, verb, spent)
 
 
-def debug(logger: str, message: str) -> None:
-    """One debug line (no timing) under ``logger``."""
-    logging.getLogger(logger).debug(message)
+def debug(logger: str, message: str | Callable[[], str]) -> None:
+    """One debug line (no timing) under ``logger``; a function making ``message`` is called
+    only when the line is logged (hot paths pass one)."""
+    log = logging.getLogger(logger)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug(message if isinstance(message, str) else message())
 
 
 __all__ = ["Timed", "debug"]

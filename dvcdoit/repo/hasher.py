@@ -131,7 +131,7 @@ class Hasher:
         sig = tree_signature(walked)
         memo = self.state.get_dir(os.fspath(path), name, sig)
         if memo is not None:  # NOTE: no file changed since the last hash of this tree
-            debug("dvcdoit.hasher", f"hashed '{self.rel(path)}' ({len(walked)} files): "
+            debug("dvcdoit.hasher", lambda: f"hashed '{self.rel(path)}' ({len(walked)} files): "
                   "unchanged tree, from the state DB")
             return Hashed(HashInfo(name, memo[0]), memo[1], memo[2], False, Members.UNLISTED)
         files = dir_files(path, walked)
