@@ -64,3 +64,11 @@ def test_a_stage_run_is_timed(git_repo: Path, dvcdoit_proc: Runner) -> None:
     assert "Running stage 'hello':\n> echo hi > out.txt\n" in out.stdout
     assert any(re.fullmatch(r"stage 'hello': ran 'echo hi > out.txt' in \d+\.\d{3} s", line)
                for line in _debug(out.stderr))
+
+
+def test_one_verbose_command_leaves_the_next_quiet(tracked: Path, dvcdoit: Runner) -> None:
+    """In one process (a ``dodo.py`` calling the CLI, or this suite's in-process runner), a
+    ``-v`` command puts the ``dvcdoit`` logger back as it found it."""
+    assert _debug(dvcdoit("-v", "status").stderr)
+    after = dvcdoit("status")
+    assert (after.stdout, after.stderr) == ("Data and pipelines are up to date.\n", "")

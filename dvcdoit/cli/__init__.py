@@ -114,9 +114,8 @@ def run(argv: list[str]) -> int:
     guard = PipeGuard(sys.stdout)
     sys.stdout = guard  # type: ignore[assignment]
     try:
-        if getattr(args, "verbose", False) is True:
-            _debug_lines(argv)
-        with _silenced(bool(getattr(args, "quiet", False))):
+        with _debug_lines(argv, getattr(args, "verbose", False) is True), \
+                _silenced(bool(getattr(args, "quiet", False))):
             code = _call(args)
         guard.flush()  # NOTE: a closed pipe shows here, not at exit with a traceback
     finally:
@@ -124,21 +123,36 @@ def run(argv: list[str]) -> int:
     return EXIT_BROKEN_PIPE if guard.broken and code == 0 else code
 
 
-def _debug_lines(argv: list[str]) -> None:
+@contextlib.contextmanager
+def _debug_lines(argv: list[str], verbose: bool) -> Iterator[None]:
     """``-v``: the ``dvcdoit.*`` debug records go to stderr as DVC's ``-v`` lines
-    (``2026-12-04 19:59:54,276 DEBUG: …``), starting with the version and the command."""
+    (``2026-12-04 19:59:54,276 DEBUG: …``), starting with the version and the command.
+
+    The ``dvcdoit`` logger is put back as it was when the command ends, so that one ``-v``
+    command run in a process (a test, a ``dodo.py`` calling :func:`run`) leaves the next
+    command quiet.
+    """
+    if not verbose:
+        yield
+        return
     import logging
     import platform
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s DEBUG: %(message)s"))
     logger = logging.getLogger("dvcdoit")
+    saved = logger.handlers[:], logger.level, logger.propagate
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG)
     logger.propagate = False
-    logger.debug("dvcdoit %s, %s %s on %s", __version__, platform.python_implementation(),
-                 platform.python_version(), platform.platform())
-    logger.debug("command: dvcdoit %s", " ".join(argv))
+    try:
+        logger.debug("dvcdoit %s, %s %s on %s", __version__, platform.python_implementation(),
+                     platform.python_version(), platform.platform())
+        logger.debug("command: dvcdoit %s", " ".join(argv))
+        yield
+    finally:
+        handler.flush()
+        logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @contextlib.contextmanager
