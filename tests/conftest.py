@@ -103,6 +103,20 @@ def dvcdoit(monkeypatch: pytest.MonkeyPatch) -> Runner:
 
 
 @pytest.fixture
+def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temp dir of this test's own as ``tempfile``'s and its subprocesses' (``TMPDIR``), for
+    the tests that look for what dvcdoit left there: tests running in parallel (``-n``) make
+    their own temp files in the machine's temp dir meanwhile."""
+    import tempfile
+
+    private = tmp_path / "tmpdir"
+    private.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private))
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
+    return private
+
+
+@pytest.fixture
 def dvcdoit_proc() -> Runner:
     """Run the ``dvcdoit`` command line in a subprocess (``python -m dvcdoit``) in the cwd."""
     return _process_runner("dvcdoit", [sys.executable, "-m", "dvcdoit"])

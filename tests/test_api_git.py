@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -55,11 +54,11 @@ CALLS = [("read", "model.pkl", None), ("read", "model.pkl", "v1"),
 
 
 @pytest.mark.parametrize("as_url", [True, False])
-def test_api_answers_as_dvc_api(bare: Path, tmp_path: Path, as_url: bool) -> None:
+def test_api_answers_as_dvc_api(bare: Path, tmp_path: Path, private_tmp: Path,
+                                as_url: bool) -> None:
     exe = _find_dvc()
     assert exe is not None
     url = f"file://{bare}" if as_url else str(bare)
-    before = set(Path(tempfile.gettempdir()).glob("dvcdoit-clone-*"))
     ours = [api.read(p, repo=url, rev=r) if fn == "read" else api.get_url(p, repo=url, rev=r)
             for fn, p, r in CALLS]
     python = Path(exe).parent / "python"
@@ -68,7 +67,7 @@ def test_api_answers_as_dvc_api(bare: Path, tmp_path: Path, as_url: bool) -> Non
                                        cwd=tmp_path).stdout)
     assert ours == theirs
     assert ours[0] != ours[1]  # NOTE: v1 and HEAD hold different models
-    assert set(Path(tempfile.gettempdir()).glob("dvcdoit-clone-*")) == before  # NOTE: no clone left
+    assert not list(private_tmp.glob("dvcdoit-clone-*"))  # NOTE: no clone left
 
 
 def test_api_errors_for_a_git_url(bare: Path) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -324,7 +323,8 @@ def test_import_url_into_a_subdirectory_as_dvc(env: dict[str, Path | str], dvc: 
 
 
 def test_import_and_get_from_a_git_url_as_dvc(env: dict[str, Path | str], tmp_path: Path,
-                                              dvc: Runner, dvcdoit: Runner) -> None:
+                                              private_tmp: Path, dvc: Runner,
+                                              dvcdoit: Runner) -> None:
     """A git URL is cloned; the data comes from the source's default remote."""
     ours, theirs = Path(env["ours"]), Path(env["theirs"])
     reg = tmp_path / "registry"
@@ -346,4 +346,4 @@ def test_import_and_get_from_a_git_url_as_dvc(env: dict[str, Path | str], tmp_pa
     assert dvc("status", cwd=ours).stdout == UP_TO_DATE
     dvcdoit("get", url, "imgs", "-o", str(tmp_path / "got"), cwd=ours)
     assert (tmp_path / "got/sub/b.png").read_text() == "b"
-    assert not list(Path(tempfile.gettempdir()).glob("dvcdoit-clone-*"))
+    assert not list(private_tmp.glob("dvcdoit-clone-*"))
