@@ -27,7 +27,7 @@ def task_layers() -> dict[str, object]:
 
 def task_test() -> dict[str, object]:
     """The whole pytest suite (interop tests need DVCDOIT_DVC_BIN or ~/venvs/dvc)."""
-    return {"actions": ["python -m pytest -q"], "uptodate": [False]}
+    return {"actions": ["python -m pytest -q -n 2 --dist loadfile"], "uptodate": [False]}
 
 
 def task_bench() -> dict[str, object]:

@@ -33,7 +33,9 @@ failed=()
 echo "== ruff";   ruff check dvcdoit tests || failed+=(ruff)
 echo "== mypy";   mypy || failed+=(mypy)
 echo "== layers"; lint-imports || failed+=(layers)
-echo "== pytest"; python -m pytest -q "$@" || failed+=(pytest)
+# NOTE: two workers, one test file each at a time (module fixtures start once per file); the
+# suite mostly waits on subprocesses and servers, so -n 2 on 2 cores about halves it
+echo "== pytest"; python -m pytest -q -n 2 --dist loadfile "$@" || failed+=(pytest)
 if [ ${#failed[@]} -ne 0 ]; then
     echo "FAILED: ${failed[*]}"
     exit 1

@@ -164,7 +164,9 @@ def test_written_bytes_match_real_dvc(dvc: Runner, tmp_path: Path,
 
 
 @pytest.mark.interop
-def test_cli_output_matches_dvc(dvc: Runner, dvcdoit: Runner, git_repo: Path) -> None:
+def test_cli_output_matches_dvc(dvc: Runner, dvcdoit: Runner, git_repo: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # NOTE: no wrapping of a long tmp path (test_richwrap)
     dvc("init", "-q")
     (git_repo / "sub").mkdir()
     for tool in (dvc, dvcdoit):

@@ -48,6 +48,35 @@ def quiet(args: argparse.Namespace) -> bool:
     return bool(getattr(args, "quiet", False))
 
 
+def console_width() -> int:
+    """The width DVC's rich console wraps at: ``COLUMNS`` when it is a number, else the size
+    of the first of stdin, stdout and stderr that is a terminal, else 80."""
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit():
+        return int(columns) or 80
+    for fd in (0, 1, 2):
+        try:
+            return os.get_terminal_size(fd).columns or 80
+        except (OSError, ValueError):
+            continue
+    return 80
+
+
+def fit(text: str) -> str:
+    """``text`` as DVC's ``ui.write(..., styled=True)`` prints it: tabs expanded and lines
+    wrapped at :func:`console_width` (:mod:`dvcdoit.formats.richwrap`)."""
+    from dvcdoit.formats.richwrap import wrap
+
+    return wrap(text, console_width())
+
+
+def styled(text: str) -> None:
+    """Print ``text`` as :func:`fit` lays it out."""
+    print(fit(text))
+
+
 def emit(lines: Iterable[str]) -> None:
     """Print ``lines``: ``ERROR:``/``WARNING:`` ones (and what follows a warning) to stderr."""
     to_err = False

@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from dvcdoit.cli._common import emit, open_session
+from dvcdoit.cli._common import emit, fit, open_session
 
 NO_CACHE_HINT = {
     "push": "To push cached outputs for this experiment to DVC remote storage,re-run this "
@@ -71,16 +71,16 @@ def _ref_lines(res: Any, verb: str, remote: str) -> list[str]:
         return [f"Pulled experiment '{names}' from Git remote '{remote}'." if names
                 else "No experiments to pull."]
     if res.diverged:
-        sys.stderr.write(f"Local experiment {_join([e.name for e in res.diverged])} has diverged "
-                         "from remote experiment with the same name.\nTo override the remote "
-                         "experiment re-run with '--force'.\n")
+        sys.stderr.write(fit(f"Local experiment {_join([e.name for e in res.diverged])} has "
+                             "diverged from remote experiment with the same name.\nTo override "
+                             "the remote experiment re-run with '--force'.") + "\n")
     if res.up_to_date:
         verb_word = "are" if len(res.up_to_date) > 1 else "is"
-        lines.append(f"Experiment {_join([e.name for e in res.up_to_date])} {verb_word} up to "
-                     f"date on Git remote '{remote}'.")
+        lines.append(fit(f"Experiment {_join([e.name for e in res.up_to_date])} {verb_word} "
+                         f"up to date on Git remote '{remote}'."))
     if res.success:
-        lines.append(f"Pushed experiment {_join([e.name for e in res.success])} to Git remote "
-                     f"'{remote}'.")
+        lines.append(fit(f"Pushed experiment {_join([e.name for e in res.success])} to Git "
+                         f"remote '{remote}'."))
     if not res.up_to_date and not res.success:
         lines.append("No experiments to push.")
     return lines

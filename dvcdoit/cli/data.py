@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from dvcdoit.cli._common import WHATS_NEXT, emit, open_session, quiet
+from dvcdoit.cli._common import WHATS_NEXT, emit, open_session, quiet, styled
 from dvcdoit.formats.lock import LOCK_FILE
 
 
@@ -94,7 +94,7 @@ def cmd_checkout(args: argparse.Namespace) -> int:
               or "No changes.")
     else:
         for letter, path in changed:
-            print(f"{letter}       {path}")
+            styled(f"{letter}\t{path}")
     if failures:
         raise CheckoutError(failures)
     if args.relink:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from dvcdoit.cli._common import config_dir
+from dvcdoit.cli._common import config_dir, styled
 from dvcdoit.formats import config as cfg
 
 
@@ -61,7 +61,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     conf = cfg.load_config(_dvc_dir(args), _level(args))
     for name, remote in conf.remotes.items():
         text = f"{name}\t{remote.url}" + ("\t(default)" if name == conf.core_remote else "")
-        print(text.expandtabs(8))
+        styled(text)
     return 0
 
 
