@@ -14,11 +14,13 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.closingserver import ClosingHTTPServer
 
 NONCE = "dcd98b7102dd2f0e8b11d0f600bfb0c093"
 
@@ -137,18 +139,13 @@ class FileServer:
 
             do_PUT = do_POST  # noqa: N815
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-            request_queue_size = 128  # NOTE: 5 by default: parallel clients' SYNs get dropped
-
-        self.server = Server(("127.0.0.1", 0), Handler)
+        self.server = ClosingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        """Stop serving and close the socket."""
-        self.server.shutdown()
-        self.server.server_close()
+        """Stop serving, end the open connections and close the socket."""
+        self.server.close()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,19 @@ def _children() -> set[int]:
 
 
 _OTHERS: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _no_other_thread() -> None:
+    """fork_map forks only when no other thread is alive: one that an earlier test left
+    (a server's handler on an idle connection, an unjoined pool) is named here, instead of
+    a fork test failing on its pids."""
+    for _ in range(50):
+        if threading.active_count() == 1:
+            return
+        time.sleep(0.1)
+    names = sorted(t.name for t in threading.enumerate() if t is not threading.main_thread())
+    pytest.fail(f"threads left alive by earlier tests: {names}")
 
 
 @pytest.fixture(autouse=True)

@@ -29,10 +29,12 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
 import pytest
+
+from tests.closingserver import ClosingHTTPServer
 
 KINDS = ("500", "503", "reset", "stall", "truncate")
 RULE_ONLY_KINDS = ("403", "corrupt")  # NOTE: not in KINDS, so seeded schedules stay the same
@@ -87,9 +89,7 @@ class FaultProxy:
             # NOTE: WebDAV's methods too, so the proxy fronts any HTTP server (tests/webdavserver)
             do_PROPFIND = do_MKCOL = do_MOVE = do_COPY = do_OPTIONS = _handle  # noqa: N815
 
-        class Server(ThreadingHTTPServer):
-            daemon_threads = True
-
+        class Server(ClosingHTTPServer):
             def handle_error(self, request: object, client_address: object) -> None:
                 pass  # NOTE: a client that gave up on a stalled answer is the point, not news
 
@@ -214,8 +214,7 @@ class FaultProxy:
     def close(self) -> None:
         """Stop serving (a stalled answer ends at once)."""
         self._closing.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.close()
 
 
 @pytest.fixture
