@@ -7,8 +7,11 @@ import os
 import socket
 import subprocess
 import threading
+import weakref
+from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import pytest
 
@@ -25,6 +28,24 @@ from tests.sshserver import PASSWORD, USER, SSHServer, ssh_home, ssh_server, ssh
 
 __all__ = ["ssh_home", "ssh_server", "ssh_url"]  # NOTE: the fixtures, imported to be found
 
+
+@pytest.fixture(autouse=True)
+def _closed_remotes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Close every SSHRemote a test made: a failure a test keeps (``pytest.raises``) holds
+    its remote, whose loop thread then outlived the test and stopped ``fork_map`` from
+    forking in later tests of the same process."""
+    made: list[weakref.ref[SSHRemote]] = []  # NOTE: weak: a dropped remote must still go
+    init = SSHRemote.__init__
+
+    def kept(self: SSHRemote, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        made.append(weakref.ref(self))
+
+    monkeypatch.setattr(SSHRemote, "__init__", kept)
+    yield
+    for ref in made:
+        if (remote := ref()) is not None:
+            remote.close()
 
 
 def _remote(url: str, **opts: str) -> SSHRemote:
