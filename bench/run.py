@@ -165,6 +165,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, help="runs per measurement (default 3)")
     parser.add_argument("--s3-files", type=int, help="W6's number of files (default 20,000)")
     parser.add_argument("--s3-mib", type=int, help="W6's big file in MiB (default 1024)")
+    parser.add_argument("--stages", type=int, help="W4's number of stages (default 50)")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -178,7 +179,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     sizes = TINY if args.tiny else QUICK if args.quick else FULL
-    overrides = {"runs": args.runs, "s3_files": args.s3_files, "s3_big_mib": args.s3_mib}
+    overrides = {"runs": args.runs, "s3_files": args.s3_files, "s3_big_mib": args.s3_mib,
+                 "stages": args.stages}
     sizes = type(sizes)(**{**sizes.__dict__,
                            **{k: v for k, v in overrides.items() if v is not None}})
     only = args.only_list or list(WORKLOADS)
