@@ -93,8 +93,8 @@ def cmd_checkout(args: argparse.Namespace) -> int:
         print(summary([("modified", n.modified), ("added", n.added), ("deleted", n.deleted)])
               or "No changes.")
     else:
-        for letter, path in changed:
-            styled(f"{letter}\t{path}")
+        if changed:  # NOTE: one text, so the console width is looked up once, not per line
+            styled("\n".join(f"{letter}\t{path}" for letter, path in changed))
     if failures:
         raise CheckoutError(failures)
     if args.relink:

@@ -59,9 +59,10 @@ def cmd_default(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     """``remote list``: ``name<TAB>url[<TAB>(default)]`` with tabs expanded, as DVC's rich output."""
     conf = cfg.load_config(_dvc_dir(args), _level(args))
-    for name, remote in conf.remotes.items():
-        text = f"{name}\t{remote.url}" + ("\t(default)" if name == conf.core_remote else "")
-        styled(text)
+    lines = [f"{name}\t{remote.url}" + ("\t(default)" if name == conf.core_remote else "")
+             for name, remote in conf.remotes.items()]
+    if lines:
+        styled("\n".join(lines))
     return 0
 
 

@@ -86,8 +86,7 @@ def _pieces(line: str, width: int) -> Iterator[str]:
     for lo, hi in itertools.pairwise(edges):
         piece = line[lo:hi]
         excess = _cells(piece) - width
-        trailing = _TRAILING.search(piece)
-        if excess > 0 and trailing is not None:
+        if excess > 0 and (trailing := _TRAILING.search(piece)) is not None:
             piece = piece[:len(piece) - min(len(trailing.group(0)), excess)]
         yield piece
 
